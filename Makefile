@@ -1,0 +1,71 @@
+# Every target does its own set-up: on a fresh clone `make up` and `make test` just work.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+# CI=true only makes the test output more verbose; it changes nothing else.
+PYTEST_FLAGS := $(if $(filter true,$(CI)),-v --color=no,)
+
+.PHONY: help install lock kafka-jars lint format test test-unit test-integration test-e2e \
+        up down status logs psql clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z0-9_-]+:.*?## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(INSTALLED): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "Python 3.11 or newer is needed: set PYTHON=/path/to/python3.11"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+install: $(INSTALLED) ## Create .venv and install the project and its test tools (idempotent)
+
+lock: $(INSTALLED) ## Rewrite constraints.txt from what is installed in .venv
+	$(BIN)/python -m pip freeze --exclude-editable | sort -f > constraints.txt
+
+kafka-jars: $(INSTALLED) ## Fetch the Kafka broker jars from Maven Central (once per stack/pom.xml)
+	$(BIN)/python -m stack jars
+
+lint: $(INSTALLED) ## Check style and types (ruff, ruff format --check, mypy --strict); changes nothing
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(INSTALLED) ## Fix what ruff can fix and format the code
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint kafka-jars ## Lint, then unit and integration tests against real Kafka and PostgreSQL
+	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests/unit tests/integration
+
+test-unit: $(INSTALLED) ## Unit tests only (no processes)
+	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests/unit
+
+test-integration: kafka-jars ## Integration tests only (start their own Kafka and PostgreSQL)
+	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests/integration
+
+test-e2e: $(INSTALLED) ## End-to-end tests against a stack started by `make up`
+	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests/e2e
+
+up: $(INSTALLED) ## Start the platform (Docker Compose if an engine answers, else local processes)
+	$(BIN)/python -m stack up
+
+down: $(INSTALLED) ## Stop everything `make up` started
+	$(BIN)/python -m stack down
+
+status: $(INSTALLED) ## Show each service: pid, address, ready or not
+	$(BIN)/python -m stack status
+
+logs: $(INSTALLED) ## Follow the logs of every service, or of one: make logs S=kafka
+	$(BIN)/python -m stack logs $(S)
+
+psql: $(INSTALLED) ## Open psql on the stack's database
+	$(BIN)/python -m stack psql
+
+clean: down ## Stop the stack and delete its state (.stack/) and the lake (data/)
+	rm -rf .stack data

@@ -1,0 +1,1 @@
+"""Kafka consumer that lands events as immutable, rotated files, exactly once."""

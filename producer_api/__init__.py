@@ -1,0 +1,1 @@
+"""Users API: writes users and their analytical events through a transactional outbox."""

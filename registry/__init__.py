@@ -1,0 +1,1 @@
+"""Confluent-compatible Schema Registry: REST server, compatibility checker and schema CLI."""

@@ -1,0 +1,1 @@
+"""Local runtime of the platform: Kafka from Maven Central jars, embedded PostgreSQL."""

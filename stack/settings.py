@@ -1,0 +1,54 @@
+"""Settings of the local stack, read from the environment once per command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class StackSettings(BaseSettings):
+    """Where the local stack keeps its state and which ports its services listen on.
+
+    Every field is read from the environment variable of the same name (upper case).
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    stack_dir: Path = Field(
+        default=Path(".stack"), description="Pids, logs, data and the Kafka jar cache."
+    )
+    kafka_port: int = Field(default=9092, ge=1, le=65535, description="Kafka client listener.")
+    kafka_controller_port: int = Field(
+        default=0, ge=0, le=65535, description="KRaft controller listener (0: KAFKA_PORT + 1)."
+    )
+    kafka_jar_dir: Path | None = Field(
+        default=None, description="Kafka jar cache (default: $STACK_DIR/kafka/libs)."
+    )
+    kafka_heap: str = Field(default="512m", description="Broker JVM heap (-Xmx and -Xms).")
+    postgres_port: int = Field(default=5432, ge=1, le=65535, description="Embedded PostgreSQL.")
+    postgres_db: str = Field(default="platform", description="Database the stack creates.")
+    database_url: str | None = Field(
+        default=None, description="Use this PostgreSQL server instead of starting one."
+    )
+    stop_timeout: float = Field(
+        default=20.0, gt=0, description="Seconds between SIGTERM and SIGKILL on `down`."
+    )
+
+    @model_validator(mode="after")
+    def _derive_controller_port(self) -> StackSettings:
+        if self.kafka_controller_port == 0:
+            # frozen model: set through object.__setattr__ once, at validation time
+            object.__setattr__(self, "kafka_controller_port", self.kafka_port + 1)
+        return self
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def kafka_jars(self) -> Path:
+        if self.kafka_jar_dir is not None:
+            return self.kafka_jar_dir
+        return self.stack_dir / "kafka" / "libs"

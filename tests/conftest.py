@@ -1,0 +1,100 @@
+"""Session fixtures: a real Kafka broker and a real PostgreSQL server, started once.
+
+Set KAFKA_BOOTSTRAP_SERVERS or TEST_DATABASE_URL to reuse servers that already run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from stack.kafka import KafkaService
+from stack.ports import free_port
+from stack.postgres import PostgresService, create_database, drop_database
+from stack.runner import start_service
+from stack.settings import StackSettings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def shared_jar_dir() -> Path:
+    """The Kafka jar cache that `make kafka-jars` fills, shared by every test run."""
+    return (REPO_ROOT / StackSettings().kafka_jars).resolve()
+
+
+def distinct_free_ports(count: int) -> list[int]:
+    ports: set[int] = set()
+    while len(ports) < count:
+        ports.add(free_port())
+    return sorted(ports)
+
+
+@pytest.fixture(scope="session")
+def kafka_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaService | None]:
+    """The broker started for this session, or None when KAFKA_BOOTSTRAP_SERVERS is reused."""
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        yield None
+        return
+    client_port, controller_port = distinct_free_ports(2)
+    settings = StackSettings(
+        stack_dir=tmp_path_factory.mktemp("stack"),
+        kafka_port=client_port,
+        kafka_controller_port=controller_port,
+        kafka_jar_dir=shared_jar_dir(),
+    )
+    service = KafkaService(settings)
+    start_service(service, echo=lambda _line: None)
+    try:
+        yield service
+    finally:
+        service.process.stop(timeout=20.0, stop_signal=service.stop_signal)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(kafka_service: KafkaService | None) -> str:
+    """``host:port`` of a real Kafka broker."""
+    if kafka_service is None:
+        return os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+    return kafka_service.settings.kafka_bootstrap
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a maintenance database on a real PostgreSQL server."""
+    reused = os.environ.get("TEST_DATABASE_URL")
+    if reused:
+        yield reused
+        return
+    settings = StackSettings(stack_dir=tmp_path_factory.mktemp("stack"), postgres_port=free_port())
+    service = PostgresService(settings, durable=False)
+    start_service(service, echo=lambda _line: None)
+    try:
+        yield service.admin_url()
+    finally:
+        service.process.stop(timeout=20.0, stop_signal=service.stop_signal)
+
+
+@pytest.fixture(scope="module")
+def database_url(postgres_admin_url: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh database for each test module, dropped afterwards (``postgresql://`` URL)."""
+    module = re.sub(r"[^a-z0-9]+", "_", request.module.__name__.rsplit(".", 1)[-1].lower())
+    name = f"t_{module[:40]}_{uuid.uuid4().hex[:8]}"
+    create_database(postgres_admin_url, name)
+    url = make_url(postgres_admin_url).set(database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        drop_database(postgres_admin_url, name)
+
+
+@pytest.fixture
+def topic(request: pytest.FixtureRequest) -> str:
+    """A topic name no other test uses."""
+    base = re.sub(r"[^a-zA-Z0-9._-]+", "-", request.node.name)[:60]
+    return f"{base}-{uuid.uuid4().hex[:8]}"

@@ -1,0 +1,71 @@
+"""docker-compose.yml and the local runner describe the same platform."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from stack.kafka import SINGLE_NODE_SETTINGS, pom_path
+from stack.runner import local_services
+from stack.settings import StackSettings
+
+COMPOSE_FILE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
+# "127.0.0.1:${VAR:-default}:container"
+PORT_MAPPING = re.compile(r"^127\.0\.0\.1:\$\{(?P<variable>[A-Z_]+):-(?P<default>\d+)\}:\d+$")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(COMPOSE_FILE.read_text())
+    return document
+
+
+def test_every_local_service_is_in_compose(compose: dict[str, Any]) -> None:
+    names = {service.name for service in local_services(StackSettings())}
+    assert names <= set(compose["services"])
+
+
+def test_published_ports_use_the_runner_variables_and_defaults(compose: dict[str, Any]) -> None:
+    defaults = StackSettings()
+    for service in local_services(defaults):
+        published = compose["services"][service.name]["ports"]
+        mappings = [PORT_MAPPING.match(entry) for entry in published]
+        assert all(mappings), f"{service.name}: ports not of the form 127.0.0.1:${{VAR:-n}}:n"
+        in_compose = {m["variable"]: int(m["default"]) for m in mappings if m}
+        client_variable = next(iter(service.ports()))
+        assert in_compose == {client_variable: service.port}
+
+
+def test_images_are_pinned_by_tag(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        image = service.get("image")
+        if image is None:
+            continue
+        repository, _, tag = image.rpartition(":")
+        assert repository and tag and tag != "latest", f"{name}: image {image!r} not pinned"
+
+
+def test_compose_kafka_is_the_version_the_runner_fetches(compose: dict[str, Any]) -> None:
+    version = re.search(r"<kafka.version>([^<]+)</kafka.version>", pom_path().read_text())
+    assert version is not None
+    assert compose["services"]["kafka"]["image"] == f"apache/kafka:{version[1]}"
+
+
+def test_compose_kafka_has_the_runner_single_node_settings(compose: dict[str, Any]) -> None:
+    environment = compose["services"]["kafka"]["environment"]
+    for key, value in SINGLE_NODE_SETTINGS.items():
+        variable = "KAFKA_" + key.upper().replace(".", "_")
+        assert environment.get(variable) == value, variable
+
+
+def test_application_services_read_the_variables_the_runner_prints(
+    compose: dict[str, Any],
+) -> None:
+    exported = {
+        variable for service in local_services(StackSettings()) for variable in service.exports()
+    }
+    assert exported <= set(compose["x-platform"]["environment"])
