@@ -6,6 +6,7 @@ import base64
 import hashlib
 import shutil
 import subprocess
+import time
 import uuid
 from importlib import resources
 from pathlib import Path
@@ -15,7 +16,7 @@ from confluent_kafka.admin import AdminClient
 
 from stack.errors import StackError
 from stack.ports import port_accepts
-from stack.services import Service
+from stack.services import Echo, Service
 
 # Single node: every internal topic must be satisfiable with one replica, or idempotent
 # and transactional producers and consumer groups stall waiting for replicas.
@@ -53,17 +54,26 @@ def pom_path() -> Path:
     return Path(str(resources.files("stack").joinpath("pom.xml")))
 
 
+def _pom_digest() -> str:
+    return hashlib.sha256(pom_path().read_bytes()).hexdigest()
+
+
+def jars_present(jar_dir: Path) -> bool:
+    """True when ``jar_dir`` holds the jars of the current pom.xml."""
+    stamp = jar_dir / ".pom.sha256"
+    return stamp.exists() and stamp.read_text().strip() == _pom_digest()
+
+
 def ensure_jars(jar_dir: Path) -> bool:
     """Copy the broker's runtime jars into ``jar_dir`` with Maven, once per pom.xml.
 
     Returns True when Maven ran. The copy goes to a sibling folder first and is renamed
     into place, so an interrupted fetch never leaves a half-filled cache that looks done.
     """
-    pom = pom_path()
-    digest = hashlib.sha256(pom.read_bytes()).hexdigest()
-    stamp = jar_dir / ".pom.sha256"
-    if stamp.exists() and stamp.read_text().strip() == digest:
+    if jars_present(jar_dir):
         return False
+    pom = pom_path()
+    digest = _pom_digest()
     maven = shutil.which("mvn")
     if maven is None:
         raise StackError("Maven (mvn) is needed once to fetch the Kafka jars; install it")
@@ -137,8 +147,12 @@ class KafkaService(Service):
             **SINGLE_NODE_SETTINGS,
         }
 
-    def prepare(self) -> None:
-        ensure_jars(self.jar_dir)
+    def prepare(self, echo: Echo) -> None:
+        if not jars_present(self.jar_dir):
+            echo(f"{self.name:<10} fetching the broker jars from Maven Central (once)")
+            began = time.monotonic()
+            ensure_jars(self.jar_dir)
+            echo(f"{self.name:<10} jars in {self.jar_dir} after {time.monotonic() - began:.1f} s")
         self.state_dir.mkdir(parents=True, exist_ok=True)
         # Rewritten on every start: ports may change, the formatted storage does not care.
         properties = "".join(f"{key}={value}\n" for key, value in self.server_properties().items())
@@ -149,7 +163,8 @@ class KafkaService(Service):
 
     def _format_storage(self) -> None:
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
-        format_args = ["-t", cluster_id, "-c", str(self.config_file)]
+        # "=" form: an id may start with "-", which the tool would read as an option.
+        format_args = [f"--cluster-id={cluster_id}", f"--config={self.config_file}"]
         result = subprocess.run(  # noqa: S603
             [*self._java(), "kafka.tools.StorageTool", "format", *format_args],
             capture_output=True,

@@ -15,7 +15,7 @@ from psycopg import sql
 
 from stack.errors import StackError
 from stack.process import identity
-from stack.services import Service
+from stack.services import Echo, Service
 from stack.settings import StackSettings
 
 # PostgreSQL refuses to run as root; as root we run it as this system user (the same one
@@ -67,7 +67,7 @@ class PostgresService(Service):
     def run_as_user(self) -> str | None:
         return _SERVICE_USER if os.geteuid() == 0 else None
 
-    def prepare(self) -> None:
+    def prepare(self, echo: Echo) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         if (self.data_dir / "PG_VERSION").exists():
             return

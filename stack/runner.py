@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from stack.errors import StackError
@@ -13,10 +13,8 @@ from stack.kafka import KafkaService
 from stack.ports import port_is_free
 from stack.postgres import PostgresService
 from stack.process import ProcessRecord
-from stack.services import Service
+from stack.services import Echo, Service
 from stack.settings import StackSettings
-
-Echo = Callable[[str], None]
 
 
 def local_services(settings: StackSettings) -> list[Service]:
@@ -44,7 +42,7 @@ def start_service(service: Service, echo: Echo) -> ProcessRecord:
         return running
     _check_ports(service)
     began = time.monotonic()
-    service.prepare()
+    service.prepare(echo)
     record = process.start(
         service.command(),
         port=service.port,

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import signal
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 
 from stack.process import ManagedProcess
 from stack.settings import StackSettings
+
+Echo = Callable[[str], None]
 
 
 class Service(ABC):
@@ -51,8 +54,8 @@ class Service(ABC):
     def process(self) -> ManagedProcess:
         return ManagedProcess(self.name, self.state_dir)
 
-    def prepare(self) -> None:  # noqa: B027 - optional hook
-        """One-time set-up before the first start; must be idempotent."""
+    def prepare(self, echo: Echo) -> None:  # noqa: B027 - optional hook
+        """Set-up before each start (fetch jars, format storage); must be idempotent."""
 
     def environment(self) -> dict[str, str] | None:
         """Environment of the process; None inherits ours."""
