@@ -110,7 +110,7 @@ class PostgresService(Service):
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/postgres"
 
     def database_url(self) -> str:
-        return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{self.settings.postgres_db}"
+        return self.settings.effective_database_url
 
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"

@@ -8,6 +8,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from stack.apps import RegistryApp
 from stack.errors import StackError
 from stack.kafka import KafkaService
 from stack.ports import port_is_free
@@ -22,6 +23,7 @@ def local_services(settings: StackSettings) -> list[Service]:
     services: list[Service] = [KafkaService(settings)]
     if settings.database_url is None:
         services.append(PostgresService(settings))
+    services.append(RegistryApp(settings))
     return services
 
 

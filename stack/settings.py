@@ -32,6 +32,7 @@ class StackSettings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="Use this PostgreSQL server instead of starting one."
     )
+    registry_port: int = Field(default=8081, ge=1, le=65535, description="Schema Registry.")
     stop_timeout: float = Field(
         default=20.0, gt=0, description="Seconds between SIGTERM and SIGKILL on `down`."
     )
@@ -46,6 +47,13 @@ class StackSettings(BaseSettings):
     @property
     def kafka_bootstrap(self) -> str:
         return f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def effective_database_url(self) -> str:
+        """DATABASE_URL when set, else the embedded server's database."""
+        if self.database_url is not None:
+            return self.database_url
+        return f"postgresql://postgres@127.0.0.1:{self.postgres_port}/{self.postgres_db}"
 
     @property
     def kafka_jars(self) -> Path:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from stack.apps import RegistryApp
 from stack.kafka import KafkaService
 from stack.ports import free_port
 from stack.postgres import PostgresService, create_database, drop_database
@@ -91,6 +92,47 @@ def database_url(postgres_admin_url: str, request: pytest.FixtureRequest) -> Ite
         yield url.render_as_string(hide_password=False)
     finally:
         drop_database(postgres_admin_url, name)
+
+
+@pytest.fixture(scope="session", params=["postgresql", "sqlite"])
+def registry_url(
+    request: pytest.FixtureRequest,
+    postgres_admin_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[str]:
+    """A Schema Registry process over HTTP, once on PostgreSQL and once on SQLite.
+
+    REGISTRY_URL reuses a running registry instead (the PostgreSQL pass only).
+    """
+    reused = os.environ.get("REGISTRY_URL")
+    if reused:
+        if request.param != "postgresql":
+            pytest.skip("REGISTRY_URL is set: the registry under test is that one")
+        yield reused
+        return
+    state_dir = tmp_path_factory.mktemp(f"registry-{request.param}")
+    database = f"registry_{uuid.uuid4().hex[:8]}"
+    if request.param == "postgresql":
+        create_database(postgres_admin_url, database)
+        url = make_url(postgres_admin_url).set(database=database).render_as_string(False)
+    else:
+        url = f"sqlite:///{state_dir / 'registry.db'}"
+    settings = StackSettings(stack_dir=state_dir, registry_port=free_port(), database_url=url)
+    app = RegistryApp(settings)
+    start_service(app, echo=lambda _line: None)
+    try:
+        yield app.url
+    finally:
+        app.process.stop(timeout=20.0)
+        if request.param == "postgresql":
+            drop_database(postgres_admin_url, database)
+
+
+@pytest.fixture
+def subject(request: pytest.FixtureRequest) -> str:
+    """A subject name no other test uses."""
+    base = re.sub(r"[^a-zA-Z0-9._-]+", "-", request.node.name)[:60]
+    return f"{base}-{uuid.uuid4().hex[:8]}-value"
 
 
 @pytest.fixture

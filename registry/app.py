@@ -1,0 +1,113 @@
+"""create_app(settings) -> Flask: the Schema Registry's HTTP application."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from importlib import resources
+
+import structlog
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from registry.auth import BasicAuth, load_users
+from registry.configuration import ConfigService
+from registry.errors import RegistryError, UnauthorizedError
+from registry.http import REQUEST_TYPES, RESPONSE_TYPES, json_response
+from registry.routes import Services, compatibility, config, root, schemas, subjects
+from registry.service import RegistryService
+from registry.settings import RegistrySettings
+from registry.storage import RegistryStore, open_store
+
+log = structlog.get_logger("registry")
+
+
+def create_app(
+    settings: RegistrySettings | None = None, *, store: RegistryStore | None = None
+) -> Flask:
+    settings = settings or RegistrySettings()
+    if store is None:
+        store = open_store(settings.database_url, pool_size=settings.threads + 1)
+    store.migrate()
+    app = Flask("registry")
+    app.extensions["registry"] = Services(
+        registry=RegistryService(store, default_level=settings.compatibility),
+        config=ConfigService(store, default_level=settings.compatibility),
+    )
+    for module in (root, subjects, schemas, compatibility, config):
+        app.register_blueprint(module.blueprint)
+    app.add_url_rule("/openapi.json", "openapi", _openapi)
+
+    app.before_request(_start_request)
+    if settings.auth_file is not None:
+        auth = BasicAuth(load_users(settings.auth_file))
+        app.before_request(auth.authorize)
+    app.before_request(_negotiate)
+    app.after_request(_log_request)
+    _register_error_handlers(app)
+    return app
+
+
+def _openapi() -> Response:
+    text = resources.files("registry").joinpath("openapi.json").read_text()
+    return Response(text, mimetype="application/json")
+
+
+def _start_request() -> None:
+    g.started = time.perf_counter()
+    g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+
+
+def _negotiate() -> None:
+    """415 for a body in another media type, 406 when the client accepts none of ours."""
+    has_body = request.method in ("POST", "PUT") and bool(request.content_type)
+    if has_body and request.mimetype not in REQUEST_TYPES:
+        raise _MediaTypeError(415, "HTTP 415 Unsupported Media Type")
+    accepts = request.headers.get("Accept") and request.path != "/openapi.json"
+    if accepts and request.accept_mimetypes.best_match(RESPONSE_TYPES) is None:
+        raise _MediaTypeError(406, "HTTP 406 Not Acceptable")
+
+
+class _MediaTypeError(RegistryError):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.http_status = status
+        self.error_code = status
+
+
+def _log_request(response: Response) -> Response:
+    elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+    log.info(
+        "request",
+        method=request.method,
+        route=request.url_rule.rule if request.url_rule else None,
+        status=response.status_code,
+        duration_ms=round(elapsed * 1000, 2),
+        request_id=g.get("request_id"),
+    )
+    response.headers["X-Request-Id"] = g.get("request_id", "")
+    return response
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(RegistryError)
+    def registry_error(error: RegistryError) -> Response:
+        response = _error_body(error.http_status, int(error.error_code), error.message)
+        if isinstance(error, UnauthorizedError):
+            response.headers["WWW-Authenticate"] = 'Basic realm="schema-registry"'
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        return _error_body(status, status, f"HTTP {status} {error.name}")
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        log.exception("unhandled_error", error_type=type(error).__name__)
+        return _error_body(500, 500, "Internal Server Error")
+
+
+def _error_body(status: int, code: int, message: str) -> Response:
+    """Every error, whatever raised it: {"error_code": int, "message": str}."""
+    return json_response({"error_code": code, "message": message}, status=status)

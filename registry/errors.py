@@ -1,0 +1,210 @@
+"""Registry errors: each carries its HTTP status and Confluent error code.
+
+Codes and message texts follow Confluent Schema Registry's `rest/exceptions/Errors.java`, so
+clients that branch on `error_code` behave as they do against Confluent.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ErrorCode(IntEnum):
+    UNAUTHORIZED = 40101
+    SUBJECT_NOT_FOUND = 40401
+    VERSION_NOT_FOUND = 40402
+    SCHEMA_NOT_FOUND = 40403
+    SUBJECT_SOFT_DELETED = 40404
+    SUBJECT_NOT_SOFT_DELETED = 40405
+    VERSION_SOFT_DELETED = 40406
+    VERSION_NOT_SOFT_DELETED = 40407
+    SUBJECT_COMPATIBILITY_NOT_CONFIGURED = 40408
+    SUBJECT_MODE_NOT_CONFIGURED = 40409
+    # Confluent's published API answers an incompatible schema with error_code 409.
+    INCOMPATIBLE_SCHEMA = 409
+    INVALID_SCHEMA = 42201
+    INVALID_VERSION = 42202
+    INVALID_COMPATIBILITY_LEVEL = 42203
+    INVALID_MODE = 42204
+    OPERATION_NOT_PERMITTED = 42205
+    REFERENCE_EXISTS = 42206
+    INVALID_SUBJECT = 42208
+    STORE_ERROR = 50001
+
+
+class RegistryError(Exception):
+    """Base of every error the API reports; subclasses fix the status and code."""
+
+    http_status = 500
+    error_code: int = ErrorCode.STORE_ERROR
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UnauthorizedError(RegistryError):
+    http_status = 401
+    error_code = ErrorCode.UNAUTHORIZED
+
+
+class SubjectNotFoundError(RegistryError):
+    http_status = 404
+    error_code = ErrorCode.SUBJECT_NOT_FOUND
+
+    def __init__(self, subject: str) -> None:
+        super().__init__(f"Subject '{subject}' not found.")
+
+
+class VersionNotFoundError(RegistryError):
+    http_status = 404
+    error_code = ErrorCode.VERSION_NOT_FOUND
+
+    def __init__(self, version: int) -> None:
+        super().__init__(f"Version {version} not found.")
+
+
+class SchemaNotFoundError(RegistryError):
+    http_status = 404
+    error_code = ErrorCode.SCHEMA_NOT_FOUND
+
+    def __init__(self, schema_id: int | None = None) -> None:
+        found = "Schema not found" if schema_id is None else f"Schema {schema_id} not found"
+        super().__init__(found)
+
+
+class SubjectSoftDeletedError(RegistryError):
+    http_status = 404
+    error_code = ErrorCode.SUBJECT_SOFT_DELETED
+
+    def __init__(self, subject: str) -> None:
+        super().__init__(
+            f"Subject '{subject}' was soft deleted. Set permanent=true to delete permanently"
+        )
+
+
+class SubjectNotSoftDeletedError(RegistryError):
+    http_status = 404
+    error_code = ErrorCode.SUBJECT_NOT_SOFT_DELETED
+
+    def __init__(self, subject: str) -> None:
+        super().__init__(
+            f"Subject '{subject}' was not deleted first before being permanently deleted"
+        )
+
+
+class VersionSoftDeletedError(RegistryError):
+    http_status = 404
+    error_code = ErrorCode.VERSION_SOFT_DELETED
+
+    def __init__(self, subject: str, version: int) -> None:
+        super().__init__(
+            f"Subject '{subject}' Version {version} was soft deleted. "
+            "Set permanent=true to delete permanently"
+        )
+
+
+class VersionNotSoftDeletedError(RegistryError):
+    http_status = 404
+    error_code = ErrorCode.VERSION_NOT_SOFT_DELETED
+
+    def __init__(self, subject: str, version: int) -> None:
+        super().__init__(
+            f"Subject '{subject}' Version {version} was not deleted first "
+            "before being permanently deleted"
+        )
+
+
+class SubjectCompatibilityNotConfiguredError(RegistryError):
+    http_status = 404
+    error_code = ErrorCode.SUBJECT_COMPATIBILITY_NOT_CONFIGURED
+
+    def __init__(self, subject: str) -> None:
+        super().__init__(
+            f"Subject '{subject}' does not have subject-level compatibility configured"
+        )
+
+
+class SubjectModeNotConfiguredError(RegistryError):
+    http_status = 404
+    error_code = ErrorCode.SUBJECT_MODE_NOT_CONFIGURED
+
+    def __init__(self, subject: str) -> None:
+        super().__init__(f"Subject '{subject}' does not have subject-level mode configured")
+
+
+class IncompatibleSchemaError(RegistryError):
+    http_status = 409
+    error_code = ErrorCode.INCOMPATIBLE_SCHEMA
+
+    def __init__(self, subject: str, messages: list[str]) -> None:
+        details = ", ".join(messages)
+        super().__init__(
+            "Schema being registered is incompatible with an earlier schema for subject "
+            f'"{subject}", details: [{details}]'
+        )
+        self.messages = messages
+
+
+class InvalidSchemaError(RegistryError):
+    http_status = 422
+    error_code = ErrorCode.INVALID_SCHEMA
+
+
+class InvalidVersionError(RegistryError):
+    http_status = 422
+    error_code = ErrorCode.INVALID_VERSION
+
+    def __init__(self, version: str) -> None:
+        super().__init__(
+            f"The specified version '{version}' is not a valid version id. "
+            'Allowed values are between [1, 2^31-1] and the string "latest"'
+        )
+
+
+class InvalidCompatibilityLevelError(RegistryError):
+    http_status = 422
+    error_code = ErrorCode.INVALID_COMPATIBILITY_LEVEL
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Invalid compatibility level. Valid values are none, backward, forward, full, "
+            "backward_transitive, forward_transitive, and full_transitive"
+        )
+
+
+class InvalidModeError(RegistryError):
+    http_status = 422
+    error_code = ErrorCode.INVALID_MODE
+
+    def __init__(self) -> None:
+        super().__init__("Invalid mode. Valid values are READWRITE, READONLY and IMPORT.")
+
+
+class OperationNotPermittedError(RegistryError):
+    http_status = 422
+    error_code = ErrorCode.OPERATION_NOT_PERMITTED
+
+
+class ReferenceExistsError(RegistryError):
+    http_status = 422
+    error_code = ErrorCode.REFERENCE_EXISTS
+
+    def __init__(self, subject: str, version: int) -> None:
+        super().__init__(
+            "One or more references exist to the schema "
+            f"{{magic=1,keytype=SCHEMA,subject={subject},version={version}}}."
+        )
+
+
+class InvalidSubjectError(RegistryError):
+    http_status = 422
+    error_code = ErrorCode.INVALID_SUBJECT
+
+    def __init__(self, subject: str) -> None:
+        super().__init__(f"The specified subject '{subject}' is not valid.")
+
+
+class StoreError(RegistryError):
+    http_status = 500
+    error_code = ErrorCode.STORE_ERROR

@@ -1,0 +1,155 @@
+"""HTTP plumbing shared by the routes: media types, query flags, JSON in and out."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from flask import Response, request
+
+from registry.errors import InvalidSchemaError, RegistryError
+from registry.model import StoredSchema, parse_version
+from registry.schema import SchemaReference
+from registry.service import RegisteredVersion, SchemaRequest
+
+SCHEMA_REGISTRY_V1 = "application/vnd.schemaregistry.v1+json"
+RESPONSE_TYPES = (SCHEMA_REGISTRY_V1, "application/vnd.schemaregistry+json", "application/json")
+# Confluent also takes octet-stream (Jersey's type for a body without Content-Type).
+REQUEST_TYPES = (*RESPONSE_TYPES, "application/octet-stream")
+
+
+T = TypeVar("T")
+
+
+class BadRequestError(RegistryError):
+    """A body that is not JSON, as Confluent answers it (error_code = HTTP status)."""
+
+    http_status = 400
+    error_code = 400
+
+
+def flag(name: str) -> bool:
+    """A boolean query parameter; Confluent reads "true" in any case as true, all else false."""
+    return request.args.get(name, "false").strip().lower() == "true"
+
+
+def page(items: list[T]) -> list[T]:
+    """offset/limit as Confluent reads them (limit -1: everything)."""
+    offset = max(_int_arg("offset", 0), 0)
+    limit = _int_arg("limit", -1)
+    return items[offset:] if limit < 0 else items[offset : offset + limit]
+
+
+def _int_arg(name: str, default: int) -> int:
+    try:
+        return int(request.args.get(name, default))
+    except ValueError:
+        return default
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body), status=status, mimetype=negotiated_type())
+
+
+def raw_response(text: str) -> Response:
+    return Response(text, status=200, mimetype=negotiated_type())
+
+
+def negotiated_type() -> str:
+    if not request.headers.get("Accept"):
+        return SCHEMA_REGISTRY_V1
+    return request.accept_mimetypes.best_match(RESPONSE_TYPES) or SCHEMA_REGISTRY_V1
+
+
+def json_body() -> Any:
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise BadRequestError("Request body is empty")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadRequestError(f"Unrecognized JSON in the request body: {error}") from None
+
+
+def schema_request() -> SchemaRequest:
+    """The register/lookup/compatibility body; anything malformed is an invalid schema (42201)."""
+    body = json_body()
+    if not isinstance(body, dict):
+        raise InvalidSchemaError("The request body must be a JSON object with a schema")
+    schema = body.get("schema")
+    if schema is not None and not isinstance(schema, str):
+        raise InvalidSchemaError("The schema must be a string holding the schema's JSON")
+    schema_type = body.get("schemaType") or "AVRO"
+    if not isinstance(schema_type, str):
+        raise InvalidSchemaError("schemaType must be a string")
+    return SchemaRequest(
+        schema=schema,
+        schema_type=schema_type,
+        references=_references(body.get("references")),
+        metadata=_object_or_none(body, "metadata"),
+        rule_set=_object_or_none(body, "ruleSet"),
+        version=_int_or_none(body, "version"),
+        id=_int_or_none(body, "id"),
+    )
+
+
+def _references(raw: object) -> tuple[SchemaReference, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise InvalidSchemaError("references must be a list")
+    references = []
+    for item in raw:
+        if not isinstance(item, dict):
+            raise InvalidSchemaError("each reference must be an object")
+        name, subject, version = item.get("name"), item.get("subject"), item.get("version")
+        if not isinstance(name, str) or not isinstance(subject, str):
+            raise InvalidSchemaError("a reference needs a name and a subject")
+        if isinstance(version, bool) or not isinstance(version, int | str):
+            raise InvalidSchemaError("a reference needs a version")
+        references.append(
+            SchemaReference(name=name, subject=subject, version=parse_version(str(version)))
+        )
+    return tuple(references)
+
+
+def _object_or_none(body: dict[str, Any], key: str) -> dict[str, Any] | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvalidSchemaError(f"{key} must be a JSON object")
+    return value
+
+
+def _int_or_none(body: dict[str, Any], key: str) -> int | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidSchemaError(f"{key} must be an integer")
+    return value
+
+
+def render_schema(found: RegisteredVersion) -> dict[str, Any]:
+    """The Schema entity of Confluent's API; empty fields are left out, as Confluent does."""
+    body: dict[str, Any] = {
+        "subject": found.subject,
+        "version": found.version,
+        "id": found.schema.id,
+        "schemaType": found.schema.schema_type,
+    }
+    body.update(schema_extras(found.schema))
+    body["schema"] = found.schema.text
+    return body
+
+
+def schema_extras(schema: StoredSchema) -> dict[str, Any]:
+    extras: dict[str, Any] = {}
+    if schema.references:
+        extras["references"] = [reference.to_json() for reference in schema.references]
+    if schema.metadata:
+        extras["metadata"] = schema.metadata
+    if schema.rule_set:
+        extras["ruleSet"] = schema.rule_set
+    return extras

@@ -1,0 +1,100 @@
+"""The registry's vocabulary: subjects, versions, stored schemas, config and mode."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from registry.errors import InvalidModeError, InvalidSubjectError, InvalidVersionError
+from registry.schema import SchemaReference
+
+# Scope key under which registry-wide config and mode are stored.
+GLOBAL_SCOPE = ""
+LATEST = -1
+_MAX_VERSION = 2**31 - 1
+_RESERVED_SUBJECTS = frozenset({"__GLOBAL", "__EMPTY"})
+
+
+class Mode(StrEnum):
+    READWRITE = "READWRITE"
+    READONLY = "READONLY"
+    READONLY_OVERRIDE = "READONLY_OVERRIDE"
+    IMPORT = "IMPORT"
+
+    @classmethod
+    def parse(cls, text: object) -> Mode:
+        if isinstance(text, str):
+            try:
+                return cls(text.strip().upper())
+            except ValueError:
+                pass
+        raise InvalidModeError()
+
+    @property
+    def read_only(self) -> bool:
+        return self in (Mode.READONLY, Mode.READONLY_OVERRIDE)
+
+
+def parse_version(text: str) -> int:
+    """A version path segment: "latest" or -1 (→ LATEST), or 1 … 2^31-1; else 42202."""
+    cleaned = text.strip()
+    if cleaned.lower() == "latest":
+        return LATEST
+    try:
+        number = int(cleaned)
+    except ValueError:
+        raise InvalidVersionError(text) from None
+    if number == LATEST or 1 <= number <= _MAX_VERSION:
+        return number
+    raise InvalidVersionError(text)
+
+
+def check_subject(subject: str) -> str:
+    """Subjects are free text, as in Confluent, but not control characters or reserved words."""
+    if subject in _RESERVED_SUBJECTS or any(ord(char) < 32 for char in subject):
+        raise InvalidSubjectError(subject)
+    return subject
+
+
+@dataclass(frozen=True)
+class StoredSchema:
+    """A schema as stored: the id clients embed in records and its canonical text."""
+
+    id: int
+    fingerprint: str
+    schema_type: str
+    text: str
+    references: tuple[SchemaReference, ...] = ()
+    metadata: dict[str, Any] | None = None
+    rule_set: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class SubjectVersion:
+    subject: str
+    version: int
+    schema_id: int
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class RegistryConfig:
+    """Compatibility configuration of a subject or of the registry.
+
+    ``compatibility`` may be None for a stored config that sets only other keys; ``extra``
+    keeps what newer clients send (normalize, validateFields, defaultMetadata…) verbatim.
+    """
+
+    compatibility: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = dict(self.extra)
+        if self.compatibility is not None:
+            body["compatibility"] = self.compatibility
+        return body
+
+    @property
+    def normalize(self) -> bool:
+        return bool(self.extra.get("normalize", False))

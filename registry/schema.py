@@ -1,0 +1,223 @@
+"""Avro schema text → a parsed schema with its canonical form and identity.
+
+Confluent stores and returns the schema as Java Avro's `Schema.toString()`: compact JSON in
+a fixed key order. Neither `avro` nor `fastavro` offers that full-fidelity form (fastavro's
+"canonical form" is Avro's Parsing Canonical Form, which drops docs, defaults and aliases and
+so would give two different schemas one id), so the key ordering below is written here.
+Validation is left to the libraries: `fastavro` checks names, types and default values;
+`avro.schema` gives the object model the compatibility checker walks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import avro.errors
+import avro.name
+import avro.schema
+import fastavro
+from fastavro.schema import SchemaParseException, UnknownType
+
+from registry.errors import InvalidSchemaError
+
+PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
+_NAMED = frozenset({"record", "error", "enum", "fixed"})
+_KEY_ORDER: dict[str, tuple[str, ...]] = {
+    "record": ("type", "name", "namespace", "doc", "fields", "aliases"),
+    "error": ("type", "name", "namespace", "doc", "fields", "aliases"),
+    "enum": ("type", "name", "namespace", "doc", "symbols", "default", "aliases"),
+    "fixed": ("type", "name", "namespace", "doc", "size", "aliases"),
+    "array": ("type", "items"),
+    "map": ("type", "values"),
+}
+_FIELD_ORDER = ("name", "type", "doc", "default", "order", "aliases")
+
+JsonObject = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SchemaReference:
+    """A named Avro type that this schema takes from a version of another subject."""
+
+    name: str
+    subject: str
+    version: int
+
+    def to_json(self) -> JsonObject:
+        return {"name": self.name, "subject": self.subject, "version": self.version}
+
+
+@dataclass(frozen=True)
+class ResolvedReference:
+    """A reference together with the canonical text of the schema it points at."""
+
+    reference: SchemaReference
+    text: str
+    # References of the referenced schema, already resolved (depth first).
+    nested: tuple[ResolvedReference, ...] = ()
+
+
+@dataclass(frozen=True)
+class ParsedSchema:
+    """A valid Avro schema: canonical text, object model, and what identifies it."""
+
+    canonical: str
+    avro: avro.schema.Schema = field(compare=False, repr=False)
+    references: tuple[SchemaReference, ...] = ()
+    metadata: JsonObject | None = field(default=None, compare=False)
+    rule_set: JsonObject | None = field(default=None, compare=False)
+
+    @property
+    def fingerprint(self) -> str:
+        """Identity of the schema: same canonical text, references, metadata and rules."""
+        identity = {
+            "schema": self.canonical,
+            "references": [reference.to_json() for reference in self.references],
+            "metadata": self.metadata,
+            "ruleSet": self.rule_set,
+        }
+        encoded = json.dumps(identity, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(encoded.encode()).hexdigest()
+
+
+def parse_avro(
+    text: str,
+    *,
+    references: Sequence[ResolvedReference] = (),
+    normalize: bool = False,
+    metadata: JsonObject | None = None,
+    rule_set: JsonObject | None = None,
+) -> ParsedSchema:
+    """Parse and validate ``text``; raise InvalidSchemaError (42201) saying what is wrong."""
+    if not text or not text.strip():
+        raise InvalidSchemaError("Empty schema")
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidSchemaError(f"Invalid schema of type AVRO, details: {error}") from error
+    named_fastavro: dict[str, Any] = {}
+    names = avro.name.Names()
+    try:
+        for resolved in _flatten(references):
+            referenced = json.loads(resolved.text)
+            fastavro.parse_schema(referenced, named_schemas=named_fastavro)
+            avro.schema.make_avsc_object(referenced, names)
+        fastavro.parse_schema(document, named_schemas=named_fastavro)
+        model = avro.schema.make_avsc_object(document, names)
+    except (SchemaParseException, UnknownType, avro.errors.AvroException) as error:
+        raise InvalidSchemaError(f"Invalid schema of type AVRO, details: {error}") from error
+    except (TypeError, ValueError, KeyError, AttributeError) as error:
+        # Both libraries fail this way on some malformed documents ({"type": 3}, ...).
+        raise InvalidSchemaError(f"Invalid schema of type AVRO, details: {error!r}") from error
+    canonical = json.dumps(
+        canonical_json(document, normalize=normalize),
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return ParsedSchema(
+        canonical=canonical,
+        avro=model,
+        references=tuple(resolved.reference for resolved in references),
+        metadata=metadata,
+        rule_set=rule_set,
+    )
+
+
+def _flatten(references: Sequence[ResolvedReference]) -> list[ResolvedReference]:
+    """Referenced schemas in dependency order: a schema after the ones it references."""
+    ordered: list[ResolvedReference] = []
+    seen: set[str] = set()
+
+    def visit(resolved: ResolvedReference) -> None:
+        for nested in resolved.nested:
+            visit(nested)
+        key = f"{resolved.reference.subject}/{resolved.reference.version}"
+        if key not in seen:
+            seen.add(key)
+            ordered.append(resolved)
+
+    for resolved in references:
+        visit(resolved)
+    return ordered
+
+
+def canonical_json(node: Any, *, normalize: bool = False, namespace: str | None = None) -> Any:
+    """The schema as Java Avro would print it: fixed key order, bare primitive names.
+
+    Custom properties follow the known keys, sorted, so key order in the input never
+    changes the identity. With ``normalize`` names are written in full and namespaces
+    dropped, so the same schema written with or without namespaces matches.
+    """
+    if isinstance(node, str):
+        if normalize and node not in PRIMITIVES:
+            return _full_name(node, namespace)
+        return node
+    if isinstance(node, list):
+        return [canonical_json(branch, normalize=normalize, namespace=namespace) for branch in node]
+    if not isinstance(node, Mapping):
+        return node
+    kind = node.get("type")
+    if isinstance(kind, str) and kind in PRIMITIVES:
+        extra = {key: node[key] for key in sorted(node) if key != "type"}
+        return {"type": kind, **extra} if extra else kind
+    if not isinstance(kind, str) or kind not in _KEY_ORDER:
+        # {"type": {...}} wrapping a schema, or a bare named-type reference object.
+        if set(node) == {"type"}:
+            return canonical_json(kind, normalize=normalize, namespace=namespace)
+        return {key: node[key] for key in sorted(node)}
+    inner_namespace = namespace
+    if kind in _NAMED:
+        inner_namespace = _namespace_of(node, namespace)
+    result: JsonObject = {}
+    for key in _KEY_ORDER[kind]:
+        if key not in node:
+            continue
+        value = node[key]
+        if key == "fields":
+            value = [_canonical_field(item, normalize, inner_namespace) for item in value]
+        elif key in ("items", "values"):
+            value = canonical_json(value, normalize=normalize, namespace=inner_namespace)
+        elif normalize and key == "name":
+            value = _full_name(value, node.get("namespace", namespace))
+        elif normalize and key == "namespace":
+            continue
+        elif normalize and key == "aliases":
+            value = sorted(_full_name(alias, inner_namespace) for alias in value)
+        result[key] = value
+    for key in sorted(set(node) - set(_KEY_ORDER[kind])):
+        result[key] = node[key]
+    return result
+
+
+def _canonical_field(item: Mapping[str, Any], normalize: bool, namespace: str | None) -> JsonObject:
+    result: JsonObject = {}
+    for key in _FIELD_ORDER:
+        if key not in item:
+            continue
+        value = item[key]
+        if key == "type":
+            value = canonical_json(value, normalize=normalize, namespace=namespace)
+        elif normalize and key == "aliases":
+            value = sorted(value)
+        result[key] = value
+    for key in sorted(set(item) - set(_FIELD_ORDER)):
+        result[key] = item[key]
+    return result
+
+
+def _namespace_of(node: Mapping[str, Any], enclosing: str | None) -> str | None:
+    name = node.get("name", "")
+    if isinstance(name, str) and "." in name:
+        return name.rsplit(".", 1)[0]
+    namespace = node.get("namespace", enclosing)
+    return namespace if isinstance(namespace, str) and namespace else None
+
+
+def _full_name(name: str, namespace: str | None) -> str:
+    if "." in name or not namespace:
+        return name
+    return f"{namespace}.{name}"

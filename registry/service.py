@@ -1,0 +1,474 @@
+"""The registry's rules for subjects, versions and schemas (no HTTP, no SQL).
+
+Behaviour follows Confluent Schema Registry: ids are shared across subjects, versions count
+on after soft deletes, a permanent delete needs a soft delete first, and a schema that is
+already registered is returned without a compatibility check.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from registry import compatibility
+from registry.compatibility import CompatibilityLevel, CompatibilityResult, ExistingSchema
+from registry.configuration import (
+    effective_level,
+    effective_mode,
+    effective_normalize,
+    refuse_if_read_only,
+)
+from registry.errors import (
+    IncompatibleSchemaError,
+    InvalidSchemaError,
+    OperationNotPermittedError,
+    ReferenceExistsError,
+    SchemaNotFoundError,
+    SubjectNotFoundError,
+    SubjectNotSoftDeletedError,
+    SubjectSoftDeletedError,
+    VersionNotFoundError,
+    VersionNotSoftDeletedError,
+    VersionSoftDeletedError,
+)
+from registry.model import LATEST, Mode, StoredSchema, SubjectVersion, check_subject
+from registry.schema import (
+    ParsedSchema,
+    ResolvedReference,
+    SchemaReference,
+    canonical_json,
+    parse_avro,
+)
+from registry.storage import RegistryStore, StoreTransaction
+
+SUPPORTED_TYPES = ("AVRO",)
+_MAX_REFERENCE_DEPTH = 32
+
+
+@dataclass(frozen=True)
+class SchemaRequest:
+    """The body of register, lookup and compatibility requests."""
+
+    schema: str | None
+    schema_type: str = "AVRO"
+    references: tuple[SchemaReference, ...] = ()
+    metadata: dict[str, Any] | None = None
+    rule_set: dict[str, Any] | None = None
+    version: int | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class RegisteredVersion:
+    subject: str
+    version: int
+    schema: StoredSchema
+    deleted: bool = False
+
+
+@dataclass
+class _ParsedCache:
+    """Parsed schemas by id: an id always names the same schema, so entries never go stale."""
+
+    entries: dict[int, ParsedSchema] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class RegistryService:
+    def __init__(self, store: RegistryStore, *, default_level: CompatibilityLevel) -> None:
+        self.store = store
+        self.default_level = default_level
+        self._parsed = _ParsedCache()
+        self._by_id: dict[int, StoredSchema] = {}
+
+    # -- register and look up -------------------------------------------------------------
+
+    def register(
+        self, subject: str, request: SchemaRequest, *, normalize: bool
+    ) -> RegisteredVersion:
+        """POST /subjects/{subject}/versions."""
+        check_subject(subject)
+        with self.store.transaction() as tx:
+            tx.lock_subject(subject=subject)
+            parsed = self._parse_request(
+                tx, request, normalize=normalize or effective_normalize(tx, subject)
+            )
+            versions = tx.subject_versions(subject=subject)
+            known = tx.schema_by_fingerprint(fingerprint=parsed.fingerprint)
+            same_request = request.id in (None, known and known.id) and request.version in (
+                None,
+                LATEST,
+            )
+            if known is not None and same_request:
+                for existing in reversed(versions):
+                    if not existing.deleted and existing.schema_id == known.id:
+                        return RegisteredVersion(subject, existing.version, known)
+            mode = effective_mode(tx, subject)
+            self._check_register_mode(subject, mode, request)
+            new_version = max((v.version for v in versions), default=0) + 1
+            if request.version is not None and request.version != LATEST:
+                if mode is Mode.IMPORT:
+                    if any(v.version == request.version for v in versions):
+                        raise OperationNotPermittedError(
+                            f"Version {request.version} of subject '{subject}' already exists"
+                        )
+                    new_version = request.version
+                elif request.version != new_version:
+                    raise InvalidSchemaError("Version is not one more than previous version")
+            if request.id is not None:
+                self._check_import_id(tx, parsed, known, request.id)
+            else:
+                live = [version for version in versions if not version.deleted]
+                level = effective_level(tx, subject, self.default_level)
+                result = self._check(tx, parsed, live, level)
+                if not result.is_compatible:
+                    raise IncompatibleSchemaError(subject, result.messages())
+            stored = tx.store_schema(schema=parsed, schema_type="AVRO", schema_id=request.id)
+            tx.insert_version(subject=subject, version=new_version, schema_id=stored.id)
+            # Confluent drops a soft-deleted version of a schema once it is registered anew.
+            for old in versions:
+                if old.deleted and old.schema_id == stored.id and not self._referenced(tx, old):
+                    tx.remove_version(subject=subject, version=old.version)
+        return RegisteredVersion(subject, new_version, stored)
+
+    @staticmethod
+    def _check_register_mode(subject: str, mode: Mode, request: SchemaRequest) -> None:
+        if mode.read_only:
+            raise OperationNotPermittedError(f"Subject '{subject}' is in read-only mode")
+        if mode is Mode.IMPORT and request.id is None:
+            raise OperationNotPermittedError(
+                f"Subject '{subject}' is not in read-write mode: IMPORT needs an id"
+            )
+        if mode is not Mode.IMPORT and request.id is not None:
+            raise OperationNotPermittedError(f"Subject '{subject}' is not in import mode")
+
+    @staticmethod
+    def _check_import_id(
+        tx: StoreTransaction, parsed: ParsedSchema, known: StoredSchema | None, schema_id: int
+    ) -> None:
+        holder = tx.schema_by_id(schema_id=schema_id)
+        if holder is not None and holder.fingerprint != parsed.fingerprint:
+            raise OperationNotPermittedError(
+                f"Overwrite new schema with id {schema_id} is not permitted."
+            )
+        if known is not None and known.id != schema_id:
+            raise OperationNotPermittedError(
+                f"The schema is already registered with id {known.id}, not {schema_id}"
+            )
+
+    def lookup(
+        self, subject: str, request: SchemaRequest, *, normalize: bool, deleted: bool
+    ) -> RegisteredVersion:
+        """POST /subjects/{subject}: the version of ``subject`` holding this schema."""
+        with self.store.transaction() as tx:
+            parsed = self._parse_request(
+                tx, request, normalize=normalize or effective_normalize(tx, subject)
+            )
+            visible = [v for v in tx.subject_versions(subject=subject) if deleted or not v.deleted]
+            if not visible:
+                raise SubjectNotFoundError(subject)
+            known = tx.schema_by_fingerprint(fingerprint=parsed.fingerprint)
+            for version in reversed(visible):
+                if known is not None and version.schema_id == known.id:
+                    return RegisteredVersion(subject, version.version, known, version.deleted)
+            # Second chance: the same schema written with other namespaces or key order.
+            wanted = _normalized_text(parsed)
+            for version in reversed(visible):
+                stored = self._schema(tx, version.schema_id)
+                if _normalized_text(self._parsed_schema(tx, stored)) == wanted:
+                    return RegisteredVersion(subject, version.version, stored, version.deleted)
+        raise SchemaNotFoundError()
+
+    # -- compatibility ----------------------------------------------------------------------
+
+    def test_compatibility(
+        self, subject: str, version: int | None, request: SchemaRequest, *, normalize: bool
+    ) -> CompatibilityResult:
+        """POST /compatibility/subjects/{subject}/versions[/{version}]."""
+        with self.store.transaction() as tx:
+            parsed = self._parse_request(
+                tx, request, normalize=normalize or effective_normalize(tx, subject)
+            )
+            level = effective_level(tx, subject, self.default_level)
+            live = [v for v in tx.subject_versions(subject=subject) if not v.deleted]
+            if version is None:
+                return self._check(tx, parsed, live, level)
+            if version == LATEST:
+                return self._check(tx, parsed, live[-1:], level)
+            chosen = [v for v in live if v.version == version]
+            if not chosen:
+                raise VersionNotFoundError(version)
+            return self._check(tx, parsed, chosen, level)
+
+    def _check(
+        self,
+        tx: StoreTransaction,
+        parsed: ParsedSchema,
+        live: Sequence[SubjectVersion],
+        level: CompatibilityLevel,
+    ) -> CompatibilityResult:
+        existing = []
+        for version in live:
+            stored = self._schema(tx, version.schema_id)
+            existing.append(
+                ExistingSchema(
+                    version=version.version,
+                    schema=self._parsed_schema(tx, stored).avro,
+                    text=stored.text,
+                )
+            )
+        try:
+            return compatibility.check(parsed.avro, existing, level)
+        except compatibility.AmbiguousFieldError as error:
+            raise InvalidSchemaError(f"Invalid schema: {error}") from error
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def get_version(self, subject: str, version: int, *, deleted: bool) -> RegisteredVersion:
+        """GET /subjects/{subject}/versions/{version}."""
+        with self.store.transaction() as tx:
+            found = _resolve_version(
+                tx.subject_versions(subject=subject), subject, version, deleted
+            )
+            return RegisteredVersion(
+                subject, found.version, self._schema(tx, found.schema_id), found.deleted
+            )
+
+    def list_versions(self, subject: str, *, deleted: bool, deleted_only: bool) -> list[int]:
+        with self.store.transaction() as tx:
+            versions = tx.subject_versions(subject=subject)
+        chosen = [v.version for v in versions if _visible(v, deleted, deleted_only)]
+        if not chosen:
+            raise SubjectNotFoundError(subject)
+        return chosen
+
+    def list_subjects(self, *, prefix: str | None, deleted: bool, deleted_only: bool) -> list[str]:
+        with self.store.transaction() as tx:
+            versions = tx.all_versions(include_deleted=True)
+        live = {v.subject for v in versions if not v.deleted}
+        every = {v.subject for v in versions}
+        if deleted_only:
+            chosen = every - live
+        elif deleted:
+            chosen = every
+        else:
+            chosen = live
+        if prefix and prefix != ":*:":
+            chosen = {subject for subject in chosen if subject.startswith(prefix)}
+        return sorted(chosen)
+
+    def schema_by_id(self, schema_id: int) -> StoredSchema:
+        """GET /schemas/ids/{id}; cached, as an id never changes its schema."""
+        cached = self._by_id.get(schema_id)
+        if cached is not None:
+            return cached
+        with self.store.transaction() as tx:
+            stored = tx.schema_by_id(schema_id=schema_id)
+        if stored is None:
+            raise SchemaNotFoundError(schema_id)
+        self._by_id[schema_id] = stored
+        return stored
+
+    def versions_of_schema(self, schema_id: int, *, deleted: bool) -> list[SubjectVersion]:
+        with self.store.transaction() as tx:
+            if tx.schema_by_id(schema_id=schema_id) is None:
+                raise SchemaNotFoundError()
+            return [
+                v for v in tx.versions_of_schema(schema_id=schema_id) if deleted or not v.deleted
+            ]
+
+    def list_schemas(
+        self, *, prefix: str | None, deleted: bool, latest_only: bool
+    ) -> list[RegisteredVersion]:
+        with self.store.transaction() as tx:
+            versions = tx.all_versions(include_deleted=deleted)
+            if prefix:
+                versions = [v for v in versions if v.subject.startswith(prefix)]
+            if latest_only:
+                newest: dict[str, SubjectVersion] = {}
+                for version in versions:
+                    newest[version.subject] = version
+                versions = list(newest.values())
+            return [
+                RegisteredVersion(v.subject, v.version, self._schema(tx, v.schema_id), v.deleted)
+                for v in versions
+            ]
+
+    def referenced_by(self, subject: str, version: int) -> list[int]:
+        with self.store.transaction() as tx:
+            found = _resolve_version(tx.subject_versions(subject=subject), subject, version, False)
+            return tx.referencing_schema_ids(subject=subject, version=found.version)
+
+    # -- deletes -----------------------------------------------------------------------------
+
+    def delete_version(self, subject: str, version: int, *, permanent: bool) -> int:
+        """DELETE /subjects/{subject}/versions/{version}[?permanent=true]."""
+        with self.store.transaction() as tx:
+            tx.lock_subject(subject=subject)
+            refuse_if_read_only(tx, subject)
+            versions = tx.subject_versions(subject=subject)
+            if not versions:
+                raise SubjectNotFoundError(subject)
+            if version == LATEST:
+                live = [v for v in versions if not v.deleted]
+                if not live:
+                    raise SubjectNotFoundError(subject)
+                target = live[-1]
+            else:
+                matches = [v for v in versions if v.version == version]
+                if not matches:
+                    raise VersionNotFoundError(version)
+                target = matches[0]
+            if self._referenced(tx, target, live_only=not permanent):
+                raise ReferenceExistsError(subject, target.version)
+            if not permanent:
+                if target.deleted:
+                    raise VersionSoftDeletedError(subject, target.version)
+                tx.mark_deleted(subject=subject, version=target.version)
+                return target.version
+            if not target.deleted:
+                raise VersionNotSoftDeletedError(subject, target.version)
+            tx.remove_version(subject=subject, version=target.version)
+            if len(versions) == 1:
+                tx.delete_config(scope=subject)
+                tx.delete_mode(scope=subject)
+            self._forget(target.schema_id)
+            return target.version
+
+    def delete_subject(self, subject: str, *, permanent: bool) -> list[int]:
+        """DELETE /subjects/{subject}[?permanent=true]."""
+        with self.store.transaction() as tx:
+            tx.lock_subject(subject=subject)
+            refuse_if_read_only(tx, subject)
+            versions = tx.subject_versions(subject=subject)
+            if not versions:
+                raise SubjectNotFoundError(subject)
+            live = [v for v in versions if not v.deleted]
+            if not permanent and not live:
+                raise SubjectSoftDeletedError(subject)
+            if permanent and live:
+                raise SubjectNotSoftDeletedError(subject)
+            for version in versions:
+                if self._referenced(tx, version, live_only=not permanent):
+                    raise ReferenceExistsError(subject, version.version)
+            if not permanent:
+                for version in live:
+                    tx.mark_deleted(subject=subject, version=version.version)
+                return [version.version for version in live]
+            for version in versions:
+                tx.remove_version(subject=subject, version=version.version)
+                self._forget(version.schema_id)
+            tx.delete_config(scope=subject)
+            tx.delete_mode(scope=subject)
+            return [version.version for version in versions]
+
+    def _referenced(
+        self, tx: StoreTransaction, version: SubjectVersion, *, live_only: bool = True
+    ) -> bool:
+        """True when another schema still uses this version as a reference."""
+        for schema_id in tx.referencing_schema_ids(
+            subject=version.subject, version=version.version
+        ):
+            users = tx.versions_of_schema(schema_id=schema_id)
+            if any(not (live_only and user.deleted) for user in users):
+                return True
+        return False
+
+    def _forget(self, schema_id: int) -> None:
+        self._by_id.pop(schema_id, None)
+
+    # -- parsing -----------------------------------------------------------------------------
+
+    def _schema(self, tx: StoreTransaction, schema_id: int) -> StoredSchema:
+        cached = self._by_id.get(schema_id)
+        if cached is not None:
+            return cached
+        stored = tx.schema_by_id(schema_id=schema_id)
+        if stored is None:
+            raise SchemaNotFoundError(schema_id)
+        self._by_id[schema_id] = stored
+        return stored
+
+    def _parsed_schema(self, tx: StoreTransaction, stored: StoredSchema) -> ParsedSchema:
+        cached = self._parsed.entries.get(stored.id)
+        if cached is not None:
+            return cached
+        parsed = parse_avro(
+            stored.text,
+            references=self._resolve(tx, stored.references, depth=0),
+            metadata=stored.metadata,
+            rule_set=stored.rule_set,
+        )
+        with self._parsed.lock:
+            self._parsed.entries[stored.id] = parsed
+        return parsed
+
+    def _parse_request(
+        self, tx: StoreTransaction, request: SchemaRequest, *, normalize: bool
+    ) -> ParsedSchema:
+        if request.schema_type.upper() not in SUPPORTED_TYPES:
+            raise InvalidSchemaError(
+                f"Invalid schema type {request.schema_type}: this registry supports AVRO only"
+            )
+        if request.schema is None:
+            raise InvalidSchemaError("Empty schema")
+        return parse_avro(
+            request.schema,
+            references=self._resolve(tx, request.references, depth=0),
+            normalize=normalize,
+            metadata=request.metadata,
+            rule_set=request.rule_set,
+        )
+
+    def _resolve(
+        self, tx: StoreTransaction, references: Sequence[SchemaReference], *, depth: int
+    ) -> tuple[ResolvedReference, ...]:
+        if depth > _MAX_REFERENCE_DEPTH:
+            raise InvalidSchemaError("Schema references nest too deeply (a cycle?)")
+        resolved = []
+        for reference in references:
+            versions = tx.subject_versions(subject=reference.subject)
+            try:
+                found = _resolve_version(versions, reference.subject, reference.version, True)
+            except (SubjectNotFoundError, VersionNotFoundError) as error:
+                raise InvalidSchemaError(
+                    f"Invalid schema: reference {reference.name!r} to subject "
+                    f"'{reference.subject}' version {reference.version} not found"
+                ) from error
+            stored = self._schema(tx, found.schema_id)
+            nested = self._resolve(tx, stored.references, depth=depth + 1)
+            resolved.append(ResolvedReference(reference=reference, text=stored.text, nested=nested))
+        return tuple(resolved)
+
+
+def _normalized_text(parsed: ParsedSchema) -> str:
+    # The text is valid already (it was parsed), so only the key order and names change.
+    return json.dumps(
+        canonical_json(json.loads(parsed.canonical), normalize=True), separators=(",", ":")
+    )
+
+
+def _visible(version: SubjectVersion, deleted: bool, deleted_only: bool) -> bool:
+    if deleted_only:
+        return version.deleted
+    return deleted or not version.deleted
+
+
+def _resolve_version(
+    versions: Sequence[SubjectVersion], subject: str, version: int, deleted: bool
+) -> SubjectVersion:
+    """A version number or LATEST → the stored version; 40401/40402 as Confluent answers."""
+    live = [v for v in versions if not v.deleted]
+    if not versions or (not live and not deleted):
+        raise SubjectNotFoundError(subject)
+    if version == LATEST:
+        if not live:
+            raise VersionNotFoundError(version)
+        return live[-1]
+    for candidate in versions:
+        if candidate.version == version and (deleted or not candidate.deleted):
+            return candidate
+    raise VersionNotFoundError(version)

@@ -1,0 +1,36 @@
+"""Registry settings, from REGISTRY_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from registry.compatibility import CompatibilityLevel
+
+
+class RegistrySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="forbid", frozen=True)
+
+    host: str = Field(default="127.0.0.1", description="Address the server binds.")
+    port: int = Field(default=8081, ge=1, le=65535, description="Port the server binds.")
+    database_url: str = Field(
+        default="sqlite:///registry.db",
+        description="PostgreSQL (`postgresql://…`, tables in schema `registry`) or SQLite.",
+    )
+    compatibility: CompatibilityLevel = Field(
+        default=CompatibilityLevel.BACKWARD,
+        description="Level of subjects and of the registry when none is configured.",
+    )
+    auth_file: Path | None = Field(
+        default=None, description="Users for HTTP basic auth; unset means no authentication."
+    )
+    workers: int = Field(default=2, ge=1, description="gunicorn worker processes.")
+    threads: int = Field(default=4, ge=1, description="Threads per worker.")
+    log_level: str = Field(default="INFO", description="Level of the JSON logs.")
+
+    @field_validator("compatibility", mode="before")
+    @classmethod
+    def _level(cls, value: object) -> object:
+        return CompatibilityLevel.parse(value) if isinstance(value, str) else value

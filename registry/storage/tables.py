@@ -1,0 +1,73 @@
+"""The registry's tables. On PostgreSQL they live in schema `registry` (via search_path)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+# One row per distinct schema; the id is the one clients embed in every Kafka record.
+schemas = sa.Table(
+    "schemas",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False, unique=True),
+    sa.Column("schema_type", sa.String(16), nullable=False),
+    sa.Column("schema_text", sa.Text, nullable=False),
+    sa.Column("references", sa.JSON, nullable=False),
+    sa.Column("metadata", sa.JSON, nullable=True),
+    sa.Column("rule_set", sa.JSON, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+)
+
+# Subject rows exist to be locked: every change to a subject holds its row lock.
+subjects = sa.Table(
+    "subjects",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+)
+
+subject_versions = sa.Table(
+    "subject_versions",
+    metadata,
+    sa.Column("subject", sa.Text, primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("schema_id", sa.Integer, sa.ForeignKey("schemas.id"), nullable=False, index=True),
+    sa.Column("deleted", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+)
+
+schema_references = sa.Table(
+    "schema_references",
+    metadata,
+    sa.Column("schema_id", sa.Integer, sa.ForeignKey("schemas.id"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Index("ix_schema_references_target", "subject", "version"),
+)
+
+# Compatibility configuration and mode, per subject or for the whole registry (scope "").
+configs = sa.Table(
+    "configs",
+    metadata,
+    sa.Column("scope", sa.Text, primary_key=True),
+    sa.Column("config", sa.JSON, nullable=False),
+)
+
+modes = sa.Table(
+    "modes",
+    metadata,
+    sa.Column("scope", sa.Text, primary_key=True),
+    sa.Column("mode", sa.String(16), nullable=False),
+)
+
+# The last schema id handed out; locked while a new schema is stored, so ids are never
+# reused, even after the schema they named was permanently deleted.
+id_allocator = sa.Table(
+    "id_allocator",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("last_id", sa.Integer, nullable=False),
+)
