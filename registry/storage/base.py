@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -65,6 +64,3 @@ class RegistryStore(Protocol):
 
     def close(self) -> None: ...
 
-
-def iterate_versions(versions: list[SubjectVersion], *, live: bool) -> Iterator[SubjectVersion]:
-    return (version for version in versions if not (live and version.deleted))

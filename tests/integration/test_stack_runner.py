@@ -19,12 +19,13 @@ from tests.conftest import distinct_free_ports, shared_jar_dir
 
 
 def _settings(stack_dir: Path) -> StackSettings:
-    kafka_port, controller_port, postgres_port = distinct_free_ports(3)
+    kafka_port, controller_port, postgres_port, registry_port = distinct_free_ports(4)
     return StackSettings(
         stack_dir=stack_dir,
         kafka_port=kafka_port,
         kafka_controller_port=controller_port,
         postgres_port=postgres_port,
+        registry_port=registry_port,
         kafka_jar_dir=shared_jar_dir(),
     )
 
@@ -49,13 +50,14 @@ def test_up_twice_starts_nothing_new_and_down_leaves_nothing(tmp_path: Path) -> 
         assert [(row.name, row.ready) for row in statuses] == [
             ("kafka", True),
             ("postgres", True),
+            ("registry", True),
         ]
         pids = [row.pid for row in statuses]
         assert all(pids)
 
         second: list[str] = []
         runner.up(settings, second.append)
-        assert sum("already running" in line for line in second) == 2
+        assert sum("already running" in line for line in second) == 3
         assert [row.pid for row in runner.status(settings)] == pids
     finally:
         runner.down(settings, lambda _line: None)
