@@ -8,9 +8,11 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 # CI=true only makes the test output more verbose; it changes nothing else.
 PYTEST_FLAGS := $(if $(filter true,$(CI)),-v --color=no,)
+REGISTRY_URL ?= http://127.0.0.1:$(or $(REGISTRY_PORT),8081)
+SCHEMAS_DIR ?= schemas
 
 .PHONY: help install lock kafka-jars lint format test test-unit test-integration test-e2e \
-        up down status logs psql clean
+        up down status logs psql clean register-schemas check-schemas bench
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z0-9_-]+:.*?## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -63,6 +65,15 @@ status: $(INSTALLED) ## Show each service: pid, address, ready or not
 
 logs: $(INSTALLED) ## Follow the logs of every service, or of one: make logs S=kafka
 	$(BIN)/python -m stack logs $(S)
+
+register-schemas: $(INSTALLED) ## Register every schema of schemas/ in the registry (idempotent)
+	$(BIN)/python -m registry.cli register --schemas-dir $(SCHEMAS_DIR) --registry-url $(REGISTRY_URL)
+
+check-schemas: $(INSTALLED) ## Check the newest schema of each subject: offline and against the registry
+	$(BIN)/python -m registry.cli check --schemas-dir $(SCHEMAS_DIR) --registry-url $(REGISTRY_URL)
+
+bench: kafka-jars ## Run the benchmarks; prints ratios against baselines measured in the same run
+	$(BIN)/python -m bench
 
 psql: $(INSTALLED) ## Open psql on the stack's database
 	$(BIN)/python -m stack psql

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from cachetools import LRUCache
+
 from registry import compatibility
 from registry.compatibility import CompatibilityLevel, CompatibilityResult, ExistingSchema
 from registry.configuration import (
@@ -69,6 +71,21 @@ class RegisteredVersion:
     deleted: bool = False
 
 
+@dataclass(frozen=True)
+class SubjectSnapshot:
+    versions: tuple[SubjectVersion, ...]
+    normalize: bool
+
+
+@dataclass
+class _View:
+    """What this process read while the store's generation was ``generation``."""
+
+    generation: int
+    subjects: LRUCache[str, SubjectSnapshot] = field(default_factory=lambda: LRUCache(4096))
+    fingerprints: LRUCache[str, StoredSchema | None] = field(default_factory=lambda: LRUCache(4096))
+
+
 @dataclass
 class _ParsedCache:
     """Parsed schemas by id: an id always names the same schema, so entries never go stale."""
@@ -82,7 +99,10 @@ class RegistryService:
         self.store = store
         self.default_level = default_level
         self._parsed = _ParsedCache()
-        self._by_id: dict[int, StoredSchema] = {}
+        self._by_id: LRUCache[int, StoredSchema] = LRUCache(16384)
+        self._view = _View(generation=-1)
+        self._view_lock = threading.Lock()
+        self._request_cache: LRUCache[tuple[str, bool, str, str], ParsedSchema] = LRUCache(1024)
 
     # -- register and look up -------------------------------------------------------------
 
@@ -163,6 +183,10 @@ class RegistryService:
         self, subject: str, request: SchemaRequest, *, normalize: bool, deleted: bool
     ) -> RegisteredVersion:
         """POST /subjects/{subject}: the version of ``subject`` holding this schema."""
+        if not request.references:
+            found = self._lookup_in_view(subject, request, normalize=normalize, deleted=deleted)
+            if found is not None:
+                return found
         with self.store.transaction() as tx:
             parsed = self._parse_request(
                 tx, request, normalize=normalize or effective_normalize(tx, subject)
@@ -181,6 +205,44 @@ class RegistryService:
                 if _normalized_text(self._parsed_schema(tx, stored)) == wanted:
                     return RegisteredVersion(subject, version.version, stored, version.deleted)
         raise SchemaNotFoundError()
+
+    def _lookup_in_view(
+        self, subject: str, request: SchemaRequest, *, normalize: bool, deleted: bool
+    ) -> RegisteredVersion | None:
+        """The common case, answered from this process's view when nothing changed since.
+
+        Serializers look their schema up at start; with many producers that is the hottest
+        read, and the view makes it one query (the generation) instead of five.
+        """
+        view = self._current_view()
+        snapshot = view.subjects.get(subject)
+        if snapshot is None:
+            with self.store.transaction() as tx:
+                snapshot = SubjectSnapshot(
+                    versions=tuple(tx.subject_versions(subject=subject)),
+                    normalize=effective_normalize(tx, subject),
+                )
+            view.subjects[subject] = snapshot
+        parsed = self._parse_plain(request, normalize=normalize or snapshot.normalize)
+        if parsed.fingerprint not in view.fingerprints:
+            with self.store.transaction() as tx:
+                view.fingerprints[parsed.fingerprint] = tx.schema_by_fingerprint(
+                    fingerprint=parsed.fingerprint
+                )
+        known = view.fingerprints[parsed.fingerprint]
+        if known is None:
+            return None
+        for version in reversed(snapshot.versions):
+            if version.schema_id == known.id and (deleted or not version.deleted):
+                return RegisteredVersion(subject, version.version, known, version.deleted)
+        return None
+
+    def _current_view(self) -> _View:
+        generation = self.store.generation()
+        with self._view_lock:
+            if self._view.generation != generation:
+                self._view = _View(generation=generation)
+            return self._view
 
     # -- compatibility ----------------------------------------------------------------------
 
@@ -409,19 +471,41 @@ class RegistryService:
     def _parse_request(
         self, tx: StoreTransaction, request: SchemaRequest, *, normalize: bool
     ) -> ParsedSchema:
-        if request.schema_type.upper() not in SUPPORTED_TYPES:
-            raise InvalidSchemaError(
-                f"Invalid schema type {request.schema_type}: this registry supports AVRO only"
-            )
-        if request.schema is None:
-            raise InvalidSchemaError("Empty schema")
+        if not request.references:
+            return self._parse_plain(request, normalize=normalize)
+        _check_request(request)
+        # Not cached: what a (subject, version) names can change after a hard delete.
         return parse_avro(
-            request.schema,
+            request.schema or "",
             references=self._resolve(tx, request.references, depth=0),
             normalize=normalize,
             metadata=request.metadata,
             rule_set=request.rule_set,
         )
+
+    def _parse_plain(self, request: SchemaRequest, *, normalize: bool) -> ParsedSchema:
+        """A schema without references; cached, as serializers send the same text again and
+        again and parsing is most of a lookup's cost."""
+        _check_request(request)
+        key = (
+            request.schema or "",
+            normalize,
+            json.dumps(request.metadata, sort_keys=True),
+            json.dumps(request.rule_set, sort_keys=True),
+        )
+        with self._parsed.lock:
+            cached = self._request_cache.get(key)
+        if cached is not None:
+            return cached
+        parsed = parse_avro(
+            request.schema or "",
+            normalize=normalize,
+            metadata=request.metadata,
+            rule_set=request.rule_set,
+        )
+        with self._parsed.lock:
+            self._request_cache[key] = parsed
+        return parsed
 
     def _resolve(
         self, tx: StoreTransaction, references: Sequence[SchemaReference], *, depth: int
@@ -442,6 +526,15 @@ class RegistryService:
             nested = self._resolve(tx, stored.references, depth=depth + 1)
             resolved.append(ResolvedReference(reference=reference, text=stored.text, nested=nested))
         return tuple(resolved)
+
+
+def _check_request(request: SchemaRequest) -> None:
+    if request.schema_type.upper() not in SUPPORTED_TYPES:
+        raise InvalidSchemaError(
+            f"Invalid schema type {request.schema_type}: this registry supports AVRO only"
+        )
+    if request.schema is None:
+        raise InvalidSchemaError("Empty schema")
 
 
 def _normalized_text(parsed: ParsedSchema) -> str:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 
 import requests
 
-from stack.services import Service
+from stack.errors import StackError
+from stack.services import Echo, Service
 
 
 class RegistryApp(Service):
@@ -38,6 +40,23 @@ class RegistryApp(Service):
             "REGISTRY_PORT": str(self.port),
             "REGISTRY_DATABASE_URL": self.settings.effective_database_url,
         }
+
+    def after_ready(self, echo: Echo) -> None:
+        """Register the schemas folder (idempotent), as `make register-schemas` does."""
+        schemas = self.settings.schemas_dir
+        if not schemas.is_dir():
+            return
+        result = subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "registry.cli", "register", "--schemas-dir", str(schemas)],
+            env={**os.environ, "REGISTRY_URL": self.url},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        for line in (result.stdout + result.stderr).splitlines():
+            echo(f"{'':<10} {line}")
+        if result.returncode != 0:
+            raise StackError(f"registering {schemas} failed; see the lines above")
 
     def is_ready(self) -> bool:
         try:

@@ -103,7 +103,7 @@ class PostgresService(Service):
             return False
         return True
 
-    def after_ready(self) -> None:
+    def after_ready(self, echo: Echo) -> None:
         create_database(self.admin_url(), self.settings.postgres_db)
 
     def admin_url(self) -> str:

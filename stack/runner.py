@@ -52,7 +52,7 @@ def start_service(service: Service, echo: Echo) -> ProcessRecord:
         user=service.run_as_user(),
     )
     wait_ready(service, record)
-    service.after_ready()
+    service.after_ready(echo)
     elapsed = time.monotonic() - began
     echo(f"{service.name:<10} ready on {service.address()} (pid {record.pid}) in {elapsed:.1f} s")
     return record

@@ -64,7 +64,7 @@ class Service(ABC):
     def run_as_user(self) -> str | None:
         return None
 
-    def after_ready(self) -> None:  # noqa: B027 - optional hook
+    def after_ready(self, echo: Echo) -> None:  # noqa: B027 - optional hook
         """Work that needs the service up (create a database); must be idempotent."""
 
     @abstractmethod

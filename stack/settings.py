@@ -33,6 +33,9 @@ class StackSettings(BaseSettings):
         default=None, description="Use this PostgreSQL server instead of starting one."
     )
     registry_port: int = Field(default=8081, ge=1, le=65535, description="Schema Registry.")
+    schemas_dir: Path = Field(
+        default=Path("schemas"), description="Schemas `make up` registers in the registry."
+    )
     stop_timeout: float = Field(
         default=20.0, gt=0, description="Seconds between SIGTERM and SIGKILL on `down`."
     )

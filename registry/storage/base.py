@@ -57,10 +57,12 @@ class RegistryStore(Protocol):
     def transaction(self) -> AbstractContextManager[StoreTransaction]:
         """A read-write transaction, committed when the block exits without an error."""
 
+    def generation(self) -> int:
+        """A number that changes whenever any transaction changed anything."""
+
     def migrate(self) -> None:
         """Create or upgrade the tables (idempotent, safe with several processes)."""
 
     def ping(self) -> bool: ...
 
     def close(self) -> None: ...
-

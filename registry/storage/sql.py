@@ -17,8 +17,10 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from registry.errors import StoreError
 from registry.model import Mode, RegistryConfig, StoredSchema, SubjectVersion
 from registry.schema import ParsedSchema, SchemaReference
+from registry.storage.notify import CHANNEL, GenerationWatcher
 from registry.storage.tables import (
     configs,
+    generation,
     id_allocator,
     modes,
     schema_references,
@@ -77,14 +79,49 @@ class SqlRegistryStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.is_postgres = engine.dialect.name == "postgresql"
+        self._watcher: GenerationWatcher | None = None
+        url = engine.url.set(drivername="postgresql")
+        self._conninfo = url.render_as_string(hide_password=False)
 
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
         try:
             with self.engine.begin() as connection:
-                yield SqlTransaction(connection, postgres=self.is_postgres)
+                transaction = SqlTransaction(connection, postgres=self.is_postgres)
+                yield transaction
+                if transaction.changed:
+                    value = connection.execute(
+                        generation.update()
+                        .where(generation.c.name == "registry")
+                        .values(value=generation.c.value + 1)
+                        .returning(generation.c.value)
+                    ).scalar_one()
+                    if self.is_postgres:
+                        connection.execute(
+                            sa.text("SELECT pg_notify(:channel, :value)"),
+                            {"channel": CHANNEL, "value": str(value)},
+                        )
+            if transaction.changed and self._watcher is not None:
+                self._watcher.saw(int(value))
         except sa.exc.OperationalError as error:
             raise StoreError(f"the registry database is unavailable: {error.orig}") from error
+
+    def generation(self) -> int:
+        if self.is_postgres:
+            if self._watcher is None:
+                # Started on first use, so that it runs in the serving process (after fork).
+                self._watcher = GenerationWatcher(self._conninfo)
+            known = self._watcher.value
+            if known is not None:
+                return known
+        try:
+            with self.engine.connect() as connection:
+                value = connection.execute(
+                    sa.select(generation.c.value).where(generation.c.name == "registry")
+                ).scalar_one()
+        except sa.exc.OperationalError as error:
+            raise StoreError(f"the registry database is unavailable: {error.orig}") from error
+        return int(value)
 
     def migrate(self) -> None:
         config = Config()
@@ -110,6 +147,8 @@ class SqlRegistryStore:
         return True
 
     def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
         self.engine.dispose()
 
 
@@ -117,6 +156,8 @@ class SqlTransaction:
     def __init__(self, connection: Connection, *, postgres: bool) -> None:
         self.connection = connection
         self.postgres = postgres
+        # Set by every write; the store then bumps the generation in the same transaction.
+        self.changed = False
 
     def _insert(self, table: sa.Table) -> Any:
         return postgresql.insert(table) if self.postgres else sqlite.insert(table)
@@ -180,6 +221,7 @@ class SqlTransaction:
         found = self.schema_by_fingerprint(fingerprint=schema.fingerprint)
         if found is not None:
             return found
+        self.changed = True
         new_id = schema_id if schema_id is not None else last_id + 1
         self.connection.execute(
             id_allocator.update()
@@ -216,6 +258,7 @@ class SqlTransaction:
         )
 
     def insert_version(self, *, subject: str, version: int, schema_id: int) -> SubjectVersion:
+        self.changed = True
         self.connection.execute(
             subject_versions.insert().values(
                 subject=subject, version=version, schema_id=schema_id, deleted=False
@@ -224,6 +267,7 @@ class SqlTransaction:
         return SubjectVersion(subject=subject, version=version, schema_id=schema_id)
 
     def mark_deleted(self, *, subject: str, version: int) -> None:
+        self.changed = True
         self.connection.execute(
             subject_versions.update()
             .where(subject_versions.c.subject == subject, subject_versions.c.version == version)
@@ -231,6 +275,7 @@ class SqlTransaction:
         )
 
     def remove_version(self, *, subject: str, version: int) -> None:
+        self.changed = True
         schema_id = self.connection.execute(
             sa.delete(subject_versions)
             .where(subject_versions.c.subject == subject, subject_versions.c.version == version)
@@ -267,6 +312,7 @@ class SqlTransaction:
         return RegistryConfig(compatibility=raw.get("compatibility"), extra=extra)
 
     def put_config(self, *, scope: str, config: RegistryConfig) -> None:
+        self.changed = True
         statement = self._insert(configs).values(scope=scope, config=config.to_json())
         self.connection.execute(
             statement.on_conflict_do_update(
@@ -275,6 +321,7 @@ class SqlTransaction:
         )
 
     def delete_config(self, *, scope: str) -> None:
+        self.changed = True
         self.connection.execute(configs.delete().where(configs.c.scope == scope))
 
     def get_mode(self, *, scope: str) -> Mode | None:
@@ -284,6 +331,7 @@ class SqlTransaction:
         return Mode(raw) if raw is not None else None
 
     def put_mode(self, *, scope: str, mode: Mode) -> None:
+        self.changed = True
         statement = self._insert(modes).values(scope=scope, mode=mode.value)
         self.connection.execute(
             statement.on_conflict_do_update(
@@ -292,6 +340,7 @@ class SqlTransaction:
         )
 
     def delete_mode(self, *, scope: str) -> None:
+        self.changed = True
         self.connection.execute(modes.delete().where(modes.c.scope == scope))
 
 

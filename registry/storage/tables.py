@@ -71,3 +71,12 @@ id_allocator = sa.Table(
     sa.Column("name", sa.String(32), primary_key=True),
     sa.Column("last_id", sa.Integer, nullable=False),
 )
+
+# Bumped by every transaction that changes anything: a process compares it with the value
+# its caches were filled at, one cheap query instead of re-reading a subject.
+generation = sa.Table(
+    "generation",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)

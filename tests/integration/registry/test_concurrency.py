@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -139,3 +140,21 @@ def test_the_check_sees_a_schema_registered_at_the_same_moment(
         assert sorted(response.status_code for response in responses) == [200, 409]
         versions = requests.get(f"{registry_pair[1]}/subjects/{subject}/versions", timeout=10)
         assert versions.json() == [1, 2]
+
+
+def test_a_delete_through_one_process_reaches_the_other(registry_pair: tuple[str, str]) -> None:
+    first, second = registry_pair
+    subject = f"seen-{uuid.uuid4().hex[:8]}-value"
+    schema = record({"name": "id", "type": "long"})
+    assert register(first, subject, schema).status_code == 200
+    lookup_url = f"{second}/subjects/{subject}"
+    body = json.dumps({"schema": schema})
+    assert requests.post(lookup_url, data=body, headers=CONTENT_TYPE, timeout=10).ok
+    assert requests.delete(f"{first}/subjects/{subject}", timeout=10).json() == [1]
+    deadline = time.monotonic() + 2.0
+    while True:
+        answer = requests.post(lookup_url, data=body, headers=CONTENT_TYPE, timeout=10)
+        if answer.status_code == 404 or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    assert answer.json()["error_code"] == 40401

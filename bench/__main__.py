@@ -1,0 +1,20 @@
+"""`python -m bench`: every benchmark, one table, results as JSON under bench/results/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench import registry_bench
+from bench.report import print_table, write_results
+
+
+def main() -> None:
+    measures = registry_bench.run()
+    print()
+    print_table(measures)
+    path = write_results(measures, Path(__file__).parent / "results")
+    print(f"\nresults written to {path}")
+
+
+if __name__ == "__main__":
+    main()

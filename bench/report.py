@@ -1,0 +1,57 @@
+"""One table for every benchmark: measure, ours, baseline, ratio, goal, pass or fail."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    unit: str
+    ours: float
+    baseline: float
+    baseline_name: str
+    goal: float
+    # "min": ratio must be at least the goal; "max": at most.
+    direction: str = "min"
+
+    @property
+    def ratio(self) -> float:
+        return self.ours / self.baseline if self.baseline else 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.ratio >= self.goal if self.direction == "min" else self.ratio <= self.goal
+
+
+def print_table(measures: list[Measure]) -> None:
+    header = f"{'measure':<44} {'ours':>12} {'baseline':>12} {'ratio':>7} {'goal':>7}  result"
+    print(header)
+    print("-" * len(header))
+    for m in measures:
+        goal = f"{'>=' if m.direction == 'min' else '<='}{m.goal:g}"
+        print(
+            f"{m.name:<44} {m.ours:>12,.0f} {m.baseline:>12,.0f} {m.ratio:>7.2f} {goal:>7}  "
+            f"{'pass' if m.passed else 'FAIL'}"
+        )
+    for m in measures:
+        print(f"  {m.name}: {m.unit}; baseline = {m.baseline_name}")
+
+
+def write_results(measures: list[Measure], directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    path = directory / f"bench-{stamp}.json"
+    document = {
+        "when": stamp,
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count() or 0},
+        "measures": [{**asdict(m), "ratio": m.ratio, "passed": m.passed} for m in measures],
+    }
+    path.write_text(json.dumps(document, indent=2))
+    return path
