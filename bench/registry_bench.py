@@ -6,6 +6,8 @@ import json
 import tempfile
 from pathlib import Path
 
+import requests
+
 from bench.load import Request, requests_per_second
 from bench.report import Measure
 from stack.apps import RegistryApp
@@ -42,11 +44,14 @@ def run() -> list[Measure]:
 
 def _measure(url: str) -> list[Measure]:
     body = json.dumps({"schema": SCHEMA}).encode()
-    registered = requests_per_second(
-        url, Request("POST", f"/subjects/{SUBJECT}/versions", body), seconds=0.5, concurrency=1
+    answer = requests.post(
+        f"{url}/subjects/{SUBJECT}/versions",
+        data=body,
+        headers={"Content-Type": "application/vnd.schemaregistry.v1+json"},
+        timeout=30,
     )
-    assert registered > 0
-    schema_id = 1
+    answer.raise_for_status()
+    schema_id = answer.json()["id"]
     root = requests_per_second(url, Request("GET", "/"), seconds=SECONDS, concurrency=CONCURRENCY)
     by_id = requests_per_second(
         url, Request("GET", f"/schemas/ids/{schema_id}"), seconds=SECONDS, concurrency=CONCURRENCY

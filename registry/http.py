@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 from flask import Response, request
 
 from registry.errors import InvalidSchemaError, RegistryError
-from registry.model import StoredSchema, parse_version
+from registry.model import SchemaRequest, StoredSchema, parse_version
 from registry.schema import SchemaReference
-from registry.service import RegisteredVersion, SchemaRequest
+from registry.service import RegisteredVersion
 
 SCHEMA_REGISTRY_V1 = "application/vnd.schemaregistry.v1+json"
 RESPONSE_TYPES = (SCHEMA_REGISTRY_V1, "application/vnd.schemaregistry+json", "application/json")

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from registry.errors import InvalidModeError, InvalidSubjectError, InvalidVersionError
+from registry.errors import (
+    InvalidModeError,
+    InvalidSubjectError,
+    InvalidVersionError,
+    SubjectNotFoundError,
+    VersionNotFoundError,
+)
 from registry.schema import SchemaReference
 
 # Scope key under which registry-wide config and mode are stored.
@@ -58,6 +65,19 @@ def check_subject(subject: str) -> str:
 
 
 @dataclass(frozen=True)
+class SchemaRequest:
+    """The body of register, lookup and compatibility requests."""
+
+    schema: str | None
+    schema_type: str = "AVRO"
+    references: tuple[SchemaReference, ...] = ()
+    metadata: dict[str, Any] | None = None
+    rule_set: dict[str, Any] | None = None
+    version: int | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
 class StoredSchema:
     """A schema as stored: the id clients embed in records and its canonical text."""
 
@@ -98,3 +118,20 @@ class RegistryConfig:
     @property
     def normalize(self) -> bool:
         return bool(self.extra.get("normalize", False))
+
+
+def resolve_version(
+    versions: Sequence[SubjectVersion], subject: str, version: int, deleted: bool
+) -> SubjectVersion:
+    """A version number or LATEST → the stored version; 40401/40402 as Confluent answers."""
+    live = [v for v in versions if not v.deleted]
+    if not versions or (not live and not deleted):
+        raise SubjectNotFoundError(subject)
+    if version == LATEST:
+        if not live:
+            raise VersionNotFoundError(version)
+        return live[-1]
+    for candidate in versions:
+        if candidate.version == version and (deleted or not candidate.deleted):
+            return candidate
+    raise VersionNotFoundError(version)

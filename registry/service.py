@@ -11,11 +11,11 @@ import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from cachetools import LRUCache
 
 from registry import compatibility
+from registry.catalog import SchemaCatalog
 from registry.compatibility import CompatibilityLevel, CompatibilityResult, ExistingSchema
 from registry.configuration import (
     effective_level,
@@ -36,31 +36,20 @@ from registry.errors import (
     VersionNotSoftDeletedError,
     VersionSoftDeletedError,
 )
-from registry.model import LATEST, Mode, StoredSchema, SubjectVersion, check_subject
+from registry.model import (
+    LATEST,
+    Mode,
+    SchemaRequest,
+    StoredSchema,
+    SubjectVersion,
+    check_subject,
+    resolve_version,
+)
 from registry.schema import (
     ParsedSchema,
-    ResolvedReference,
-    SchemaReference,
     canonical_json,
-    parse_avro,
 )
 from registry.storage import RegistryStore, StoreTransaction
-
-SUPPORTED_TYPES = ("AVRO",)
-_MAX_REFERENCE_DEPTH = 32
-
-
-@dataclass(frozen=True)
-class SchemaRequest:
-    """The body of register, lookup and compatibility requests."""
-
-    schema: str | None
-    schema_type: str = "AVRO"
-    references: tuple[SchemaReference, ...] = ()
-    metadata: dict[str, Any] | None = None
-    rule_set: dict[str, Any] | None = None
-    version: int | None = None
-    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -86,23 +75,13 @@ class _View:
     fingerprints: LRUCache[str, StoredSchema | None] = field(default_factory=lambda: LRUCache(4096))
 
 
-@dataclass
-class _ParsedCache:
-    """Parsed schemas by id: an id always names the same schema, so entries never go stale."""
-
-    entries: dict[int, ParsedSchema] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
 class RegistryService:
     def __init__(self, store: RegistryStore, *, default_level: CompatibilityLevel) -> None:
         self.store = store
         self.default_level = default_level
-        self._parsed = _ParsedCache()
-        self._by_id: LRUCache[int, StoredSchema] = LRUCache(16384)
+        self.catalog = SchemaCatalog()
         self._view = _View(generation=-1)
         self._view_lock = threading.Lock()
-        self._request_cache: LRUCache[tuple[str, bool, str, str], ParsedSchema] = LRUCache(1024)
 
     # -- register and look up -------------------------------------------------------------
 
@@ -113,7 +92,7 @@ class RegistryService:
         check_subject(subject)
         with self.store.transaction() as tx:
             tx.lock_subject(subject=subject)
-            parsed = self._parse_request(
+            parsed = self.catalog.parse_request(
                 tx, request, normalize=normalize or effective_normalize(tx, subject)
             )
             versions = tx.subject_versions(subject=subject)
@@ -188,7 +167,7 @@ class RegistryService:
             if found is not None:
                 return found
         with self.store.transaction() as tx:
-            parsed = self._parse_request(
+            parsed = self.catalog.parse_request(
                 tx, request, normalize=normalize or effective_normalize(tx, subject)
             )
             visible = [v for v in tx.subject_versions(subject=subject) if deleted or not v.deleted]
@@ -201,8 +180,8 @@ class RegistryService:
             # Second chance: the same schema written with other namespaces or key order.
             wanted = _normalized_text(parsed)
             for version in reversed(visible):
-                stored = self._schema(tx, version.schema_id)
-                if _normalized_text(self._parsed_schema(tx, stored)) == wanted:
+                stored = self.catalog.stored(tx, version.schema_id)
+                if _normalized_text(self.catalog.parsed(tx, stored)) == wanted:
                     return RegisteredVersion(subject, version.version, stored, version.deleted)
         raise SchemaNotFoundError()
 
@@ -223,7 +202,7 @@ class RegistryService:
                     normalize=effective_normalize(tx, subject),
                 )
             view.subjects[subject] = snapshot
-        parsed = self._parse_plain(request, normalize=normalize or snapshot.normalize)
+        parsed = self.catalog.parse_plain(request, normalize=normalize or snapshot.normalize)
         if parsed.fingerprint not in view.fingerprints:
             with self.store.transaction() as tx:
                 view.fingerprints[parsed.fingerprint] = tx.schema_by_fingerprint(
@@ -251,7 +230,7 @@ class RegistryService:
     ) -> CompatibilityResult:
         """POST /compatibility/subjects/{subject}/versions[/{version}]."""
         with self.store.transaction() as tx:
-            parsed = self._parse_request(
+            parsed = self.catalog.parse_request(
                 tx, request, normalize=normalize or effective_normalize(tx, subject)
             )
             level = effective_level(tx, subject, self.default_level)
@@ -274,11 +253,11 @@ class RegistryService:
     ) -> CompatibilityResult:
         existing = []
         for version in live:
-            stored = self._schema(tx, version.schema_id)
+            stored = self.catalog.stored(tx, version.schema_id)
             existing.append(
                 ExistingSchema(
                     version=version.version,
-                    schema=self._parsed_schema(tx, stored).avro,
+                    schema=self.catalog.parsed(tx, stored).avro,
                     text=stored.text,
                 )
             )
@@ -292,11 +271,9 @@ class RegistryService:
     def get_version(self, subject: str, version: int, *, deleted: bool) -> RegisteredVersion:
         """GET /subjects/{subject}/versions/{version}."""
         with self.store.transaction() as tx:
-            found = _resolve_version(
-                tx.subject_versions(subject=subject), subject, version, deleted
-            )
+            found = resolve_version(tx.subject_versions(subject=subject), subject, version, deleted)
             return RegisteredVersion(
-                subject, found.version, self._schema(tx, found.schema_id), found.deleted
+                subject, found.version, self.catalog.stored(tx, found.schema_id), found.deleted
             )
 
     def list_versions(self, subject: str, *, deleted: bool, deleted_only: bool) -> list[int]:
@@ -324,15 +301,11 @@ class RegistryService:
 
     def schema_by_id(self, schema_id: int) -> StoredSchema:
         """GET /schemas/ids/{id}; cached, as an id never changes its schema."""
-        cached = self._by_id.get(schema_id)
+        cached = self.catalog.cached(schema_id)
         if cached is not None:
             return cached
         with self.store.transaction() as tx:
-            stored = tx.schema_by_id(schema_id=schema_id)
-        if stored is None:
-            raise SchemaNotFoundError(schema_id)
-        self._by_id[schema_id] = stored
-        return stored
+            return self.catalog.stored(tx, schema_id)
 
     def versions_of_schema(self, schema_id: int, *, deleted: bool) -> list[SubjectVersion]:
         with self.store.transaction() as tx:
@@ -355,13 +328,15 @@ class RegistryService:
                     newest[version.subject] = version
                 versions = list(newest.values())
             return [
-                RegisteredVersion(v.subject, v.version, self._schema(tx, v.schema_id), v.deleted)
+                RegisteredVersion(
+                    v.subject, v.version, self.catalog.stored(tx, v.schema_id), v.deleted
+                )
                 for v in versions
             ]
 
     def referenced_by(self, subject: str, version: int) -> list[int]:
         with self.store.transaction() as tx:
-            found = _resolve_version(tx.subject_versions(subject=subject), subject, version, False)
+            found = resolve_version(tx.subject_versions(subject=subject), subject, version, False)
             return tx.referencing_schema_ids(subject=subject, version=found.version)
 
     # -- deletes -----------------------------------------------------------------------------
@@ -397,7 +372,7 @@ class RegistryService:
             if len(versions) == 1:
                 tx.delete_config(scope=subject)
                 tx.delete_mode(scope=subject)
-            self._forget(target.schema_id)
+            self.catalog.forget(target.schema_id)
             return target.version
 
     def delete_subject(self, subject: str, *, permanent: bool) -> list[int]:
@@ -422,7 +397,7 @@ class RegistryService:
                 return [version.version for version in live]
             for version in versions:
                 tx.remove_version(subject=subject, version=version.version)
-                self._forget(version.schema_id)
+                self.catalog.forget(version.schema_id)
             tx.delete_config(scope=subject)
             tx.delete_mode(scope=subject)
             return [version.version for version in versions]
@@ -439,103 +414,6 @@ class RegistryService:
                 return True
         return False
 
-    def _forget(self, schema_id: int) -> None:
-        self._by_id.pop(schema_id, None)
-
-    # -- parsing -----------------------------------------------------------------------------
-
-    def _schema(self, tx: StoreTransaction, schema_id: int) -> StoredSchema:
-        cached = self._by_id.get(schema_id)
-        if cached is not None:
-            return cached
-        stored = tx.schema_by_id(schema_id=schema_id)
-        if stored is None:
-            raise SchemaNotFoundError(schema_id)
-        self._by_id[schema_id] = stored
-        return stored
-
-    def _parsed_schema(self, tx: StoreTransaction, stored: StoredSchema) -> ParsedSchema:
-        cached = self._parsed.entries.get(stored.id)
-        if cached is not None:
-            return cached
-        parsed = parse_avro(
-            stored.text,
-            references=self._resolve(tx, stored.references, depth=0),
-            metadata=stored.metadata,
-            rule_set=stored.rule_set,
-        )
-        with self._parsed.lock:
-            self._parsed.entries[stored.id] = parsed
-        return parsed
-
-    def _parse_request(
-        self, tx: StoreTransaction, request: SchemaRequest, *, normalize: bool
-    ) -> ParsedSchema:
-        if not request.references:
-            return self._parse_plain(request, normalize=normalize)
-        _check_request(request)
-        # Not cached: what a (subject, version) names can change after a hard delete.
-        return parse_avro(
-            request.schema or "",
-            references=self._resolve(tx, request.references, depth=0),
-            normalize=normalize,
-            metadata=request.metadata,
-            rule_set=request.rule_set,
-        )
-
-    def _parse_plain(self, request: SchemaRequest, *, normalize: bool) -> ParsedSchema:
-        """A schema without references; cached, as serializers send the same text again and
-        again and parsing is most of a lookup's cost."""
-        _check_request(request)
-        key = (
-            request.schema or "",
-            normalize,
-            json.dumps(request.metadata, sort_keys=True),
-            json.dumps(request.rule_set, sort_keys=True),
-        )
-        with self._parsed.lock:
-            cached = self._request_cache.get(key)
-        if cached is not None:
-            return cached
-        parsed = parse_avro(
-            request.schema or "",
-            normalize=normalize,
-            metadata=request.metadata,
-            rule_set=request.rule_set,
-        )
-        with self._parsed.lock:
-            self._request_cache[key] = parsed
-        return parsed
-
-    def _resolve(
-        self, tx: StoreTransaction, references: Sequence[SchemaReference], *, depth: int
-    ) -> tuple[ResolvedReference, ...]:
-        if depth > _MAX_REFERENCE_DEPTH:
-            raise InvalidSchemaError("Schema references nest too deeply (a cycle?)")
-        resolved = []
-        for reference in references:
-            versions = tx.subject_versions(subject=reference.subject)
-            try:
-                found = _resolve_version(versions, reference.subject, reference.version, True)
-            except (SubjectNotFoundError, VersionNotFoundError) as error:
-                raise InvalidSchemaError(
-                    f"Invalid schema: reference {reference.name!r} to subject "
-                    f"'{reference.subject}' version {reference.version} not found"
-                ) from error
-            stored = self._schema(tx, found.schema_id)
-            nested = self._resolve(tx, stored.references, depth=depth + 1)
-            resolved.append(ResolvedReference(reference=reference, text=stored.text, nested=nested))
-        return tuple(resolved)
-
-
-def _check_request(request: SchemaRequest) -> None:
-    if request.schema_type.upper() not in SUPPORTED_TYPES:
-        raise InvalidSchemaError(
-            f"Invalid schema type {request.schema_type}: this registry supports AVRO only"
-        )
-    if request.schema is None:
-        raise InvalidSchemaError("Empty schema")
-
 
 def _normalized_text(parsed: ParsedSchema) -> str:
     # The text is valid already (it was parsed), so only the key order and names change.
@@ -548,20 +426,3 @@ def _visible(version: SubjectVersion, deleted: bool, deleted_only: bool) -> bool
     if deleted_only:
         return version.deleted
     return deleted or not version.deleted
-
-
-def _resolve_version(
-    versions: Sequence[SubjectVersion], subject: str, version: int, deleted: bool
-) -> SubjectVersion:
-    """A version number or LATEST → the stored version; 40401/40402 as Confluent answers."""
-    live = [v for v in versions if not v.deleted]
-    if not versions or (not live and not deleted):
-        raise SubjectNotFoundError(subject)
-    if version == LATEST:
-        if not live:
-            raise VersionNotFoundError(version)
-        return live[-1]
-    for candidate in versions:
-        if candidate.version == version and (deleted or not candidate.deleted):
-            return candidate
-    raise VersionNotFoundError(version)

@@ -23,7 +23,7 @@ def local_services(settings: StackSettings) -> list[Service]:
     services: list[Service] = [KafkaService(settings)]
     if settings.database_url is None:
         services.append(PostgresService(settings))
-    services.append(RegistryApp(settings))
+    services.append(RegistryApp(settings, register_schemas=True))
     return services
 
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from registry.catalog import SUPPORTED_TYPES
 from registry.errors import SchemaNotFoundError
 from registry.http import flag, json_response, page, raw_response, render_schema, schema_extras
 from registry.routes import services
-from registry.service import SUPPORTED_TYPES
 
 blueprint = Blueprint("schemas", __name__)
 

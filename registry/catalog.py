@@ -1,0 +1,141 @@
+"""Schemas by id and their parsed form, cached in process.
+
+An id always names the same schema, so these entries never go stale; only a permanent
+delete removes one (`forget`), and a process that did not do the delete may keep serving
+the text of a deleted id, which harms no reader.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+
+from cachetools import LRUCache
+
+from registry.errors import (
+    InvalidSchemaError,
+    SchemaNotFoundError,
+    SubjectNotFoundError,
+    VersionNotFoundError,
+)
+from registry.model import SchemaRequest, StoredSchema, resolve_version
+from registry.schema import ParsedSchema, ResolvedReference, SchemaReference, parse_avro
+from registry.storage import StoreTransaction
+
+SUPPORTED_TYPES = ("AVRO",)
+_MAX_REFERENCE_DEPTH = 32
+
+
+class SchemaCatalog:
+    def __init__(self) -> None:
+        # cachetools caches are not thread-safe; gunicorn's threads share this catalog.
+        self._lock = threading.Lock()
+        self._by_id: LRUCache[int, StoredSchema] = LRUCache(16384)
+        self._parsed: LRUCache[int, ParsedSchema] = LRUCache(4096)
+        self._requests: LRUCache[tuple[str, bool, str, str], ParsedSchema] = LRUCache(1024)
+
+    def cached(self, schema_id: int) -> StoredSchema | None:
+        with self._lock:
+            return self._by_id.get(schema_id)
+
+    def stored(self, tx: StoreTransaction, schema_id: int) -> StoredSchema:
+        """The schema with this id; 40403 when there is none."""
+        cached = self.cached(schema_id)
+        if cached is not None:
+            return cached
+        stored = tx.schema_by_id(schema_id=schema_id)
+        if stored is None:
+            raise SchemaNotFoundError(schema_id)
+        with self._lock:
+            self._by_id[schema_id] = stored
+        return stored
+
+    def forget(self, schema_id: int) -> None:
+        with self._lock:
+            self._by_id.pop(schema_id, None)
+            self._parsed.pop(schema_id, None)
+
+    def parsed(self, tx: StoreTransaction, stored: StoredSchema) -> ParsedSchema:
+        with self._lock:
+            cached = self._parsed.get(stored.id)
+        if cached is not None:
+            return cached
+        parsed = parse_avro(
+            stored.text,
+            references=self.resolve(tx, stored.references),
+            metadata=stored.metadata,
+            rule_set=stored.rule_set,
+        )
+        with self._lock:
+            self._parsed[stored.id] = parsed
+        return parsed
+
+    def parse_request(
+        self, tx: StoreTransaction, request: SchemaRequest, *, normalize: bool
+    ) -> ParsedSchema:
+        if not request.references:
+            return self.parse_plain(request, normalize=normalize)
+        _check_request(request)
+        # Not cached: what a (subject, version) names can change after a permanent delete.
+        return parse_avro(
+            request.schema or "",
+            references=self.resolve(tx, request.references),
+            normalize=normalize,
+            metadata=request.metadata,
+            rule_set=request.rule_set,
+        )
+
+    def parse_plain(self, request: SchemaRequest, *, normalize: bool) -> ParsedSchema:
+        """A schema without references. Cached: serializers send the same text again and
+        again, and parsing is most of a lookup's cost."""
+        _check_request(request)
+        key = (
+            request.schema or "",
+            normalize,
+            json.dumps(request.metadata, sort_keys=True),
+            json.dumps(request.rule_set, sort_keys=True),
+        )
+        with self._lock:
+            cached = self._requests.get(key)
+        if cached is not None:
+            return cached
+        parsed = parse_avro(
+            request.schema or "",
+            normalize=normalize,
+            metadata=request.metadata,
+            rule_set=request.rule_set,
+        )
+        with self._lock:
+            self._requests[key] = parsed
+        return parsed
+
+    def resolve(
+        self, tx: StoreTransaction, references: Sequence[SchemaReference], *, depth: int = 0
+    ) -> tuple[ResolvedReference, ...]:
+        """The texts that references name, depth first; 42201 for a missing one."""
+        if depth > _MAX_REFERENCE_DEPTH:
+            raise InvalidSchemaError("Schema references nest too deeply (a cycle?)")
+        resolved = []
+        for reference in references:
+            versions = tx.subject_versions(subject=reference.subject)
+            try:
+                found = resolve_version(versions, reference.subject, reference.version, True)
+            except (SubjectNotFoundError, VersionNotFoundError) as error:
+                raise InvalidSchemaError(
+                    f"Invalid schema: reference {reference.name!r} to subject "
+                    f"'{reference.subject}' version {reference.version} not found"
+                ) from error
+            stored = self.stored(tx, found.schema_id)
+            nested = self.resolve(tx, stored.references, depth=depth + 1)
+            resolved.append(ResolvedReference(reference=reference, text=stored.text, nested=nested))
+        return tuple(resolved)
+
+
+def _check_request(request: SchemaRequest) -> None:
+    if request.schema_type.upper() not in SUPPORTED_TYPES:
+        raise InvalidSchemaError(
+            f"Invalid schema type {request.schema_type}: this registry supports AVRO only"
+        )
+    if request.schema is None:
+        raise InvalidSchemaError("Empty schema")
