@@ -7,8 +7,8 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from platform_common.logs import configure_logging
 from registry.app import create_app
-from registry.logs import configure_logging
 from registry.settings import RegistrySettings
 from registry.storage import open_store
 

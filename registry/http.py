@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from flask import Response, request
 
 from registry.errors import InvalidSchemaError, RegistryError
-from registry.model import SchemaRequest, StoredSchema, parse_version
+from registry.model import LATEST, MAX_INT, SchemaRequest, StoredSchema, parse_version
 from registry.schema import SchemaReference
 from registry.service import RegisteredVersion
 
@@ -128,6 +128,8 @@ def _int_or_none(body: dict[str, Any], key: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidSchemaError(f"{key} must be an integer")
+    if not 0 < value <= MAX_INT and not (key == "version" and value == LATEST):
+        raise InvalidSchemaError(f"{key} must be between 1 and {MAX_INT}")
     return value
 
 

@@ -19,7 +19,9 @@ from registry.schema import SchemaReference
 # Scope key under which registry-wide config and mode are stored.
 GLOBAL_SCOPE = ""
 LATEST = -1
-_MAX_VERSION = 2**31 - 1
+# Ids and versions are Java ints in Confluent, and INTEGER columns here.
+MAX_INT = 2**31 - 1
+_MAX_VERSION = MAX_INT
 _RESERVED_SUBJECTS = frozenset({"__GLOBAL", "__EMPTY"})
 
 

@@ -38,6 +38,7 @@ from registry.errors import (
 )
 from registry.model import (
     LATEST,
+    MAX_INT,
     Mode,
     SchemaRequest,
     StoredSchema,
@@ -301,6 +302,8 @@ class RegistryService:
 
     def schema_by_id(self, schema_id: int) -> StoredSchema:
         """GET /schemas/ids/{id}; cached, as an id never changes its schema."""
+        if not 0 < schema_id <= MAX_INT:
+            raise SchemaNotFoundError(schema_id)
         cached = self.catalog.cached(schema_id)
         if cached is not None:
             return cached
@@ -308,6 +311,8 @@ class RegistryService:
             return self.catalog.stored(tx, schema_id)
 
     def versions_of_schema(self, schema_id: int, *, deleted: bool) -> list[SubjectVersion]:
+        if not 0 < schema_id <= MAX_INT:
+            raise SchemaNotFoundError()
         with self.store.transaction() as tx:
             if tx.schema_by_id(schema_id=schema_id) is None:
                 raise SchemaNotFoundError()

@@ -12,8 +12,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine
 
+from platform_common.database import engine_url, libpq_url
 from registry.errors import StoreError
 from registry.model import Mode, RegistryConfig, StoredSchema, SubjectVersion
 from registry.schema import ParsedSchema, SchemaReference
@@ -32,14 +33,6 @@ from registry.storage.tables import (
 PG_SCHEMA = "registry"
 # Any constant works: it only has to be the same in every registry process.
 _MIGRATION_LOCK_KEY = 0x5E6A_0001
-
-
-def engine_url(database_url: str) -> sa.URL:
-    """Accept the plain `postgresql://` form that psql uses; talk to it through psycopg 3."""
-    url = make_url(database_url)
-    if url.drivername in ("postgresql", "postgres"):
-        url = url.set(drivername="postgresql+psycopg")
-    return url
 
 
 def open_store(database_url: str, *, pool_size: int = 5) -> SqlRegistryStore:
@@ -80,8 +73,7 @@ class SqlRegistryStore:
         self.engine = engine
         self.is_postgres = engine.dialect.name == "postgresql"
         self._watcher: GenerationWatcher | None = None
-        url = engine.url.set(drivername="postgresql")
-        self._conninfo = url.render_as_string(hide_password=False)
+        self._conninfo = libpq_url(engine.url)
 
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:

@@ -60,7 +60,7 @@ modes = sa.Table(
     "modes",
     metadata,
     sa.Column("scope", sa.Text, primary_key=True),
-    sa.Column("mode", sa.String(16), nullable=False),
+    sa.Column("mode", sa.String(32), nullable=False),
 )
 
 # The last schema id handed out; locked while a new schema is stored, so ids are never

@@ -1,0 +1,1 @@
+"""What every service of the platform shares: JSON logging and database URLs."""
