@@ -1,0 +1,36 @@
+"""The API's database: one engine per process, migrations applied once at start."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+from platform_common.database import engine_url
+
+# Any constant works: it only has to be the same in every API and relay process.
+_MIGRATION_LOCK_KEY = 0x0A91_0001
+WAKE_CHANNEL = "outbox_wake"
+
+
+def open_engine(database_url: str, *, pool_size: int = 5) -> sa.Engine:
+    url = engine_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        raise ValueError("the users API needs PostgreSQL (DATABASE_URL=postgresql://…)")
+    return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def migrate(engine: sa.Engine) -> None:
+    """Create or upgrade the tables; several processes may call this at once."""
+    config = Config()
+    config.set_main_option(
+        "script_location", str(resources.files("producer_api").joinpath("migrations"))
+    )
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
+        )
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

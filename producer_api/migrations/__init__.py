@@ -1,0 +1,1 @@
+"""Alembic migrations of the users and outbox tables."""

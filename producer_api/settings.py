@@ -1,0 +1,83 @@
+"""Settings of the users API and of the outbox relay, from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/platform"
+
+
+class EventSettings(BaseSettings):
+    """What both the API and the relay need to agree on."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        validation_alias=AliasChoices("DATABASE_URL"),
+        description="PostgreSQL holding users and the outbox.",
+    )
+    events_topic: str = Field(
+        default="user-events",
+        validation_alias=AliasChoices("EVENTS_TOPIC"),
+        description="Topic of the user events; their subject is `<topic>-value`.",
+    )
+    schemas_dir: Path = Field(
+        default=Path("schemas"),
+        validation_alias=AliasChoices("SCHEMAS_DIR"),
+        description="Folder of the event schemas (one folder per subject).",
+    )
+    event_schema_version: int | None = Field(
+        default=None,
+        validation_alias=AliasChoices("EVENT_SCHEMA_VERSION"),
+        description="Version of the event schema the API writes (default: the newest file).",
+    )
+
+
+class ApiSettings(EventSettings):
+    model_config = SettingsConfigDict(env_prefix="API_", extra="ignore", frozen=True)
+
+    host: str = Field(default="127.0.0.1", description="Address the API binds.")
+    port: int = Field(default=5000, ge=1, le=65535, description="Port the API binds.")
+    max_body_bytes: int = Field(default=16 * 1024, ge=256, description="Larger bodies get 413.")
+    workers: int = Field(default=2, ge=1, description="gunicorn worker processes.")
+    threads: int = Field(default=4, ge=1, description="Threads per worker.")
+    log_level: str = Field(default="INFO", description="Level of the JSON logs.")
+    wake_interval_ms: int = Field(
+        default=2, ge=0, description="At most one relay wake-up per this many ms per process."
+    )
+    benchmark_routes: bool = Field(
+        default=False, description="Add POST /_bench/users (user without event) for `make bench`."
+    )
+
+
+class RelaySettings(EventSettings):
+    model_config = SettingsConfigDict(env_prefix="RELAY_", extra="ignore", frozen=True)
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS"),
+        description="Kafka brokers the relay produces to.",
+    )
+    registry_url: str = Field(
+        default="http://127.0.0.1:8081",
+        validation_alias=AliasChoices("REGISTRY_URL"),
+        description="Schema Registry the serializer looks the schema up in.",
+    )
+    batch_size: int = Field(default=2000, ge=1, description="Outbox rows claimed per batch.")
+    poll_interval_ms: int = Field(
+        default=500, ge=10, description="Look for rows this often even without a wake-up."
+    )
+    linger_ms: int = Field(default=5, ge=0, description="Producer linger.ms.")
+    delivery_timeout_ms: int = Field(
+        default=30_000, ge=1000, description="How long a batch may wait for broker acks."
+    )
+    retention_hours: float = Field(
+        default=24.0, ge=0, description="Sent rows are deleted after this long."
+    )
+    cleanup_batch: int = Field(default=5000, ge=1, description="Rows deleted per cleanup pass.")
+    metrics_port: int = Field(default=9400, ge=0, le=65535, description="/metrics (0: off).")
+    log_level: str = Field(default="INFO", description="Level of the JSON logs.")
