@@ -68,6 +68,9 @@ class RelaySettings(EventSettings):
         description="Schema Registry the serializer looks the schema up in.",
     )
     batch_size: int = Field(default=2000, ge=1, description="Outbox rows claimed per batch.")
+    max_buckets: int = Field(
+        default=16, ge=1, le=16, description="Key buckets one batch may take (of 16)."
+    )
     poll_interval_ms: int = Field(
         default=500, ge=10, description="Look for rows this often even without a wake-up."
     )

@@ -75,3 +75,42 @@ class RegistryApp(Service):
 
     def exports(self) -> dict[str, str]:
         return {"REGISTRY_URL": self.url}
+
+
+class RelayApp(Service):
+    """The outbox relay (`python -m producer_api.relay`); ready once its /metrics answers."""
+
+    name = "relay"
+    depends_on = ("postgres", "kafka", "registry")
+    ready_timeout = 60.0
+
+    @property
+    def port(self) -> int:
+        return self.settings.relay_metrics_port
+
+    def ports(self) -> dict[str, int]:
+        return {"RELAY_METRICS_PORT": self.settings.relay_metrics_port}
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "producer_api.relay"]
+
+    def environment(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "DATABASE_URL": self.settings.effective_database_url,
+            "KAFKA_BOOTSTRAP_SERVERS": self.settings.kafka_bootstrap,
+            "REGISTRY_URL": f"http://127.0.0.1:{self.settings.registry_port}",
+            "SCHEMAS_DIR": str(self.settings.schemas_dir.resolve()),
+            "EVENTS_TOPIC": self.settings.events_topic,
+            "RELAY_METRICS_PORT": str(self.port),
+        }
+
+    def is_ready(self) -> bool:
+        try:
+            url = f"http://127.0.0.1:{self.port}/metrics"
+            return requests.get(url, timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def address(self) -> str:
+        return f"http://127.0.0.1:{self.port}/metrics"

@@ -33,6 +33,10 @@ class StackSettings(BaseSettings):
         default=None, description="Use this PostgreSQL server instead of starting one."
     )
     registry_port: int = Field(default=8081, ge=1, le=65535, description="Schema Registry.")
+    relay_metrics_port: int = Field(
+        default=9400, ge=1, le=65535, description="The outbox relay's /metrics."
+    )
+    events_topic: str = Field(default="user-events", description="Topic of the user events.")
     schemas_dir: Path = Field(
         default=Path("schemas"), description="Schemas `make up` registers in the registry."
     )

@@ -1,0 +1,209 @@
+"""`python -m producer_api.relay`: sends committed outbox rows to Kafka, in order per key.
+
+Woken by `NOTIFY outbox_wake` (see wakeup.py), and polling as a fallback. Several relays may
+run: each batch holds advisory locks on the buckets it sends, so a key is never sent by two
+relays at once. A broker or registry outage delays events; each change of state is logged
+once, not once per row.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from types import FrameType
+
+import psycopg
+import sqlalchemy as sa
+import structlog
+from confluent_kafka import Producer
+from confluent_kafka.schema_registry import SchemaRegistryClient
+
+# The transport errors the registry client raises are those of the httpx it was built on.
+from confluent_kafka.schema_registry.common._httpx_compat import httpx
+from confluent_kafka.schema_registry.error import SchemaRegistryError
+from prometheus_client import Counter, Gauge, start_http_server
+
+from platform_common.database import libpq_url
+from platform_common.logs import configure_logging
+from producer_api.database import WAKE_CHANNEL, migrate, open_engine
+from producer_api.relay_batch import SchemaNotRegisteredError, Serializers, run_batch
+from producer_api.settings import RelaySettings
+
+log = structlog.get_logger("producer_api.relay")
+
+EVENTS_SENT = Counter("relay_events_sent_total", "Outbox events acknowledged by Kafka.")
+RELAY_ERRORS = Counter("relay_errors_total", "Batches that failed, by kind.", ["kind"])
+RELAY_HEALTHY = Gauge("relay_healthy", "1 while batches go through, 0 during an outage.")
+
+_CLEANUP = sa.text(
+    """
+    DELETE FROM outbox WHERE id IN (
+        SELECT id FROM outbox
+        WHERE sent_at IS NOT NULL AND sent_at < now() - make_interval(secs => :seconds)
+        ORDER BY sent_at LIMIT :limit
+    )
+    """
+)
+_CLEANUP_EVERY = 60.0
+_NOT_REGISTERED = {40401, 40403}
+
+
+class Relay:
+    def __init__(self, settings: RelaySettings) -> None:
+        self.settings = settings
+        self.engine = open_engine(settings.database_url, pool_size=2)
+        self.producer = Producer(
+            {
+                "bootstrap.servers": settings.kafka_bootstrap_servers,
+                "enable.idempotence": True,
+                "acks": "all",
+                "linger.ms": settings.linger_ms,
+                "message.timeout.ms": settings.delivery_timeout_ms,
+                "queue.buffering.max.messages": max(100_000, settings.batch_size * 2),
+                "compression.type": "lz4",
+                "log_level": 3,
+            }
+        )
+        self.registry = SchemaRegistryClient({"url": settings.registry_url})
+        self.serializers = Serializers(self.registry, settings.schemas_dir)
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self._state = "starting"
+        self._last_cleanup = 0.0
+
+    def run(self) -> None:
+        threading.Thread(target=self._listen, name="outbox-listener", daemon=True).start()
+        backoff = 0.2
+        while not self.stopping.is_set():
+            try:
+                sent = self.drain()
+            except SchemaNotRegisteredError:
+                raise
+            except SchemaRegistryError as error:
+                if error.http_status_code == 404 and error.error_code in _NOT_REGISTERED:
+                    raise SchemaNotRegisteredError(str(error)) from error
+                self._trouble("registry_unavailable", f"HTTP {error.http_status_code}")
+            except sa.exc.OperationalError:
+                self._trouble("database_unavailable", "OperationalError")
+            except httpx.TransportError as error:
+                self._trouble("registry_unavailable", type(error).__name__)
+            else:
+                if sent:
+                    backoff = 0.2
+                self._cleanup_if_due()
+                if not sent:
+                    self.wake.wait(self.settings.poll_interval_ms / 1000)
+                    self.wake.clear()
+                continue
+            self.stopping.wait(backoff)
+            backoff = min(backoff * 2, 5.0)
+        self.producer.flush(self.settings.delivery_timeout_ms / 1000)
+
+    def drain(self) -> int:
+        """Send batches until the outbox has nothing left this relay may take."""
+        total = 0
+        while not self.stopping.is_set():
+            with self.engine.begin() as connection:
+                result = run_batch(
+                    connection,
+                    self.producer,
+                    self.serializers,
+                    batch_size=self.settings.batch_size,
+                    max_buckets=self.settings.max_buckets,
+                    delivery_timeout=self.settings.delivery_timeout_ms / 1000,
+                )
+            EVENTS_SENT.inc(result.sent)
+            total += result.sent
+            if result.failure is not None:
+                self._trouble("broker_unavailable", result.failure)
+                return total
+            if result.claimed:
+                self._healthy()
+            if result.claimed < self.settings.batch_size:
+                return total
+        return total
+
+    def _healthy(self) -> None:
+        if self._state != "sending":
+            log.info("relay_sending", previous=self._state)
+            self._state = "sending"
+            RELAY_HEALTHY.set(1)
+
+    def _trouble(self, state: str, reason: str) -> None:
+        RELAY_ERRORS.labels(kind=state).inc()
+        if self._state != state:
+            log.warning(state, reason=reason)
+            self._state = state
+            RELAY_HEALTHY.set(0)
+
+    def _cleanup_if_due(self) -> None:
+        now = time.monotonic()
+        if now - self._last_cleanup < _CLEANUP_EVERY:
+            return
+        self._last_cleanup = now
+        seconds = self.settings.retention_hours * 3600
+        deleted = self.settings.cleanup_batch
+        total = 0
+        while deleted == self.settings.cleanup_batch and not self.stopping.is_set():
+            with self.engine.begin() as connection:
+                result = connection.execute(
+                    _CLEANUP, {"seconds": seconds, "limit": self.settings.cleanup_batch}
+                )
+                deleted = result.rowcount
+            total += deleted
+        if total:
+            log.info("outbox_cleanup", deleted=total)
+
+    def _listen(self) -> None:
+        """Turn `NOTIFY outbox_wake` into a wake-up of the main loop; reconnect on failure."""
+        conninfo = libpq_url(self.engine.url)
+        while not self.stopping.is_set():
+            try:
+                with psycopg.connect(conninfo, autocommit=True) as connection:
+                    connection.execute(f"LISTEN {WAKE_CHANNEL}")
+                    self.wake.set()  # rows may have come while not listening
+                    while not self.stopping.is_set():
+                        for _notice in connection.notifies(timeout=1.0):
+                            self.wake.set()
+            except psycopg.Error:
+                self.stopping.wait(1.0)
+
+    def stop(self, *_args: object) -> None:
+        self.stopping.set()
+        self.wake.set()
+
+    def close(self) -> None:
+        self.registry.close()
+        self.engine.dispose()
+
+
+def main() -> None:
+    settings = RelaySettings()
+    configure_logging(settings.log_level)
+    migrate(open_engine(settings.database_url, pool_size=1))
+    if settings.metrics_port:
+        start_http_server(settings.metrics_port, addr="127.0.0.1")
+    relay = Relay(settings)
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        relay.stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    log.info("relay_started", topic=settings.events_topic)
+    try:
+        relay.run()
+    except SchemaNotRegisteredError as error:
+        log.error("schema_not_registered", detail=str(error))
+        raise SystemExit(
+            f"relay stopped: the event schema is not registered ({error}); "
+            "run `make register-schemas`"
+        ) from None
+    finally:
+        relay.close()
+    log.info("relay_stopped")
+
+
+if __name__ == "__main__":
+    main()
