@@ -33,9 +33,15 @@ class EventContract:
 
     @classmethod
     def load(cls, schemas_dir: Path, topic: str, version: int | None = None) -> EventContract:
-        """The given version of `<topic>-value`, or its newest file."""
+        """The given version of `schemas_dir/<topic>-value/`, or its newest file."""
         subject = f"{topic}-value"
-        folder = schemas_dir / subject
+        return cls.from_folder(schemas_dir / subject, subject=subject, version=version)
+
+    @classmethod
+    def from_folder(
+        cls, folder: Path, *, subject: str, version: int | None = None
+    ) -> EventContract:
+        """A version file of ``folder`` (newest by default), registered under ``subject``."""
         versions = sorted(int(path.stem) for path in folder.glob("*.avsc") if path.stem.isdigit())
         if not versions:
             raise FileNotFoundError(f"no schema files in {folder}")

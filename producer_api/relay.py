@@ -66,7 +66,7 @@ class Relay:
             }
         )
         self.registry = SchemaRegistryClient({"url": settings.registry_url})
-        self.serializers = Serializers(self.registry, settings.schemas_dir)
+        self.serializers = Serializers(self.registry, settings.schema_folder)
         self.wake = threading.Event()
         self.stopping = threading.Event()
         self._state = "starting"

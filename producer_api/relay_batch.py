@@ -67,16 +67,17 @@ class Serializers:
     over with a registration from a relay.
     """
 
-    def __init__(self, client: SchemaRegistryClient, schemas_dir: Path) -> None:
+    def __init__(self, client: SchemaRegistryClient, schema_folder: Path) -> None:
         self._client = client
-        self._schemas_dir = schemas_dir
+        self._schema_folder = schema_folder
         self._serializers: dict[tuple[str, int], AvroSerializer] = {}
 
     def serialize(self, subject: str, version: int, topic: str, event: dict[str, Any]) -> bytes:
         serializer = self._serializers.get((subject, version))
         if serializer is None:
-            topic_of_subject = subject.removesuffix("-value")
-            contract = EventContract.load(self._schemas_dir, topic_of_subject, version)
+            contract = EventContract.from_folder(
+                self._schema_folder, subject=subject, version=version
+            )
             serializer = AvroSerializer(
                 self._client,
                 contract.text,

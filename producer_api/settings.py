@@ -30,11 +30,24 @@ class EventSettings(BaseSettings):
         validation_alias=AliasChoices("SCHEMAS_DIR"),
         description="Folder of the event schemas (one folder per subject).",
     )
+    event_schema_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("EVENT_SCHEMA_DIR"),
+        description="Folder of the event's schema versions (default: SCHEMAS_DIR/<topic>-value).",
+    )
     event_schema_version: int | None = Field(
         default=None,
         validation_alias=AliasChoices("EVENT_SCHEMA_VERSION"),
         description="Version of the event schema the API writes (default: the newest file).",
     )
+
+    @property
+    def subject(self) -> str:
+        return f"{self.events_topic}-value"
+
+    @property
+    def schema_folder(self) -> Path:
+        return self.event_schema_dir or self.schemas_dir / self.subject
 
 
 class ApiSettings(EventSettings):

@@ -101,6 +101,8 @@ class RelayApp(Service):
             "KAFKA_BOOTSTRAP_SERVERS": self.settings.kafka_bootstrap,
             "REGISTRY_URL": f"http://127.0.0.1:{self.settings.registry_port}",
             "SCHEMAS_DIR": str(self.settings.schemas_dir.resolve()),
+            # The platform's event contract, whatever the topic is called.
+            "EVENT_SCHEMA_DIR": str((self.settings.schemas_dir / "user-events-value").resolve()),
             "EVENTS_TOPIC": self.settings.events_topic,
             "RELAY_METRICS_PORT": str(self.port),
         }

@@ -1,0 +1,176 @@
+"""Helpers for relay tests: users written through the real insert, events read back."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from confluent_kafka import Consumer
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroDeserializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+
+from producer_api.contract import EventContract
+from producer_api.database import migrate, open_engine
+from producer_api.events import NewUser, user_created_event
+from producer_api.outbox import insert_user_with_event
+from stack.apps import RegistryApp, RelayApp
+from stack.ports import free_port
+from stack.runner import start_service
+from stack.settings import StackSettings
+from tests.conftest import REPO_ROOT
+
+CONTRACT_DIR = REPO_ROOT / "schemas" / "user-events-value"
+# (key, decoded event, headers) of one consumed record.
+Record = tuple[bytes | None, dict[str, Any], dict[str, bytes]]
+
+
+@pytest.fixture(scope="module")
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    engine = open_engine(database_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def relay_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryApp]:
+    """A registry of the relay tests' own, so a test may stop and restart it."""
+    state = tmp_path_factory.mktemp("relay-registry")
+    settings = StackSettings(
+        stack_dir=state,
+        registry_port=free_port(),
+        database_url=f"sqlite:///{state / 'registry.db'}",
+    )
+    app = RegistryApp(settings)
+    start_service(app, echo=lambda _line: None)
+    yield app
+    app.process.stop(timeout=20.0)
+
+
+def register_contract(registry_url: str, topic: str) -> None:
+    client = SchemaRegistryClient({"url": registry_url})
+    try:
+        for number in (1, 2):
+            text = (CONTRACT_DIR / f"{number}.avsc").read_text()
+            client.register_schema(f"{topic}-value", Schema(text, "AVRO"))
+    finally:
+        client.close()
+
+
+def insert_users(engine: sa.Engine, topic: str, count: int) -> list[str]:
+    """Users and their outbox rows, written as the API writes them; returns the event ids."""
+    contract = EventContract.from_folder(CONTRACT_DIR, subject=f"{topic}-value")
+    event_ids = []
+    with engine.begin() as connection:
+        for _ in range(count):
+            event_ids.append(insert_one(connection, contract, topic))
+    return event_ids
+
+
+def insert_one(connection: sa.Connection, contract: EventContract, topic: str) -> str:
+    user = NewUser(
+        username=f"u-{uuid.uuid4().hex}",
+        country_code="BE",
+        created_at=datetime(2021, 1, 1, tzinfo=UTC),
+        is_a_dog=False,
+    )
+    event_id = uuid.uuid4()
+    event = contract.conform(
+        user_created_event(user, event_id=event_id, event_time=datetime.now(UTC))
+    )
+    insert_user_with_event(
+        connection, user, event=event, event_id=event_id, contract=contract, topic=topic
+    )
+    return str(event_id)
+
+
+def start_relay(
+    tmp_path: Path,
+    *,
+    database_url: str,
+    kafka_bootstrap: str,
+    registry: RegistryApp,
+    topic: str,
+    wait: bool = True,
+) -> RelayApp:
+    settings = StackSettings(
+        stack_dir=tmp_path / f"relay-{uuid.uuid4().hex[:6]}",
+        database_url=database_url,
+        kafka_port=int(kafka_bootstrap.rsplit(":", 1)[1]),
+        registry_port=registry.port,
+        relay_metrics_port=free_port(),
+        events_topic=topic,
+        schemas_dir=REPO_ROOT / "schemas",
+    )
+    relay = RelayApp(settings)
+    if wait:
+        start_service(relay, echo=lambda _line: None)
+    else:
+        relay.process.start(relay.command(), port=relay.port, env=relay.environment())
+    return relay
+
+
+def read_events(
+    kafka_bootstrap: str, registry_url: str, topic: str, expected: int, *, timeout: float = 60.0
+) -> list[Record]:
+    """(key, decoded event, headers) of every record, once ``expected`` arrived and a quiet
+    second followed (so duplicates beyond ``expected`` are seen too)."""
+    client = SchemaRegistryClient({"url": registry_url})
+    deserializer = AvroDeserializer(client)
+    consumer = Consumer(
+        {
+            "bootstrap.servers": kafka_bootstrap,
+            "group.id": f"reader-{uuid.uuid4().hex}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
+    consumer.subscribe([topic])
+    records: list[Record] = []
+    deadline = time.monotonic() + timeout
+    quiet_since = time.monotonic()
+    try:
+        while time.monotonic() < deadline:
+            message = consumer.poll(0.5)
+            if message is None or message.error() is not None:
+                if len(records) >= expected and time.monotonic() - quiet_since > 1.0:
+                    break
+                continue
+            quiet_since = time.monotonic()
+            context = SerializationContext(topic, MessageField.VALUE)
+            event = deserializer(message.value(), context)
+            headers = header_map(message.headers())
+            records.append((message.key(), event, headers))
+    finally:
+        consumer.close()
+        client.close()
+    return records
+
+
+def unsent_rows(engine: sa.Engine, topic: str) -> int:
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                sa.text("SELECT count(*) FROM outbox WHERE topic = :t AND sent_at IS NULL"),
+                {"t": topic},
+            ).scalar_one()
+        )
+
+
+Headers = dict[str, str | bytes | None] | list[tuple[str, str | bytes | None]] | None
+
+
+def header_map(raw: Headers) -> dict[str, bytes]:
+    """Consumed headers as a dict; a consumer hands them over as a list of pairs."""
+    pairs = list(raw.items()) if isinstance(raw, dict) else list(raw or [])
+    return {
+        name: value.encode() if isinstance(value, str) else bytes(value or b"")
+        for name, value in pairs
+    }

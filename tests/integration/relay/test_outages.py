@@ -1,0 +1,132 @@
+"""Broker and registry outages delay events; they never drop one or stop the relay."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from stack.apps import RegistryApp, RelayApp
+from stack.kafka import KafkaService
+from stack.runner import start_service
+from stack.settings import StackSettings
+from tests.conftest import distinct_free_ports, shared_jar_dir
+from tests.integration.relay.conftest import (
+    Record,
+    insert_users,
+    read_events,
+    register_contract,
+    start_relay,
+    unsent_rows,
+)
+
+USERS = 500
+
+
+@pytest.fixture(scope="module")
+def own_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaService]:
+    """A broker these tests may stop and start without disturbing the others."""
+    client_port, controller_port = distinct_free_ports(2)
+    settings = StackSettings(
+        stack_dir=tmp_path_factory.mktemp("outage-broker"),
+        kafka_port=client_port,
+        kafka_controller_port=controller_port,
+        kafka_jar_dir=shared_jar_dir(),
+    )
+    broker = KafkaService(settings)
+    start_service(broker, echo=lambda _line: None)
+    yield broker
+    broker.process.stop(timeout=20.0)
+
+
+@pytest.fixture(autouse=True)
+def short_delivery_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Batches caught by the outage fail after this long and go again.
+    monkeypatch.setenv("RELAY_DELIVERY_TIMEOUT_MS", "5000")
+
+
+def _wait_while_down(relay: RelayApp, engine: sa.Engine, topic: str) -> None:
+    time.sleep(4)
+    record = relay.process.running()
+    assert record is not None, "the relay must ride out the outage, not exit"
+    assert unsent_rows(engine, topic) == USERS
+
+
+def _report(name: str, records: list[Record], event_ids: list[str]) -> None:
+    copies = Counter(str(event["event_id"]) for _, event, _ in records)
+    duplicates = sum(count - 1 for count in copies.values())
+    print(f"{name}: created {len(event_ids)}, on topic {len(records)}, duplicates {duplicates}")
+    assert set(copies) == set(event_ids)
+
+
+def test_broker_outage(
+    engine: sa.Engine,
+    database_url: str,
+    own_broker: KafkaService,
+    relay_registry: RegistryApp,
+    topic: str,
+    tmp_path: Path,
+) -> None:
+    register_contract(relay_registry.url, topic)
+    bootstrap = own_broker.settings.kafka_bootstrap
+    own_broker.process.stop(timeout=20.0)
+    try:
+        event_ids = insert_users(engine, topic, USERS)
+        relay = start_relay(
+            tmp_path,
+            database_url=database_url,
+            kafka_bootstrap=bootstrap,
+            registry=relay_registry,
+            topic=topic,
+        )
+        try:
+            _wait_while_down(relay, engine, topic)
+        except BaseException:
+            relay.process.stop(timeout=20.0)
+            raise
+    finally:
+        start_service(own_broker, echo=lambda _line: None)
+    try:
+        records = read_events(bootstrap, relay_registry.url, topic, USERS, timeout=120)
+    finally:
+        relay.process.stop(timeout=20.0)
+    _report("broker outage", records, event_ids)
+    assert unsent_rows(engine, topic) == 0
+
+
+def test_registry_outage(
+    engine: sa.Engine,
+    database_url: str,
+    kafka_bootstrap: str,
+    relay_registry: RegistryApp,
+    topic: str,
+    tmp_path: Path,
+) -> None:
+    register_contract(relay_registry.url, topic)
+    relay_registry.process.stop(timeout=20.0)
+    try:
+        event_ids = insert_users(engine, topic, USERS)
+        relay = start_relay(
+            tmp_path,
+            database_url=database_url,
+            kafka_bootstrap=kafka_bootstrap,
+            registry=relay_registry,
+            topic=topic,
+        )
+        try:
+            _wait_while_down(relay, engine, topic)
+        except BaseException:
+            relay.process.stop(timeout=20.0)
+            raise
+    finally:
+        start_service(relay_registry, echo=lambda _line: None)
+    try:
+        records = read_events(kafka_bootstrap, relay_registry.url, topic, USERS, timeout=120)
+    finally:
+        relay.process.stop(timeout=20.0)
+    _report("registry outage", records, event_ids)
+    assert unsent_rows(engine, topic) == 0

@@ -1,0 +1,145 @@
+"""The relay against a real broker, registry and PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from producer_api.contract import EventContract
+from stack.apps import RegistryApp
+from tests.integration.relay.conftest import (
+    CONTRACT_DIR,
+    insert_one,
+    insert_users,
+    read_events,
+    register_contract,
+    start_relay,
+    unsent_rows,
+)
+
+
+def test_events_reach_the_topic_keyed_by_user(
+    engine: sa.Engine,
+    database_url: str,
+    kafka_bootstrap: str,
+    relay_registry: RegistryApp,
+    topic: str,
+    tmp_path: Path,
+) -> None:
+    register_contract(relay_registry.url, topic)
+    event_ids = insert_users(engine, topic, 300)
+    relay = start_relay(
+        tmp_path,
+        database_url=database_url,
+        kafka_bootstrap=kafka_bootstrap,
+        registry=relay_registry,
+        topic=topic,
+    )
+    try:
+        records = read_events(kafka_bootstrap, relay_registry.url, topic, 300)
+    finally:
+        relay.process.stop(timeout=20.0)
+    assert sorted(str(event["event_id"]) for _, event, _ in records) == sorted(event_ids)
+    for key, event, headers in records:
+        assert key == str(event["user_id"]).encode()
+        assert headers["event_id"] == str(event["event_id"]).encode()
+        assert "username" not in event
+    assert unsent_rows(engine, topic) == 0
+
+
+def test_a_late_commit_with_a_lower_id_is_still_sent(
+    engine: sa.Engine,
+    database_url: str,
+    kafka_bootstrap: str,
+    relay_registry: RegistryApp,
+    topic: str,
+    tmp_path: Path,
+) -> None:
+    register_contract(relay_registry.url, topic)
+    contract = EventContract.from_folder(CONTRACT_DIR, subject=f"{topic}-value")
+    held = engine.connect()
+    transaction = held.begin()
+    late_event = insert_one(held, contract, topic)  # takes the lower ids, commits last
+    early_events = insert_users(engine, topic, 50)
+    relay = start_relay(
+        tmp_path,
+        database_url=database_url,
+        kafka_bootstrap=kafka_bootstrap,
+        registry=relay_registry,
+        topic=topic,
+    )
+    try:
+        first = read_events(kafka_bootstrap, relay_registry.url, topic, 50)
+        assert sorted(str(e["event_id"]) for _, e, _ in first) == sorted(early_events)
+        transaction.commit()
+        held.close()
+        everything = read_events(kafka_bootstrap, relay_registry.url, topic, 51)
+    finally:
+        relay.process.stop(timeout=20.0)
+    assert late_event in {str(event["event_id"]) for _, event, _ in everything}
+    assert len(everything) == 51
+
+
+def test_two_relays_send_every_event_once(
+    engine: sa.Engine,
+    database_url: str,
+    kafka_bootstrap: str,
+    relay_registry: RegistryApp,
+    topic: str,
+    tmp_path: Path,
+) -> None:
+    register_contract(relay_registry.url, topic)
+    event_ids = insert_users(engine, topic, 3000)
+    relays = [
+        start_relay(
+            tmp_path,
+            database_url=database_url,
+            kafka_bootstrap=kafka_bootstrap,
+            registry=relay_registry,
+            topic=topic,
+            wait=False,
+        )
+        for _ in range(2)
+    ]
+    try:
+        records = read_events(kafka_bootstrap, relay_registry.url, topic, 3000)
+    finally:
+        for relay in relays:
+            relay.process.stop(timeout=20.0)
+    received = [str(event["event_id"]) for _, event, _ in records]
+    assert sorted(set(received)) == sorted(event_ids)
+    assert len(received) == len(event_ids), "no crash happened, so no duplicate is excusable"
+
+
+def test_a_schema_missing_from_the_registry_stops_the_relay(
+    engine: sa.Engine,
+    database_url: str,
+    kafka_bootstrap: str,
+    relay_registry: RegistryApp,
+    topic: str,
+    tmp_path: Path,
+) -> None:
+    insert_users(engine, topic, 1)  # nothing registered under this topic's subject
+    relay = start_relay(
+        tmp_path,
+        database_url=database_url,
+        kafka_bootstrap=kafka_bootstrap,
+        registry=relay_registry,
+        topic=topic,
+        wait=False,
+    )
+    record = relay.process.record()
+    assert record is not None
+    deadline = time.monotonic() + 30
+    while not relay.process.exited(record) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    try:
+        assert relay.process.exited(record), "the relay must stop, not skip the row"
+        assert "not registered" in relay.process.log_tail(20)
+        assert unsent_rows(engine, topic) == 1
+    finally:
+        relay.process.stop(timeout=5.0)
+        with engine.begin() as connection:  # leave no row for the other tests' relays
+            connection.execute(sa.text("DELETE FROM outbox WHERE topic = :t"), {"t": topic})
