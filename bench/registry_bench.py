@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 
 import requests
 
 from bench.load import Request, requests_per_second
 from bench.report import Measure
-from stack.apps import RegistryApp
-from stack.ports import free_port
-from stack.postgres import PostgresService
-from stack.runner import start_service
-from stack.settings import StackSettings
+from bench.services import bench_stack
 
 SCHEMA = json.dumps(
     json.loads((Path(__file__).parent.parent / "schemas/user-events-value/2.avsc").read_text())
@@ -25,21 +20,8 @@ CONCURRENCY = 8
 
 
 def run() -> list[Measure]:
-    with tempfile.TemporaryDirectory(prefix="bench-registry-") as state:
-        settings = StackSettings(
-            stack_dir=Path(state), postgres_port=free_port(), registry_port=free_port()
-        )
-        database = PostgresService(settings)
-        registry = RegistryApp(settings)
-        start_service(database, echo=print)
-        try:
-            start_service(registry, echo=print)
-            try:
-                return _measure(registry.url)
-            finally:
-                registry.process.stop(timeout=20.0)
-        finally:
-            database.process.stop(timeout=20.0, stop_signal=database.stop_signal)
+    with bench_stack(kafka=False) as stack:
+        return _measure(stack.registry_url)
 
 
 def _measure(url: str) -> list[Measure]:

@@ -27,7 +27,8 @@ from prometheus_client import Counter, Gauge, start_http_server
 from platform_common.database import libpq_url
 from platform_common.logs import configure_logging
 from producer_api.database import WAKE_CHANNEL, migrate, open_engine
-from producer_api.relay_batch import SchemaNotRegisteredError, Serializers, run_batch
+from producer_api.relay_batch import SchemaNotRegisteredError, Serializers
+from producer_api.relay_pipeline import BatchPipeline
 from producer_api.settings import RelaySettings
 
 log = structlog.get_logger("producer_api.relay")
@@ -36,12 +37,13 @@ EVENTS_SENT = Counter("relay_events_sent_total", "Outbox events acknowledged by 
 RELAY_ERRORS = Counter("relay_errors_total", "Batches that failed, by kind.", ["kind"])
 RELAY_HEALTHY = Gauge("relay_healthy", "1 while batches go through, 0 during an outage.")
 
+# Looks at the oldest rows only (a range of the primary key), so a pass costs the same
+# however large the table; rows past retention are the oldest ones.
 _CLEANUP = sa.text(
     """
     DELETE FROM outbox WHERE id IN (
-        SELECT id FROM outbox
-        WHERE sent_at IS NOT NULL AND sent_at < now() - make_interval(secs => :seconds)
-        ORDER BY sent_at LIMIT :limit
+        SELECT id FROM (SELECT id, sent_at FROM outbox ORDER BY id LIMIT :limit) AS oldest
+        WHERE sent_at < now() - make_interval(secs => :seconds)
     )
     """
 )
@@ -52,7 +54,7 @@ _NOT_REGISTERED = {40401, 40403}
 class Relay:
     def __init__(self, settings: RelaySettings) -> None:
         self.settings = settings
-        self.engine = open_engine(settings.database_url, pool_size=2)
+        self.engine = open_engine(settings.database_url, pool_size=3)
         self.producer = Producer(
             {
                 "bootstrap.servers": settings.kafka_bootstrap_servers,
@@ -67,6 +69,14 @@ class Relay:
         )
         self.registry = SchemaRegistryClient({"url": settings.registry_url})
         self.serializers = Serializers(self.registry, settings.schema_folder)
+        self.pipeline = BatchPipeline(
+            self.engine,
+            self.producer,
+            self.serializers,
+            batch_size=settings.batch_size,
+            max_buckets=settings.max_buckets,
+            delivery_timeout=settings.delivery_timeout_ms / 1000,
+        )
         self.wake = threading.Event()
         self.stopping = threading.Event()
         self._state = "starting"
@@ -102,27 +112,13 @@ class Relay:
 
     def drain(self) -> int:
         """Send batches until the outbox has nothing left this relay may take."""
-        total = 0
-        while not self.stopping.is_set():
-            with self.engine.begin() as connection:
-                result = run_batch(
-                    connection,
-                    self.producer,
-                    self.serializers,
-                    batch_size=self.settings.batch_size,
-                    max_buckets=self.settings.max_buckets,
-                    delivery_timeout=self.settings.delivery_timeout_ms / 1000,
-                )
-            EVENTS_SENT.inc(result.sent)
-            total += result.sent
-            if result.failure is not None:
-                self._trouble("broker_unavailable", result.failure)
-                return total
-            if result.claimed:
-                self._healthy()
-            if result.claimed < self.settings.batch_size:
-                return total
-        return total
+        result = self.pipeline.drain(self.stopping.is_set)
+        EVENTS_SENT.inc(result.sent)
+        if result.failure is not None:
+            self._trouble("broker_unavailable", result.failure)
+        elif result.sent:
+            self._healthy()
+        return result.sent
 
     def _healthy(self) -> None:
         if self._state != "sending":
@@ -174,6 +170,7 @@ class Relay:
         self.wake.set()
 
     def close(self) -> None:
+        self.pipeline.close()
         self.registry.close()
         self.engine.dispose()
 

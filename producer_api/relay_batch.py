@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import random
-import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+import orjson
+import psycopg
 import sqlalchemy as sa
 from confluent_kafka import KafkaError, Message, Producer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
+from psycopg.types.json import set_json_loads
 
 from producer_api.contract import EventContract
 from producer_api.tables import BUCKETS
@@ -33,17 +35,23 @@ _LOCK_BUCKETS = sa.text(
 )
 
 # Rows are claimed by their unsent state, never by an id high-water mark: a transaction that
-# commits late with a lower id is picked up by the next batch like any other row.
-_CLAIM = sa.text(
-    """
-    SELECT id, event_id, topic, message_key, payload, schema_subject, schema_version
-    FROM outbox
-    WHERE sent_at IS NULL AND bucket = ANY(CAST(:buckets AS int[]))
-    ORDER BY id
-    LIMIT :limit
-    FOR UPDATE SKIP LOCKED
-    """
-)
+# commits late with a lower id is picked up by the next batch like any other row. Each bucket
+# is read on its own (a range of the partial index, oldest first), so a claim costs the same
+# whatever the backlog; order matters only within a bucket, where a key's events all are.
+_CLAIM = """
+    SELECT claimed.*
+    FROM unnest(%(buckets)s::int[]) AS locked(bucket)
+    CROSS JOIN LATERAL (
+        SELECT id, bucket, event_id::text, topic, message_key, payload, schema_subject,
+               schema_version
+        FROM outbox
+        WHERE sent_at IS NULL AND outbox.bucket = locked.bucket
+        ORDER BY id + 0
+        LIMIT %(per_bucket)s
+        FOR UPDATE SKIP LOCKED
+    ) AS claimed
+    ORDER BY claimed.bucket, claimed.id
+"""
 
 _MARK_SENT = sa.text("UPDATE outbox SET sent_at = now() WHERE id = ANY(CAST(:ids AS bigint[]))")
 
@@ -52,12 +60,31 @@ class SchemaNotRegisteredError(Exception):
     """The registry does not know the schema a row was validated against: stop, loudly."""
 
 
+class OutboxRecord(NamedTuple):
+    id: int
+    bucket: int
+    event_id: str
+    topic: str
+    message_key: str
+    payload: dict[str, Any]
+    schema_subject: str
+    schema_version: int
+
+
 @dataclass(frozen=True)
-class BatchResult:
-    claimed: int
-    sent: int
+class Claim:
+    """Rows one transaction holds: its buckets' advisory locks and the rows' FOR UPDATE."""
+
+    rows: list[OutboxRecord]
+    # True when some bucket had more rows than this claim took from it.
+    more: bool
+
+
+@dataclass(frozen=True)
+class Delivery:
+    acked: list[int]
     # Why records went unacknowledged (None when every record was acked).
-    failure: str | None = None
+    failure: str | None
 
 
 class Serializers:
@@ -71,6 +98,7 @@ class Serializers:
         self._client = client
         self._schema_folder = schema_folder
         self._serializers: dict[tuple[str, int], AvroSerializer] = {}
+        self._contexts: dict[str, SerializationContext] = {}
 
     def serialize(self, subject: str, version: int, topic: str, event: dict[str, Any]) -> bytes:
         serializer = self._serializers.get((subject, version))
@@ -87,7 +115,10 @@ class Serializers:
                 },
             )
             self._serializers[(subject, version)] = serializer
-        value = serializer(event, SerializationContext(topic, MessageField.VALUE))
+        context = self._contexts.get(topic)
+        if context is None:
+            context = self._contexts[topic] = SerializationContext(topic, MessageField.VALUE)
+        value = serializer(event, context)
         if value is None:
             raise ValueError("the serializer returned nothing for an event")
         return value
@@ -100,21 +131,8 @@ def _fixed_subject(subject: str) -> Callable[[Any, Any], str]:
     return strategy
 
 
-def run_batch(
-    connection: sa.Connection,
-    producer: Producer,
-    serializers: Serializers,
-    *,
-    batch_size: int,
-    max_buckets: int,
-    delivery_timeout: float,
-) -> BatchResult:
-    """One transaction: lock buckets, claim their oldest unsent rows, send, mark the acked.
-
-    Rows whose records were not acknowledged stay unsent and go again in a later batch, so
-    an outage delays events and never drops them; the price is a possible duplicate when an
-    ack was lost after the broker stored the record, which consumers drop by event id.
-    """
+def claim(connection: sa.Connection, *, batch_size: int, max_buckets: int) -> Claim:
+    """Lock free buckets (in random order) and claim their oldest unsent rows."""
     order = list(range(BUCKETS))
     random.shuffle(order)
     buckets = list(
@@ -123,10 +141,34 @@ def run_batch(
         ).scalars()
     )
     if not buckets:
-        return BatchResult(claimed=0, sent=0)
-    rows = connection.execute(_CLAIM, {"buckets": buckets, "limit": batch_size}).all()
-    if not rows:
-        return BatchResult(claimed=0, sent=0)
+        return Claim(rows=[], more=False)
+    per_bucket = max(1, batch_size // len(buckets))
+    # The hot read of the relay: straight from the driver, in the same transaction, as plain
+    # tuples with the payload parsed by orjson (JSON parsing was a third of a row's cost).
+    driver = connection.connection.driver_connection
+    if not isinstance(driver, psycopg.Connection):
+        raise TypeError("the relay needs a psycopg connection")
+    with driver.cursor() as cursor:
+        set_json_loads(orjson.loads, cursor)
+        cursor.execute(_CLAIM, {"buckets": buckets, "per_bucket": per_bucket})
+        rows = [OutboxRecord(*row) for row in cursor.fetchall()]
+    counts = Counter(row.bucket for row in rows)
+    return Claim(rows=rows, more=any(count == per_bucket for count in counts.values()))
+
+
+def send(
+    rows: list[OutboxRecord],
+    producer: Producer,
+    serializers: Serializers,
+    *,
+    delivery_timeout: float,
+) -> Delivery:
+    """Serialize and produce the rows in order; wait for the broker's acks.
+
+    Rows whose records were not acknowledged stay unsent and go again in a later batch, so
+    an outage delays events and never drops them; the price is a possible duplicate when an
+    ack was lost after the broker stored the record, which consumers drop by event id.
+    """
     acked: list[int] = []
     failures: list[KafkaError] = []
 
@@ -140,17 +182,20 @@ def run_batch(
         return report
 
     for row in rows:
-        payload = row.payload if isinstance(row.payload, dict) else json.loads(row.payload)
-        value = serializers.serialize(row.schema_subject, row.schema_version, row.topic, payload)
-        event_id = row.event_id if isinstance(row.event_id, uuid.UUID) else uuid.UUID(row.event_id)
-        _produce(producer, row.topic, row.message_key, value, event_id, on_delivery(row.id))
+        value = serializers.serialize(
+            row.schema_subject, row.schema_version, row.topic, row.payload
+        )
+        _produce(producer, row.topic, row.message_key, value, row.event_id, on_delivery(row.id))
     remaining = producer.flush(delivery_timeout)
-    if acked:
-        connection.execute(_MARK_SENT, {"ids": acked})
     failure = None
     if failures or remaining:
         failure = failures[0].name() if failures else "timed out waiting for acks"
-    return BatchResult(claimed=len(rows), sent=len(acked), failure=failure)
+    return Delivery(acked=acked, failure=failure)
+
+
+def mark_sent(connection: sa.Connection, ids: list[int]) -> None:
+    if ids:
+        connection.execute(_MARK_SENT, {"ids": ids})
 
 
 def _produce(
@@ -158,7 +203,7 @@ def _produce(
     topic: str,
     key: str,
     value: bytes,
-    event_id: uuid.UUID,
+    event_id: str,
     on_delivery: Callable[[KafkaError | None, Message], None],
 ) -> None:
     while True:
@@ -167,7 +212,7 @@ def _produce(
                 topic,
                 key=key.encode(),
                 value=value,
-                headers=[("event_id", str(event_id).encode())],
+                headers=[("event_id", event_id.encode())],
                 on_delivery=on_delivery,
             )
             return

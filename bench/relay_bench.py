@@ -1,0 +1,284 @@
+"""Relay: draining a backlog against a bare serialize-and-produce loop, and its latency."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from confluent_kafka import Consumer, Producer
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+
+from bench.report import Measure
+from bench.services import REPO_ROOT, BenchStack, bench_stack
+from platform_common.database import libpq_url
+from producer_api.contract import EventContract
+from producer_api.database import migrate, open_engine
+from producer_api.events import NewUser, user_created_event
+from producer_api.outbox import insert_user_with_event
+from producer_api.relay import Relay
+from producer_api.settings import RelaySettings
+from producer_api.wakeup import RelayWaker
+
+BACKLOG = 100_000
+LATENCY_EVENTS = 1_000
+LATENCY_RATE = 200.0  # events per second: "a moderate rate"
+CONTRACT_DIR = REPO_ROOT / "schemas" / "user-events-value"
+
+_FILL_BACKLOG = sa.text(
+    """
+    INSERT INTO outbox (event_id, aggregate_type, aggregate_id, event_type, topic,
+                        message_key, bucket, payload, schema_subject, schema_version)
+    SELECT gen_random_uuid(), 'user', n::text, 'UserCreated', :topic, n::text, n % 16,
+           jsonb_build_object(
+               'event_id', gen_random_uuid()::text, 'event_time', 1795600000000 + n,
+               'user_id', n, 'country_code', 'BE', 'created_at', 1609459200000,
+               'is_a_dog', n % 2 = 0, 'signup_channel', 'api'),
+           :subject, 2
+    FROM generate_series(1, :count) AS n
+    """
+)
+
+
+def run() -> list[Measure]:
+    with bench_stack() as stack:
+        engine = open_engine(stack.database_url)
+        migrate(engine)
+        try:
+            baseline = _bare_loop(stack, _topic(stack, "bench-bare"))
+            ours = _drain_backlog(stack, engine, _topic(stack, "bench-relay"))
+            latency, direct = _latency(stack, engine, _topic(stack, "bench-latency"))
+        finally:
+            engine.dispose()
+    return [
+        Measure(
+            "relay drain of a 100k backlog",
+            "events/s",
+            ours,
+            baseline,
+            "serialize + produce the same events from memory, events/s",
+            0.5,
+        ),
+        Measure(
+            "relay latency commit -> consumer, p99",
+            "ms",
+            latency[1],
+            direct[1],
+            "produce -> consumer without the outbox, p99 ms",
+            goal=100.0,
+            direction="max",
+            absolute_max=50.0,
+        ),
+        Measure(
+            "relay latency commit -> consumer, p50",
+            "ms",
+            latency[0],
+            direct[0],
+            "produce -> consumer without the outbox, p50 ms",
+            goal=100.0,
+            direction="max",
+        ),
+    ]
+
+
+def _topic(stack: BenchStack, name: str) -> str:
+    client = SchemaRegistryClient({"url": stack.registry_url})
+    for number in (1, 2):
+        text = (CONTRACT_DIR / f"{number}.avsc").read_text()
+        client.register_schema(f"{name}-value", Schema(text, "AVRO"))
+    client.close()
+    return name
+
+
+def _settings(stack: BenchStack, topic: str) -> RelaySettings:
+    return RelaySettings.model_validate(
+        {
+            "DATABASE_URL": stack.database_url,
+            "KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap,
+            "REGISTRY_URL": stack.registry_url,
+            "EVENTS_TOPIC": topic,
+            "EVENT_SCHEMA_DIR": CONTRACT_DIR,
+            "metrics_port": 0,
+        }
+    )
+
+
+def _producer(settings: RelaySettings) -> Producer:
+    return Producer(
+        {
+            "bootstrap.servers": settings.kafka_bootstrap_servers,
+            "enable.idempotence": True,
+            "acks": "all",
+            "linger.ms": settings.linger_ms,
+            "queue.buffering.max.messages": max(100_000, settings.batch_size * 2),
+            "compression.type": "lz4",
+        }
+    )
+
+
+def _bare_loop(stack: BenchStack, topic: str) -> float:
+    settings = _settings(stack, topic)
+    contract = EventContract.from_folder(CONTRACT_DIR, subject=f"{topic}-value")
+    client = SchemaRegistryClient({"url": stack.registry_url})
+    serializer = AvroSerializer(client, contract.text, conf={"auto.register.schemas": False})
+    producer = _producer(settings)
+    events = [_event(n) for n in range(BACKLOG)]
+    context = SerializationContext(topic, MessageField.VALUE)
+    began = time.perf_counter()
+    for event in events:
+        value = serializer(event, context)
+        while True:
+            try:
+                producer.produce(topic, key=str(event["user_id"]).encode(), value=value)
+                break
+            except BufferError:
+                producer.poll(0.05)
+        producer.poll(0)
+    producer.flush(60)
+    elapsed = time.perf_counter() - began
+    client.close()
+    print(f"bare loop: {BACKLOG} events in {elapsed:.1f} s")
+    return BACKLOG / elapsed
+
+
+def _drain_backlog(stack: BenchStack, engine: sa.Engine, topic: str) -> float:
+    with engine.begin() as connection:
+        connection.execute(
+            _FILL_BACKLOG, {"topic": topic, "subject": f"{topic}-value", "count": BACKLOG}
+        )
+        connection.execute(sa.text("ANALYZE outbox"))
+    relay = Relay(_settings(stack, topic))
+    began = time.perf_counter()
+    sent = 0
+    while sent < BACKLOG:
+        sent += relay.drain()
+    elapsed = time.perf_counter() - began
+    relay.close()
+    print(f"relay: {sent} events in {elapsed:.1f} s")
+    return sent / elapsed
+
+
+def _event(n: int) -> dict[str, Any]:
+    return {
+        "event_id": str(uuid.uuid4()),
+        "event_time": 1_795_600_000_000 + n,
+        "user_id": n,
+        "country_code": "BE",
+        "created_at": 1_609_459_200_000,
+        "is_a_dog": n % 2 == 0,
+        "signup_channel": "api",
+    }
+
+
+def _latency(
+    stack: BenchStack, engine: sa.Engine, topic: str
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """p50/p99 ms from commit (or produce, for the baseline) until a consumer has the record."""
+    settings = _settings(stack, topic)
+    relay = Relay(settings)
+    runner = threading.Thread(target=relay.run, daemon=True)
+    runner.start()
+    waker = RelayWaker(libpq_url(engine.url), interval=0.002)
+    contract = EventContract.from_folder(CONTRACT_DIR, subject=f"{topic}-value")
+    received: dict[str, float] = {}
+    reader = _start_reader(stack, topic, received)
+    time.sleep(2.0)  # consumer group joined, relay listening
+    committed: dict[str, float] = {}
+    for _ in range(LATENCY_EVENTS):
+        started = time.perf_counter()
+        user = NewUser(f"b-{uuid.uuid4().hex}", "BE", datetime(2021, 1, 1, tzinfo=UTC), False)
+        event_id = uuid.uuid4()
+        event = contract.conform(
+            user_created_event(user, event_id=event_id, event_time=datetime.now(UTC))
+        )
+        with engine.begin() as connection:
+            insert_user_with_event(
+                connection, user, event=event, event_id=event_id, contract=contract, topic=topic
+            )
+        committed[str(event_id)] = time.perf_counter()
+        waker.poke()
+        time.sleep(max(0.0, 1 / LATENCY_RATE - (time.perf_counter() - started)))
+    _wait_for(received, committed, 30)
+    relay.stop()
+    runner.join(30)
+    relay.close()
+    ours = _percentiles([received[key] - committed[key] for key in committed if key in received])
+
+    producer = _producer(settings)
+    sent_at: dict[str, float] = {}
+    for _ in range(LATENCY_EVENTS):
+        started = time.perf_counter()
+        marker = str(uuid.uuid4())
+        producer.produce(topic, key=b"k", value=b"x", headers=[("event_id", marker.encode())])
+        producer.poll(0)
+        sent_at[marker] = time.perf_counter()
+        time.sleep(max(0.0, 1 / LATENCY_RATE - (time.perf_counter() - started)))
+    producer.flush(30)
+    _wait_for(received, sent_at, 30)
+    reader.stop.set()
+    direct = _percentiles([received[key] - sent_at[key] for key in sent_at if key in received])
+    print(f"latency p50/p99 ms: relay {ours}, direct {direct}")
+    return ours, direct
+
+
+class _Reader(threading.Thread):
+    def __init__(self, stack: BenchStack, topic: str, received: dict[str, float]) -> None:
+        super().__init__(daemon=True)
+        self.stop = threading.Event()
+        self.consumer = Consumer(
+            {
+                "bootstrap.servers": stack.kafka_bootstrap,
+                "group.id": f"bench-{uuid.uuid4().hex}",
+                "auto.offset.reset": "latest",
+                "fetch.wait.max.ms": 5,
+            }
+        )
+        self.consumer.subscribe([topic])
+        self.received = received
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            message = self.consumer.poll(0.1)
+            if message is None or message.error() is not None:
+                continue
+            headers = message.headers() or []
+            pairs = list(headers.items()) if isinstance(headers, dict) else list(headers)
+            for name, value in pairs:
+                if name == "event_id" and isinstance(value, bytes):
+                    self.received[value.decode()] = time.perf_counter()
+        self.consumer.close()
+
+
+def _start_reader(stack: BenchStack, topic: str, received: dict[str, float]) -> _Reader:
+    reader = _Reader(stack, topic, received)
+    reader.start()
+    return reader
+
+
+def _wait_for(received: dict[str, float], expected: dict[str, float], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not set(expected) <= set(received):
+        time.sleep(0.1)
+
+
+def _percentiles(seconds: list[float]) -> tuple[float, float]:
+    ordered = sorted(seconds)
+    if not ordered:
+        return (float("nan"), float("nan"))
+    p50 = ordered[len(ordered) // 2] * 1000
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+    return (round(p50, 1), round(p99, 1))
+
+
+def main() -> None:
+    for measure in run():
+        print(measure)
+
+
+if __name__ == "__main__":
+    main()

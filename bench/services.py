@@ -1,0 +1,63 @@
+"""The real services a benchmark runs against, started on free ports and stopped after."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from stack.apps import RegistryApp
+from stack.kafka import KafkaService
+from stack.ports import free_port
+from stack.postgres import PostgresService
+from stack.runner import start_service
+from stack.services import Service
+from stack.settings import StackSettings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class BenchStack:
+    settings: StackSettings
+    database_url: str
+    kafka_bootstrap: str
+    registry_url: str
+
+
+@contextmanager
+def bench_stack(*, kafka: bool = True) -> Iterator[BenchStack]:
+    with tempfile.TemporaryDirectory(prefix="bench-") as state:
+        ports: set[int] = set()
+        while len(ports) < 5:
+            ports.add(free_port())
+        kafka_port, controller_port, postgres_port, registry_port, relay_port = sorted(ports)
+        settings = StackSettings(
+            stack_dir=Path(state),
+            kafka_port=kafka_port,
+            kafka_controller_port=controller_port,
+            postgres_port=postgres_port,
+            registry_port=registry_port,
+            relay_metrics_port=relay_port,
+            kafka_jar_dir=(REPO_ROOT / StackSettings().kafka_jars).resolve(),
+            schemas_dir=REPO_ROOT / "schemas",
+        )
+        services: list[Service] = [PostgresService(settings), RegistryApp(settings)]
+        if kafka:
+            services.insert(0, KafkaService(settings))
+        started: list[Service] = []
+        try:
+            for service in services:
+                start_service(service, echo=print)
+                started.append(service)
+            yield BenchStack(
+                settings=settings,
+                database_url=settings.effective_database_url,
+                kafka_bootstrap=settings.kafka_bootstrap,
+                registry_url=f"http://127.0.0.1:{registry_port}",
+            )
+        finally:
+            for service in reversed(started):
+                service.process.stop(timeout=20.0, stop_signal=service.stop_signal)
