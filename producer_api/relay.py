@@ -101,7 +101,7 @@ class Relay:
             else:
                 if sent:
                     backoff = 0.2
-                self._cleanup_if_due()
+                self.cleanup_if_due()
                 if not sent:
                     self.wake.wait(self.settings.poll_interval_ms / 1000)
                     self.wake.clear()
@@ -133,7 +133,7 @@ class Relay:
             self._state = state
             RELAY_HEALTHY.set(0)
 
-    def _cleanup_if_due(self) -> None:
+    def cleanup_if_due(self) -> None:
         now = time.monotonic()
         if now - self._last_cleanup < _CLEANUP_EVERY:
             return

@@ -8,6 +8,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from producer_api.contract import EventContract
+from producer_api.relay import Relay
+from producer_api.settings import RelaySettings
 from stack.apps import RegistryApp
 from tests.integration.relay.conftest import (
     CONTRACT_DIR,
@@ -143,3 +145,37 @@ def test_a_schema_missing_from_the_registry_stops_the_relay(
         relay.process.stop(timeout=5.0)
         with engine.begin() as connection:  # leave no row for the other tests' relays
             connection.execute(sa.text("DELETE FROM outbox WHERE topic = :t"), {"t": topic})
+
+
+def test_sent_rows_are_deleted_after_the_retention_period(
+    engine: sa.Engine,
+    database_url: str,
+    kafka_bootstrap: str,
+    relay_registry: RegistryApp,
+    topic: str,
+) -> None:
+    register_contract(relay_registry.url, topic)
+    insert_users(engine, topic, 30)
+    settings = RelaySettings.model_validate(
+        {
+            "DATABASE_URL": database_url,
+            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+            "REGISTRY_URL": relay_registry.url,
+            "EVENT_SCHEMA_DIR": CONTRACT_DIR,
+            "retention_hours": 0,
+            "cleanup_batch": 7,
+            "metrics_port": 0,
+        }
+    )
+    relay = Relay(settings)
+    try:
+        while unsent_rows(engine, topic):
+            relay.drain()
+        relay.cleanup_if_due()
+    finally:
+        relay.close()
+    with engine.connect() as connection:
+        left = connection.execute(
+            sa.text("SELECT count(*) FROM outbox WHERE topic = :t"), {"t": topic}
+        ).scalar_one()
+    assert left == 0
