@@ -27,6 +27,9 @@ class RegistryServer(BaseApplication):
             "accesslog": None,
             "loglevel": self.settings.log_level.lower(),
             "graceful_timeout": 10,
+            # The default control socket is one path per user: every other gunicorn of this
+            # user (a second registry, the API) would share it.
+            "control_socket_disable": True,
         }
         for key, value in options.items():
             self.cfg.set(key, value)

@@ -77,6 +77,54 @@ class RegistryApp(Service):
         return {"REGISTRY_URL": self.url}
 
 
+class ApiApp(Service):
+    """The users API (`python -m producer_api`); ready once /readyz reaches the database."""
+
+    name = "api"
+    depends_on = ("postgres",)
+    ready_timeout = 60.0
+
+    @property
+    def port(self) -> int:
+        return self.settings.api_port
+
+    def ports(self) -> dict[str, int]:
+        return {"API_PORT": self.settings.api_port}
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "producer_api"]
+
+    def environment(self) -> dict[str, str]:
+        metrics = self.state_dir / "metrics"
+        metrics.mkdir(parents=True, exist_ok=True)
+        return {
+            **os.environ,
+            "DATABASE_URL": self.settings.effective_database_url,
+            "API_HOST": "127.0.0.1",
+            "API_PORT": str(self.port),
+            "SCHEMAS_DIR": str(self.settings.schemas_dir.resolve()),
+            "EVENT_SCHEMA_DIR": str((self.settings.schemas_dir / "user-events-value").resolve()),
+            "EVENTS_TOPIC": self.settings.events_topic,
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics.resolve()),
+        }
+
+    def is_ready(self) -> bool:
+        try:
+            return requests.get(self.url + "/readyz", timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def address(self) -> str:
+        return self.url
+
+    def exports(self) -> dict[str, str]:
+        return {"API_URL": self.url}
+
+
 class RelayApp(Service):
     """The outbox relay (`python -m producer_api.relay`); ready once its /metrics answers."""
 

@@ -33,6 +33,7 @@ class StackSettings(BaseSettings):
         default=None, description="Use this PostgreSQL server instead of starting one."
     )
     registry_port: int = Field(default=8081, ge=1, le=65535, description="Schema Registry.")
+    api_port: int = Field(default=5000, ge=1, le=65535, description="The users API.")
     relay_metrics_port: int = Field(
         default=9400, ge=1, le=65535, description="The outbox relay's /metrics."
     )
