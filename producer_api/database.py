@@ -19,7 +19,9 @@ def open_engine(database_url: str, *, pool_size: int = 5) -> sa.Engine:
     url = engine_url(database_url)
     if url.get_backend_name() != "postgresql":
         raise ValueError("the users API needs PostgreSQL (DATABASE_URL=postgresql://…)")
-    return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pre-ping: it costs a round trip per request. A connection that died with the server
+    # fails its request (503) and the pool then drops every connection of that generation.
+    return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size)
 
 
 def migrate(engine: sa.Engine) -> None:

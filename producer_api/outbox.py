@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from producer_api.contract import EventContract
 from producer_api.events import AGGREGATE_TYPE, EVENT_TYPE, NewUser
@@ -32,12 +31,15 @@ class CreatedUser:
 
 
 # One statement, one round trip: the user row, then the outbox row built from the user's
-# new id (as key, bucket and the event's user_id). Both commit or neither.
+# new id (as key, bucket and the event's user_id). Both commit or neither. A taken username
+# inserts nothing and returns no row: no unique-violation error, which PostgreSQL would log
+# with the username in it.
 _INSERT_USER_AND_EVENT = sa.text(
     """
     WITH new_user AS (
         INSERT INTO users (username, country_code, created_at, is_a_dog, api_version)
         VALUES (:username, :country_code, :created_at, :is_a_dog, :api_version)
+        ON CONFLICT (username) DO NOTHING
         RETURNING id, username, country_code, created_at, is_a_dog, api_version
     ), new_event AS (
         INSERT INTO outbox (event_id, aggregate_type, aggregate_id, event_type, topic,
@@ -56,6 +58,7 @@ _INSERT_USER_ONLY = sa.text(
     """
     INSERT INTO users (username, country_code, created_at, is_a_dog, api_version)
     VALUES (:username, :country_code, :created_at, :is_a_dog, :api_version)
+    ON CONFLICT (username) DO NOTHING
     RETURNING id, username, country_code, created_at, is_a_dog, api_version
     """
 )
@@ -105,12 +108,7 @@ def _user_parameters(user: NewUser) -> dict[str, Any]:
 def _execute(
     connection: sa.Connection, statement: sa.TextClause, parameters: dict[str, Any]
 ) -> dict[str, Any]:
-    try:
-        row = connection.execute(statement, parameters).mappings().one()
-    except IntegrityError as error:
-        if getattr(error.orig, "sqlstate", None) == "23505" and "uq_users_username" in str(
-            error.orig
-        ):
-            raise UsernameTakenError from None
-        raise
+    row = connection.execute(statement, parameters).mappings().one_or_none()
+    if row is None:
+        raise UsernameTakenError
     return dict(row)

@@ -180,7 +180,7 @@ def main() -> None:
     configure_logging(settings.log_level)
     migrate(open_engine(settings.database_url, pool_size=1))
     if settings.metrics_port:
-        start_http_server(settings.metrics_port, addr="127.0.0.1")
+        start_http_server(settings.metrics_port, addr=settings.metrics_host)
     relay = Relay(settings)
 
     def on_signal(_signum: int, _frame: FrameType | None) -> None:

@@ -60,7 +60,7 @@ class ApiSettings(EventSettings):
     threads: int = Field(default=4, ge=1, description="Threads per worker.")
     log_level: str = Field(default="INFO", description="Level of the JSON logs.")
     wake_interval_ms: int = Field(
-        default=2, ge=0, description="At most one relay wake-up per this many ms per process."
+        default=10, ge=0, description="At most one relay wake-up per this many ms per process."
     )
     benchmark_routes: bool = Field(
         default=False, description="Add POST /_bench/users (user without event) for `make bench`."
@@ -96,4 +96,5 @@ class RelaySettings(EventSettings):
     )
     cleanup_batch: int = Field(default=5000, ge=1, description="Rows deleted per cleanup pass.")
     metrics_port: int = Field(default=9400, ge=0, le=65535, description="/metrics (0: off).")
+    metrics_host: str = Field(default="127.0.0.1", description="Address /metrics binds.")
     log_level: str = Field(default="INFO", description="Level of the JSON logs.")

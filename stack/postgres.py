@@ -90,6 +90,9 @@ class PostgresService(Service):
         # TCP on loopback only; no unix socket, so nothing depends on a socket directory.
         args += ["-h", "127.0.0.1", "-p", str(self.port), "-k", ""]
         args += ["-c", "max_connections=200", "-c", "logging_collector=off"]
+        # The log must not repeat what users sent: no failing statement, no "DETAIL: Key
+        # (username)=(…)" lines.
+        args += ["-c", "log_min_error_statement=panic", "-c", "log_error_verbosity=terse"]
         if not self.durable:
             args += ["-c", "fsync=off", "-c", "synchronous_commit=off"]
             args += ["-c", "full_page_writes=off"]

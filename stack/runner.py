@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from stack.apps import RegistryApp
+from stack.apps import ApiApp, RegistryApp, RelayApp
 from stack.errors import StackError
 from stack.kafka import KafkaService
 from stack.ports import port_is_free
@@ -24,6 +24,8 @@ def local_services(settings: StackSettings) -> list[Service]:
     if settings.database_url is None:
         services.append(PostgresService(settings))
     services.append(RegistryApp(settings, register_schemas=True))
+    services.append(ApiApp(settings))
+    services.append(RelayApp(settings))
     return services
 
 

@@ -19,13 +19,17 @@ from tests.conftest import distinct_free_ports, shared_jar_dir
 
 
 def _settings(stack_dir: Path) -> StackSettings:
-    kafka_port, controller_port, postgres_port, registry_port = distinct_free_ports(4)
+    kafka_port, controller_port, postgres_port, registry_port, api_port, relay_port = (
+        distinct_free_ports(6)
+    )
     return StackSettings(
         stack_dir=stack_dir,
         kafka_port=kafka_port,
         kafka_controller_port=controller_port,
         postgres_port=postgres_port,
         registry_port=registry_port,
+        api_port=api_port,
+        relay_metrics_port=relay_port,
         kafka_jar_dir=shared_jar_dir(),
     )
 
@@ -51,13 +55,15 @@ def test_up_twice_starts_nothing_new_and_down_leaves_nothing(tmp_path: Path) -> 
             ("kafka", True),
             ("postgres", True),
             ("registry", True),
+            ("api", True),
+            ("relay", True),
         ]
         pids = [row.pid for row in statuses]
         assert all(pids)
 
         second: list[str] = []
         runner.up(settings, second.append)
-        assert sum("already running" in line for line in second) == 3
+        assert sum("already running" in line for line in second) == 5
         assert [row.pid for row in runner.status(settings)] == pids
     finally:
         runner.down(settings, lambda _line: None)

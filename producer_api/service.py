@@ -1,0 +1,134 @@
+"""The users API's rules: create a user with its event, read a user. No Flask here.
+
+Database outages are not translated here: SQLAlchemy's connection errors reach `app.py`,
+whose one error mapping answers 503 for every route alike.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from producer_api.contract import EventContract, EventSchemaError
+from producer_api.errors import (
+    EventNotEncodableError,
+    FieldError,
+    UsernameConflictError,
+    UserNotFoundError,
+)
+from producer_api.events import NewUser, user_created_event
+from producer_api.outbox import (
+    CreatedUser,
+    UsernameTakenError,
+    insert_user_only,
+    insert_user_with_event,
+)
+from producer_api.tables import User
+from producer_api.wakeup import RelayWaker
+
+# Ids are BIGINT: a larger one cannot exist, and PostgreSQL would refuse to compare it.
+MAX_USER_ID = 2**63 - 1
+# fastavro names the field at fault first: "ns.Record.field is <…>" or "Field(ns.Record.field)".
+_PROBLEM_PATH = re.compile(r"^(?:Field\()?(?P<path>[\w.]+)")
+
+_SELECT_USER = sa.select(
+    User.id, User.username, User.country_code, User.created_at, User.is_a_dog, User.api_version
+).where(User.id == sa.bindparam("user_id"))
+_SELECT_ONE = sa.text("SELECT 1")
+
+
+@dataclass(frozen=True)
+class StoredUser:
+    """A row of the users table, as `GET /users/{id}` shows it."""
+
+    id: int
+    username: str
+    country_code: str
+    created_at: datetime
+    is_a_dog: bool
+    api_version: str
+
+
+@dataclass(frozen=True)
+class UserEvents:
+    """Where a new user's event goes: its contract, its topic, and the relay to wake."""
+
+    contract: EventContract
+    topic: str
+    waker: RelayWaker
+
+
+def create_user(engine: sa.Engine, user: NewUser, *, events: UserEvents) -> CreatedUser:
+    """Insert the user and its UserCreated event in one transaction, then wake the relay.
+
+    Raises:
+        EventNotEncodableError: the event does not fit the Avro contract; nothing is written.
+        UsernameConflictError: another user has this username; nothing is written.
+    """
+    event_id = uuid.uuid4()
+    event = user_created_event(user, event_id=event_id, event_time=datetime.now(UTC))
+    try:
+        event = events.contract.conform(event)
+    except EventSchemaError as error:
+        raise EventNotEncodableError(_event_problems(error, events.contract)) from None
+    try:
+        with engine.begin() as connection:
+            created = insert_user_with_event(
+                connection,
+                user,
+                event=event,
+                event_id=event_id,
+                contract=events.contract,
+                topic=events.topic,
+            )
+    except UsernameTakenError:
+        raise UsernameConflictError from None
+    # After the commit: a relay woken earlier would not see the row yet.
+    events.waker.poke()
+    return created
+
+
+def create_user_without_event(engine: sa.Engine, user: NewUser) -> CreatedUser:
+    """The user alone: the baseline that `make bench` compares `create_user` with."""
+    try:
+        with engine.begin() as connection:
+            return insert_user_only(connection, user)
+    except UsernameTakenError:
+        raise UsernameConflictError from None
+
+
+def find_user(engine: sa.Engine, user_id: int) -> StoredUser:
+    """The user with this id; UserNotFoundError if there is none."""
+    if not 0 < user_id <= MAX_USER_ID:
+        raise UserNotFoundError
+    with engine.connect() as connection:
+        row = connection.execute(_SELECT_USER, {"user_id": user_id}).mappings().one_or_none()
+    if row is None:
+        raise UserNotFoundError
+    return StoredUser(**row)
+
+
+def check_database(engine: sa.Engine) -> None:
+    """One `SELECT 1`; SQLAlchemy's error when the database does not answer."""
+    with engine.connect() as connection:
+        connection.execute(_SELECT_ONE)
+
+
+def _event_problems(error: EventSchemaError, contract: EventContract) -> list[FieldError]:
+    """The fields fastavro names, without the values it quotes (they are user input)."""
+    fields: list[str] = []
+    for problem in error.problems:
+        found = _PROBLEM_PATH.match(problem)
+        name = found.group("path").rsplit(".", 1)[-1] if found else ""
+        field = name if name in contract.field_names else "event"
+        if field not in fields:
+            fields.append(field)
+    message = (
+        f"the {contract.subject} schema (version {contract.version}) cannot encode this "
+        "value; nothing was written"
+    )
+    return [FieldError(field, message) for field in fields or ["event"]]
