@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -19,6 +20,8 @@ class Request:
     path: str
     body: bytes | None = None
     content_type: str = "application/vnd.schemaregistry.v1+json"
+    # Makes each request's body (from a counter) when bodies must differ, e.g. new users.
+    body_factory: Callable[[int], bytes] | None = None
 
 
 def requests_per_second(
@@ -35,13 +38,19 @@ def requests_per_second(
 
     def worker(index: int) -> None:
         connection = http.client.HTTPConnection(host, port, timeout=30)
-        headers = {"Content-Type": request.content_type} if request.body is not None else {}
+        has_body = request.body is not None or request.body_factory is not None
+        headers = {"Content-Type": request.content_type} if has_body else {}
+        sequence = index * 100_000_000
         start.wait()
         while True:
             now = time.perf_counter()
             if now >= stop_at[0]:
                 break
-            connection.request(request.method, request.path, body=request.body, headers=headers)
+            body = request.body
+            if request.body_factory is not None:
+                sequence += 1
+                body = request.body_factory(sequence)
+            connection.request(request.method, request.path, body=body, headers=headers)
             response = connection.getresponse()
             response.read()
             if now >= measuring_from[0]:

@@ -31,9 +31,11 @@ class BenchStack:
 def bench_stack(*, kafka: bool = True) -> Iterator[BenchStack]:
     with tempfile.TemporaryDirectory(prefix="bench-") as state:
         ports: set[int] = set()
-        while len(ports) < 5:
+        while len(ports) < 6:
             ports.add(free_port())
-        kafka_port, controller_port, postgres_port, registry_port, relay_port = sorted(ports)
+        kafka_port, controller_port, postgres_port, registry_port, relay_port, api_port = sorted(
+            ports
+        )
         settings = StackSettings(
             stack_dir=Path(state),
             kafka_port=kafka_port,
@@ -41,6 +43,7 @@ def bench_stack(*, kafka: bool = True) -> Iterator[BenchStack]:
             postgres_port=postgres_port,
             registry_port=registry_port,
             relay_metrics_port=relay_port,
+            api_port=api_port,
             kafka_jar_dir=(REPO_ROOT / StackSettings().kafka_jars).resolve(),
             schemas_dir=REPO_ROOT / "schemas",
         )
