@@ -91,7 +91,9 @@ def main() -> None:
     settings = ApiSettings()
     configure_logging(settings.log_level)
     # Fail here, once, rather than in every worker: a missing schema file stops the start.
-    EventContract.load(settings.schemas_dir, settings.events_topic, settings.event_schema_version)
+    EventContract.from_folder(
+        settings.schema_folder, subject=settings.subject, version=settings.event_schema_version
+    )
     # Migrate once in the master, before workers fork and connect.
     engine = open_engine(settings.database_url, pool_size=1)
     try:

@@ -60,8 +60,8 @@ def create_app(settings: ApiSettings | None = None, *, engine: sa.Engine | None 
     if engine is None:
         url = _with_connect_timeout(settings.database_url)
         engine = open_engine(url, pool_size=settings.threads)
-    contract = EventContract.load(
-        settings.schemas_dir, settings.events_topic, settings.event_schema_version
+    contract = EventContract.from_folder(
+        settings.schema_folder, subject=settings.subject, version=settings.event_schema_version
     )
     # Load the country list now rather than during a worker's first request.
     country_codes()

@@ -88,8 +88,10 @@ class RelaySettings(EventSettings):
         default=500, ge=10, description="Look for rows this often even without a wake-up."
     )
     linger_ms: int = Field(default=5, ge=0, description="Producer linger.ms.")
+    # Long, so that librdkafka's idempotent retries ride out a broker restart: a record that
+    # times out is sent again by a later batch, and would be a duplicate if the broker had it.
     delivery_timeout_ms: int = Field(
-        default=30_000, ge=1000, description="How long a batch may wait for broker acks."
+        default=120_000, ge=1000, description="How long a batch may wait for broker acks."
     )
     retention_hours: float = Field(
         default=24.0, ge=0, description="Sent rows are deleted after this long."

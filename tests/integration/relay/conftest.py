@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import sqlalchemy as sa
 from confluent_kafka import Consumer
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
@@ -20,7 +21,7 @@ from producer_api.contract import EventContract
 from producer_api.database import migrate, open_engine
 from producer_api.events import NewUser, user_created_event
 from producer_api.outbox import insert_user_with_event
-from stack.apps import RegistryApp, RelayApp
+from stack.apps import ApiApp, RegistryApp, RelayApp
 from stack.ports import free_port
 from stack.runner import start_service
 from stack.settings import StackSettings
@@ -174,3 +175,44 @@ def header_map(raw: Headers) -> dict[str, bytes]:
         name: value.encode() if isinstance(value, str) else bytes(value or b"")
         for name, value in pairs
     }
+
+
+def start_api(tmp_path: Path, *, database_url: str, topic: str) -> ApiApp:
+    """A users API process writing this topic's events to the outbox."""
+    settings = StackSettings(
+        stack_dir=tmp_path / f"api-{uuid.uuid4().hex[:6]}",
+        database_url=database_url,
+        api_port=free_port(),
+        events_topic=topic,
+        schemas_dir=REPO_ROOT / "schemas",
+    )
+    api = ApiApp(settings)
+    start_service(api, echo=lambda _line: None)
+    return api
+
+
+def create_users_via_api(api_url: str, count: int) -> tuple[list[int], int]:
+    """POST /users ``count`` times; returns the new user ids and how many requests failed."""
+    ids: list[int] = []
+    failed = 0
+    with requests.Session() as session:
+        for _ in range(count):
+            body = {
+                "username": f"o-{uuid.uuid4().hex}",
+                "country_code": "BE",
+                "created_at": "2021-01-01 00:00:00",
+            }
+            answer = session.post(f"{api_url}/users", json=body, timeout=30)
+            if answer.status_code == 201:
+                ids.append(int(answer.json()["id"]))
+            else:
+                failed += 1
+    return ids, failed
+
+
+def event_ids_of(engine: sa.Engine, topic: str) -> list[str]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT event_id::text FROM outbox WHERE topic = :t"), {"t": topic}
+        )
+        return [str(row[0]) for row in rows]

@@ -17,9 +17,11 @@ from stack.settings import StackSettings
 from tests.conftest import distinct_free_ports, shared_jar_dir
 from tests.integration.relay.conftest import (
     Record,
-    insert_users,
+    create_users_via_api,
+    event_ids_of,
     read_events,
     register_contract,
+    start_api,
     start_relay,
     unsent_rows,
 )
@@ -44,9 +46,9 @@ def own_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaServic
 
 
 @pytest.fixture(autouse=True)
-def short_delivery_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Batches caught by the outage fail after this long and go again.
-    monkeypatch.setenv("RELAY_DELIVERY_TIMEOUT_MS", "5000")
+def delivery_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Longer than the outage: the producer's own retries deliver, and nothing is duplicated.
+    monkeypatch.setenv("RELAY_DELIVERY_TIMEOUT_MS", "60000")
 
 
 def _wait_while_down(relay: RelayApp, engine: sa.Engine, topic: str) -> None:
@@ -74,8 +76,11 @@ def test_broker_outage(
     register_contract(relay_registry.url, topic)
     bootstrap = own_broker.settings.kafka_bootstrap
     own_broker.process.stop(timeout=20.0)
+    api = start_api(tmp_path, database_url=database_url, topic=topic)
     try:
-        event_ids = insert_users(engine, topic, USERS)
+        created, failed = create_users_via_api(api.url, USERS)
+        assert (len(created), failed) == (USERS, 0), "user creation must not need Kafka"
+        event_ids = event_ids_of(engine, topic)
         relay = start_relay(
             tmp_path,
             database_url=database_url,
@@ -89,6 +94,7 @@ def test_broker_outage(
             relay.process.stop(timeout=20.0)
             raise
     finally:
+        api.process.stop(timeout=20.0)
         start_service(own_broker, echo=lambda _line: None)
     try:
         records = read_events(bootstrap, relay_registry.url, topic, USERS, timeout=120)
@@ -108,8 +114,11 @@ def test_registry_outage(
 ) -> None:
     register_contract(relay_registry.url, topic)
     relay_registry.process.stop(timeout=20.0)
+    api = start_api(tmp_path, database_url=database_url, topic=topic)
     try:
-        event_ids = insert_users(engine, topic, USERS)
+        created, failed = create_users_via_api(api.url, USERS)
+        assert (len(created), failed) == (USERS, 0), "user creation must not need the registry"
+        event_ids = event_ids_of(engine, topic)
         relay = start_relay(
             tmp_path,
             database_url=database_url,
@@ -123,6 +132,7 @@ def test_registry_outage(
             relay.process.stop(timeout=20.0)
             raise
     finally:
+        api.process.stop(timeout=20.0)
         start_service(relay_registry, echo=lambda _line: None)
     try:
         records = read_events(kafka_bootstrap, relay_registry.url, topic, USERS, timeout=120)
