@@ -27,8 +27,12 @@ $(INSTALLED): pyproject.toml constraints.txt
 
 install: $(INSTALLED) ## Create .venv and install the project and its test tools (idempotent)
 
-lock: $(INSTALLED) ## Rewrite constraints.txt from what is installed in .venv
-	$(BIN)/python -m pip freeze --exclude-editable | sort -f > constraints.txt
+lock: ## Re-resolve pyproject.toml's ranges in a scratch venv and pin the result in constraints.txt
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	.lock-venv/bin/python -m pip freeze --exclude-editable | sort -f > constraints.txt
+	rm -rf .lock-venv
 
 kafka-jars: $(INSTALLED) ## Fetch the Kafka broker jars from Maven Central (once per stack/pom.xml)
 	$(BIN)/python -m stack jars

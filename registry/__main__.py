@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from platform_common.logs import configure_logging
 from registry.app import create_app
+from registry.paths import WsgiApp, keep_encoded_slashes
 from registry.settings import RegistrySettings
 from registry.storage import open_store
 
@@ -27,6 +27,8 @@ class RegistryServer(BaseApplication):
             "accesslog": None,
             "loglevel": self.settings.log_level.lower(),
             "graceful_timeout": 10,
+            # Jetty's default under Confluent: 8 KiB request lines (long subject names).
+            "limit_request_line": 8190,
             # The default control socket is one path per user: every other gunicorn of this
             # user (a second registry, the API) would share it.
             "control_socket_disable": True,
@@ -34,9 +36,9 @@ class RegistryServer(BaseApplication):
         for key, value in options.items():
             self.cfg.set(key, value)
 
-    def load(self) -> Flask:
+    def load(self) -> WsgiApp:
         configure_logging(self.settings.log_level)
-        return create_app(self.settings)
+        return keep_encoded_slashes(create_app(self.settings))
 
 
 def main() -> None:

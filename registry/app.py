@@ -14,6 +14,7 @@ from registry.auth import BasicAuth, load_users
 from registry.configuration import ConfigService
 from registry.errors import RegistryError, UnauthorizedError
 from registry.http import REQUEST_TYPES, RESPONSE_TYPES, json_response
+from registry.paths import RestConverter, SegmentConverter
 from registry.routes import Services, compatibility, config, root, schemas, subjects
 from registry.service import RegistryService
 from registry.settings import RegistrySettings
@@ -30,6 +31,9 @@ def create_app(
         store = open_store(settings.database_url, pool_size=settings.threads + 1)
     store.migrate()
     app = Flask("registry")
+    app.url_map.converters["subject"] = SegmentConverter
+    app.url_map.converters["segment"] = SegmentConverter
+    app.url_map.converters["rest"] = RestConverter
     app.extensions["registry"] = Services(
         registry=RegistryService(store, default_level=settings.compatibility),
         config=ConfigService(store, default_level=settings.compatibility),

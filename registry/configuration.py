@@ -13,7 +13,7 @@ from registry.errors import (
     SubjectModeNotConfiguredError,
     SubjectNotFoundError,
 )
-from registry.model import GLOBAL_SCOPE, Mode, RegistryConfig
+from registry.model import GLOBAL_SCOPE, Mode, RegistryConfig, check_subject
 from registry.storage import RegistryStore, StoreTransaction
 
 # Keys of a config body that are not the level; kept and returned as sent.
@@ -87,6 +87,8 @@ class ConfigService:
 
     def put_config(self, subject: str | None, body: object) -> dict[str, Any]:
         update = _parse_config_body(body)
+        if subject is not None:
+            check_subject(subject)
         scope = scope_of(subject)
         with self.store.transaction() as tx:
             refuse_if_read_only(tx, subject)
@@ -131,6 +133,8 @@ class ConfigService:
         if not isinstance(body, dict):
             raise InvalidSchemaError("The request body must be a JSON object with a mode")
         mode = Mode.parse(body.get("mode"))
+        if subject is not None:
+            check_subject(subject)
         with self.store.transaction() as tx:
             if mode is Mode.IMPORT and not force and _has_live_versions(tx, subject):
                 raise OperationNotPermittedError("Cannot import since found existing subjects")

@@ -66,9 +66,15 @@ def json_body() -> Any:
     if not raw.strip():
         raise BadRequestError("Request body is empty")
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
         raise BadRequestError(f"Unrecognized JSON in the request body: {error}") from None
+    try:
+        # "\ud800" is valid JSON but no text a database (or UTF-8) can hold.
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadRequestError("The request body holds an unpaired surrogate (\\ud800…)") from None
+    return body
 
 
 def schema_request() -> SchemaRequest:
@@ -105,6 +111,8 @@ def _references(raw: object) -> tuple[SchemaReference, ...]:
         name, subject, version = item.get("name"), item.get("subject"), item.get("version")
         if not isinstance(name, str) or not isinstance(subject, str):
             raise InvalidSchemaError("a reference needs a name and a subject")
+        if "\x00" in name or "\x00" in subject:
+            raise InvalidSchemaError("a reference's name and subject cannot hold NUL")
         if isinstance(version, bool) or not isinstance(version, int | str):
             raise InvalidSchemaError("a reference needs a version")
         references.append(

@@ -118,6 +118,12 @@ def parse_avro(
         separators=(",", ":"),
         ensure_ascii=False,
     )
+    try:
+        canonical.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidSchemaError(
+            "Invalid schema of type AVRO, details: an unpaired surrogate (\\ud800…) in a string"
+        ) from None
     return ParsedSchema(
         canonical=canonical,
         avro=model,

@@ -14,13 +14,13 @@ from registry.routes import services
 blueprint = Blueprint("compatibility", __name__)
 
 
-@blueprint.post("/compatibility/subjects/<path:subject>/versions")
+@blueprint.post("/compatibility/subjects/<subject:subject>/versions")
 def against_all(subject: str) -> Response:
     """POST /compatibility/subjects/{subject}/versions (normalize, verbose)."""
     return _test(subject, None)
 
 
-@blueprint.post("/compatibility/subjects/<path:subject>/versions/<version>")
+@blueprint.post("/compatibility/subjects/<subject:subject>/versions/<segment:version>")
 def against_one(subject: str, version: str) -> Response:
     """POST /compatibility/subjects/{subject}/versions/{version} (normalize, verbose)."""
     return _test(subject, parse_version(version))

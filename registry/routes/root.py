@@ -29,7 +29,7 @@ def contexts() -> Response:
 
 
 @blueprint.route("/associations", methods=["GET", "POST", "PUT", "DELETE"])
-@blueprint.route("/associations/<path:_rest>", methods=["GET", "POST", "PUT", "DELETE"])
+@blueprint.route("/associations/<rest:_rest>", methods=["GET", "POST", "PUT", "DELETE"])
 def associations(_rest: str = "") -> Response:
     """Schema associations are not kept; confluent_kafka ≥ 2.14 treats 404 as "use the topic
     name strategy", so this answer lets its default serializers work unchanged."""

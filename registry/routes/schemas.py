@@ -39,9 +39,13 @@ def schema_by_id(schema_id: int) -> Response:
     body["schema"] = schema.text
     subject = request.args.get("subject")
     if subject:
-        for version in services().registry.versions_of_schema(schema_id, deleted=True):
-            if version.subject == subject:
-                body.update(subject=version.subject, version=version.version)
+        # A hint, as in Confluent: that subject's version if it holds the id, else any's.
+        holders = services().registry.versions_of_schema(schema_id, deleted=True)
+        chosen = next((v for v in holders if v.subject == subject), None) or next(
+            iter(holders), None
+        )
+        if chosen is not None:
+            body.update(subject=chosen.subject, version=chosen.version)
     return json_response(body)
 
 
@@ -69,7 +73,7 @@ def versions_of_schema(schema_id: int) -> Response:
 
 
 @blueprint.get("/schemas/ids/<schema_id>")
-@blueprint.get("/schemas/ids/<schema_id>/<path:_rest>")
+@blueprint.get("/schemas/ids/<schema_id>/<rest:_rest>")
 def schema_id_not_a_number(schema_id: str, _rest: str = "") -> Response:
     """An id that is not an integer names no schema."""
     raise SchemaNotFoundError()

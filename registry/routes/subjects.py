@@ -29,7 +29,7 @@ def list_subjects() -> Response:
     return json_response(page(found))
 
 
-@blueprint.get("/subjects/<path:subject>/versions")
+@blueprint.get("/subjects/<subject:subject>/versions")
 def list_versions(subject: str) -> Response:
     """GET /subjects/{subject}/versions (deleted, deletedOnly)."""
     found = services().registry.list_versions(
@@ -40,7 +40,7 @@ def list_versions(subject: str) -> Response:
     return json_response(page(found))
 
 
-@blueprint.post("/subjects/<path:subject>/versions")
+@blueprint.post("/subjects/<subject:subject>/versions")
 def register(subject: str) -> Response:
     """POST /subjects/{subject}/versions (normalize): register a schema under a subject."""
     registered = services().registry.register(
@@ -56,7 +56,7 @@ def register(subject: str) -> Response:
     )
 
 
-@blueprint.post("/subjects/<path:subject>")
+@blueprint.post("/subjects/<subject:subject>")
 def lookup(subject: str) -> Response:
     """POST /subjects/{subject} (normalize, deleted): which version holds this schema."""
     found = services().registry.lookup(
@@ -65,7 +65,7 @@ def lookup(subject: str) -> Response:
     return json_response(render_schema(found))
 
 
-@blueprint.get("/subjects/<path:subject>/versions/<version>")
+@blueprint.get("/subjects/<subject:subject>/versions/<segment:version>")
 def get_version(subject: str, version: str) -> Response:
     """GET /subjects/{subject}/versions/{version} (deleted)."""
     found = services().registry.get_version(
@@ -74,7 +74,7 @@ def get_version(subject: str, version: str) -> Response:
     return json_response(render_schema(found))
 
 
-@blueprint.get("/subjects/<path:subject>/versions/<version>/schema")
+@blueprint.get("/subjects/<subject:subject>/versions/<segment:version>/schema")
 def get_version_schema(subject: str, version: str) -> Response:
     """GET /subjects/{subject}/versions/{version}/schema: the schema text alone."""
     found = services().registry.get_version(
@@ -83,13 +83,13 @@ def get_version_schema(subject: str, version: str) -> Response:
     return raw_response(found.schema.text)
 
 
-@blueprint.get("/subjects/<path:subject>/versions/<version>/referencedby")
+@blueprint.get("/subjects/<subject:subject>/versions/<segment:version>/referencedby")
 def referenced_by(subject: str, version: str) -> Response:
     """GET /subjects/{subject}/versions/{version}/referencedby: ids of schemas using it."""
     return json_response(page(services().registry.referenced_by(subject, parse_version(version))))
 
 
-@blueprint.delete("/subjects/<path:subject>/versions/<version>")
+@blueprint.delete("/subjects/<subject:subject>/versions/<segment:version>")
 def delete_version(subject: str, version: str) -> Response:
     """DELETE /subjects/{subject}/versions/{version} (permanent)."""
     deleted = services().registry.delete_version(
@@ -98,7 +98,7 @@ def delete_version(subject: str, version: str) -> Response:
     return json_response(deleted)
 
 
-@blueprint.delete("/subjects/<path:subject>")
+@blueprint.delete("/subjects/<subject:subject>")
 def delete_subject(subject: str) -> Response:
     """DELETE /subjects/{subject} (permanent)."""
     deleted = services().registry.delete_subject(subject, permanent=flag("permanent"))

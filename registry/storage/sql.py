@@ -155,6 +155,8 @@ class SqlTransaction:
         return postgresql.insert(table) if self.postgres else sqlite.insert(table)
 
     def lock_subject(self, *, subject: str) -> None:
+        if not _storable(subject):
+            return  # such a subject cannot exist, so there is nothing to lock
         self.connection.execute(
             self._insert(subjects).values(name=subject).on_conflict_do_nothing()
         )
@@ -164,6 +166,8 @@ class SqlTransaction:
         )
 
     def subject_versions(self, *, subject: str) -> list[SubjectVersion]:
+        if not _storable(subject):
+            return []
         rows = self.connection.execute(
             sa.select(subject_versions)
             .where(subject_versions.c.subject == subject)
@@ -287,6 +291,8 @@ class SqlTransaction:
             self.connection.execute(schemas.delete().where(schemas.c.id == schema_id))
 
     def referencing_schema_ids(self, *, subject: str, version: int) -> list[int]:
+        if not _storable(subject):
+            return []
         rows = self.connection.execute(
             sa.select(schema_references.c.schema_id)
             .where(schema_references.c.subject == subject, schema_references.c.version == version)
@@ -295,6 +301,8 @@ class SqlTransaction:
         return [int(row.schema_id) for row in rows]
 
     def get_config(self, *, scope: str) -> RegistryConfig | None:
+        if not _storable(scope):
+            return None
         raw = self.connection.execute(
             sa.select(configs.c.config).where(configs.c.scope == scope)
         ).scalar_one_or_none()
@@ -317,6 +325,8 @@ class SqlTransaction:
         self.connection.execute(configs.delete().where(configs.c.scope == scope))
 
     def get_mode(self, *, scope: str) -> Mode | None:
+        if not _storable(scope):
+            return None
         raw = self.connection.execute(
             sa.select(modes.c.mode).where(modes.c.scope == scope)
         ).scalar_one_or_none()
@@ -334,6 +344,11 @@ class SqlTransaction:
     def delete_mode(self, *, scope: str) -> None:
         self.changed = True
         self.connection.execute(modes.delete().where(modes.c.scope == scope))
+
+
+def _storable(text: str) -> bool:
+    """PostgreSQL text cannot hold NUL: a name with one was never stored, on any backend."""
+    return "\x00" not in text
 
 
 def _version(row: sa.Row[Any]) -> SubjectVersion:

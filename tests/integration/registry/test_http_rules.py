@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -161,3 +162,43 @@ def test_new_client_fields_are_kept(registry_url: str, subject: str) -> None:
     fetched = call("GET", f"{registry_url}/schemas/ids/{registered.json()['id']}").json()
     assert fetched["metadata"] == body["metadata"]
     assert fetched["ruleSet"] == body["ruleSet"]
+
+
+def test_a_subject_may_hold_slashes_and_odd_characters(registry_url: str, subject: str) -> None:
+    odd = f"{subject}/with/slashes"
+    encoded = quote(odd, safe="")
+    schema = {"schema": record({"name": "a", "type": "int"})}
+    assert call("POST", f"{registry_url}/subjects/{encoded}/versions", schema).ok
+    assert odd in call("GET", f"{registry_url}/subjects").json()
+    version = call("GET", f"{registry_url}/subjects/{encoded}/versions/1").json()
+    assert version["subject"] == odd
+    # "…/versions" inside a subject name is a lookup of that subject, not a registration.
+    lookup = call(
+        "POST",
+        f"{registry_url}/subjects/{quote(subject + '/versions', safe='')}",
+        schema,
+    )
+    assert error(lookup) == (404, 40401)
+    for name in ("a\x00b", "a\nb"):
+        quoted = quote(name, safe="")
+        assert error(call("GET", f"{registry_url}/subjects/{quoted}/versions")) == (404, 40401)
+        put = call("PUT", f"{registry_url}/config/{quoted}", {"compatibility": "NONE"})
+        assert error(put) == (422, 42208)
+
+
+def test_an_unpaired_surrogate_is_refused(registry_url: str, subject: str) -> None:
+    schema_text = '{"type": "record", "name": "A", "doc": "\\ud800", "fields": []}'
+    in_schema = requests.post(
+        f"{registry_url}/subjects/{subject}/versions",
+        data=json.dumps({"schema": schema_text}),
+        headers={"Content-Type": V1},
+        timeout=30,
+    )
+    assert error(in_schema) == (422, 42201)
+    in_body = requests.post(
+        f"{registry_url}/subjects/{subject}/versions",
+        data='{"schema": "\\"string\\"", "metadata": {"properties": {"k": "\\ud800"}}}',
+        headers={"Content-Type": V1},
+        timeout=30,
+    )
+    assert error(in_body) == (400, 400)
