@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -156,41 +157,60 @@ def claim(connection: sa.Connection, *, batch_size: int, max_buckets: int) -> Cl
     return Claim(rows=rows, more=any(count == per_bucket for count in counts.values()))
 
 
-def send(
-    rows: list[OutboxRecord],
-    producer: Producer,
-    serializers: Serializers,
-    *,
-    delivery_timeout: float,
-) -> Delivery:
-    """Serialize and produce the rows in order; wait for the broker's acks.
+class InFlight:
+    """A batch's records handed to the producer, and what the broker has answered so far."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.acked: list[int] = []
+        self.failures: list[KafkaError] = []
+
+    def callback(self, row_id: int) -> Callable[[KafkaError | None, Message], None]:
+        def report(error: KafkaError | None, _message: Message) -> None:
+            if error is None:
+                self.acked.append(row_id)
+            else:
+                self.failures.append(error)
+
+        return report
+
+    @property
+    def answered(self) -> bool:
+        return len(self.acked) + len(self.failures) >= self.count
+
+
+def produce_rows(
+    rows: list[OutboxRecord], producer: Producer, serializers: Serializers
+) -> InFlight:
+    """Serialize and produce the rows in order; the acks come later (see ``await_acks``)."""
+    in_flight = InFlight(len(rows))
+    for row in rows:
+        value = serializers.serialize(
+            row.schema_subject, row.schema_version, row.topic, row.payload
+        )
+        _produce(
+            producer, row.topic, row.message_key, value, row.event_id, in_flight.callback(row.id)
+        )
+    return in_flight
+
+
+def await_acks(in_flight: InFlight, producer: Producer, *, timeout: float) -> Delivery:
+    """Serve delivery reports until every record of the batch is answered or time is up.
 
     Rows whose records were not acknowledged stay unsent and go again in a later batch, so
     an outage delays events and never drops them; the price is a possible duplicate when an
     ack was lost after the broker stored the record, which consumers drop by event id.
     """
-    acked: list[int] = []
-    failures: list[KafkaError] = []
-
-    def on_delivery(row_id: int) -> Callable[[KafkaError | None, Message], None]:
-        def report(error: KafkaError | None, _message: Message) -> None:
-            if error is None:
-                acked.append(row_id)
-            else:
-                failures.append(error)
-
-        return report
-
-    for row in rows:
-        value = serializers.serialize(
-            row.schema_subject, row.schema_version, row.topic, row.payload
-        )
-        _produce(producer, row.topic, row.message_key, value, row.event_id, on_delivery(row.id))
-    remaining = producer.flush(delivery_timeout)
+    deadline = time.monotonic() + timeout
+    producer.poll(0)
+    while not in_flight.answered and time.monotonic() < deadline:
+        producer.poll(0.01)
     failure = None
-    if failures or remaining:
-        failure = failures[0].name() if failures else "timed out waiting for acks"
-    return Delivery(acked=acked, failure=failure)
+    if in_flight.failures:
+        failure = in_flight.failures[0].name()
+    elif not in_flight.answered:
+        failure = "timed out waiting for acks"
+    return Delivery(acked=in_flight.acked, failure=failure)
 
 
 def mark_sent(connection: sa.Connection, ids: list[int]) -> None:

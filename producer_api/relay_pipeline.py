@@ -1,11 +1,12 @@
-"""Batches in a pipeline: the next claim and the last mark run while this batch is sent.
+"""Batches in a pipeline: while one batch's acks come back, the next one is produced.
 
-Serializing is Python work and the claim and mark are database waits, so they overlap: a
-database thread claims batch n+1 (other buckets: batch n still holds its locks) and commits
-batch n's marks while the main thread serializes and produces. Each batch is one
-transaction on its own connection, and all of a connection's statements run on the database
-thread. A bucket's rows still leave in id order: the next batch that may lock a bucket starts
-only after the batch holding it committed.
+Serializing is Python work, and the claim, the mark and the broker's acks are waits, so they
+overlap: a database thread claims batch n+1 (other buckets: batch n still holds its locks)
+while the main thread produces batch n; the main thread produces n+1 while n's acks arrive;
+then the database thread commits n's marks and claims n+2 in the buckets n released. Each
+batch is one transaction on its own connection, and all of a connection's statements run on
+the database thread. A bucket's rows still leave in id order: the next batch that may lock a
+bucket starts only after the batch holding it committed.
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from typing import TypeVar
 import sqlalchemy as sa
 from confluent_kafka import Producer
 
-from producer_api.relay_batch import Claim, Serializers, claim, mark_sent, send
+from producer_api.relay_batch import (
+    Claim,
+    Serializers,
+    await_acks,
+    claim,
+    mark_sent,
+    produce_rows,
+)
 
 T = TypeVar("T")
 
@@ -61,28 +69,40 @@ class BatchPipeline:
         sent = 0
         current = self._on_database(self._open).result()
         upcoming = self._on_database(self._open)
+        opened = [current]
         try:
+            in_flight = produce_rows(current.claim.rows, self.producer, self.serializers)
             while current.claim.rows and not stopping():
-                delivery = send(
-                    current.claim.rows,
-                    self.producer,
-                    self.serializers,
-                    delivery_timeout=self.delivery_timeout,
+                # Claimed while `current` was produced; produced while its acks come back.
+                following = upcoming.result()
+                opened.append(following)
+                following_in_flight = produce_rows(
+                    following.claim.rows, self.producer, self.serializers
                 )
+                delivery = await_acks(in_flight, self.producer, timeout=self.delivery_timeout)
                 marked = self._on_database(self._close, current, delivery.acked)
-                sent += len(delivery.acked)
-                if delivery.failure is not None:
-                    marked.result()
-                    return DrainResult(sent=sent, failure=delivery.failure)
-                finished = current
-                current = upcoming.result()
+                # Queued after the close, so it may lock the buckets `current` releases.
                 upcoming = self._on_database(self._open)
                 marked.result()
-                if not (finished.claim.more or current.claim.rows):
+                sent += len(delivery.acked)
+                if delivery.failure is not None:
+                    # Keep what the broker did take of the next batch, so it is not resent.
+                    late = await_acks(following_in_flight, self.producer, timeout=1.0)
+                    self._on_database(self._close, following, late.acked).result()
+                    return DrainResult(sent=sent + len(late.acked), failure=delivery.failure)
+                more = current.claim.more
+                current, in_flight = following, following_in_flight
+                if not (more or current.claim.rows):
                     break
+            if current.claim.rows:
+                # Stopping: what was produced of the last batch is still marked if acked.
+                delivery = await_acks(in_flight, self.producer, timeout=self.delivery_timeout)
+                self._on_database(self._close, current, delivery.acked).result()
+                sent += len(delivery.acked)
             return DrainResult(sent=sent)
         finally:
-            self._on_database(self._abandon, current).result()
+            for batch in opened:
+                self._on_database(self._abandon, batch).result()
             self._on_database(self._abandon, upcoming.result()).result()
 
     def close(self) -> None:
