@@ -27,15 +27,19 @@ class StackSettings(BaseSettings):
         default=None, description="Kafka jar cache (default: $STACK_DIR/kafka/libs)."
     )
     kafka_heap: str = Field(default="512m", description="Broker JVM heap (-Xmx and -Xms).")
-    postgres_port: int = Field(default=5432, ge=1, le=65535, description="Embedded PostgreSQL.")
+    postgres_port: int = Field(
+        default=0, ge=0, le=65535, description="Embedded PostgreSQL (0: 5432 + shift)."
+    )
     postgres_db: str = Field(default="platform", description="Database the stack creates.")
     database_url: str | None = Field(
         default=None, description="Use this PostgreSQL server instead of starting one."
     )
-    registry_port: int = Field(default=8081, ge=1, le=65535, description="Schema Registry.")
-    api_port: int = Field(default=5000, ge=1, le=65535, description="The users API.")
+    registry_port: int = Field(
+        default=0, ge=0, le=65535, description="Schema Registry (0: 8081 + shift)."
+    )
+    api_port: int = Field(default=0, ge=0, le=65535, description="The users API (0: 5000 + shift).")
     relay_metrics_port: int = Field(
-        default=9400, ge=1, le=65535, description="The outbox relay's /metrics."
+        default=0, ge=0, le=65535, description="The relay's /metrics (0: 9400 + shift)."
     )
     events_topic: str = Field(default="user-events", description="Topic of the user events.")
     schemas_dir: Path = Field(
@@ -46,10 +50,21 @@ class StackSettings(BaseSettings):
     )
 
     @model_validator(mode="after")
-    def _derive_controller_port(self) -> StackSettings:
-        if self.kafka_controller_port == 0:
-            # frozen model: set through object.__setattr__ once, at validation time
-            object.__setattr__(self, "kafka_controller_port", self.kafka_port + 1)
+    def _derive_ports(self) -> StackSettings:
+        """Ports left unset follow KAFKA_PORT: its shift from 9092 moves the whole stack, so
+        `KAFKA_PORT=19092 make up` runs a second stack beside one on the defaults."""
+        shift = self.kafka_port - 9092
+        derived = {
+            "kafka_controller_port": self.kafka_port + 1,
+            "postgres_port": _shifted(5432, shift),
+            "registry_port": _shifted(8081, shift),
+            "api_port": _shifted(5000, shift),
+            "relay_metrics_port": _shifted(9400, shift),
+        }
+        for name, port in derived.items():
+            if getattr(self, name) == 0:
+                # frozen model: set through object.__setattr__ once, at validation time
+                object.__setattr__(self, name, port)
         return self
 
     @property
@@ -68,3 +83,8 @@ class StackSettings(BaseSettings):
         if self.kafka_jar_dir is not None:
             return self.kafka_jar_dir
         return self.stack_dir / "kafka" / "libs"
+
+
+def _shifted(default: int, shift: int) -> int:
+    port = default + shift
+    return port if 1024 <= port <= 65535 else default

@@ -49,3 +49,16 @@ def test_unreadable_pid_file_means_nothing_recorded(tmp_path: Path) -> None:
     process.pid_file.write_text("not json")
     assert process.record() is None
     assert process.running() is None
+
+
+def test_unset_ports_follow_the_kafka_port() -> None:
+    second = StackSettings(kafka_port=19092)
+    assert (second.postgres_port, second.registry_port, second.api_port) == (15432, 18081, 15000)
+    assert second.relay_metrics_port == 19400
+    explicit = StackSettings(kafka_port=19092, registry_port=28081)
+    assert explicit.registry_port == 28081
+
+
+def test_a_shift_below_the_unprivileged_range_keeps_the_defaults() -> None:
+    low = StackSettings(kafka_port=2000)
+    assert (low.registry_port, low.api_port) == (8081, 5000)
