@@ -20,6 +20,7 @@ from stack.ports import free_port
 from stack.postgres import PostgresService, create_database, drop_database
 from stack.runner import start_service
 from stack.settings import StackSettings
+from tests.privacy import SENT_USERNAMES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -140,3 +141,16 @@ def topic(request: pytest.FixtureRequest) -> str:
     """A topic name no other test uses."""
     base = re.sub(r"[^a-zA-Z0-9._-]+", "-", request.node.name)[:60]
     return f"{base}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_username_in_any_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """After the session: no log file of any process the tests started names a user."""
+    yield
+    if not SENT_USERNAMES:
+        return
+    leaks = []
+    for log in tmp_path_factory.getbasetemp().rglob("*.log"):
+        text = log.read_text(errors="replace")
+        leaks += [f"{log}: {name}" for name in SENT_USERNAMES if name in text]
+    assert not leaks, "usernames in logs:\n" + "\n".join(leaks[:20])

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from _pytest.mark import ParameterSet
 
 from tests.integration.producer_api.conftest import RunningApi, row_counts
+from tests.privacy import remember
 
 JSON = {"Content-Type": "application/json"}
 ORIGINAL_CURL_BODY = (
@@ -24,7 +25,7 @@ ORIGINAL_CURL_BODY = (
 
 
 def unique_name(prefix: str = "user") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+    return remember(f"{prefix}-{uuid.uuid4().hex[:12]}")
 
 
 def valid_body(**changes: Any) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from stack.ports import free_port
 from stack.runner import start_service
 from stack.settings import StackSettings
 from tests.conftest import REPO_ROOT
+from tests.privacy import remember
 
 CONTRACT_DIR = REPO_ROOT / "schemas" / "user-events-value"
 # (key, decoded event, headers) of one consumed record.
@@ -198,7 +199,7 @@ def create_users_via_api(api_url: str, count: int) -> tuple[list[int], int]:
     with requests.Session() as session:
         for _ in range(count):
             body = {
-                "username": f"o-{uuid.uuid4().hex}",
+                "username": remember(f"o-{uuid.uuid4().hex}"),
                 "country_code": "BE",
                 "created_at": "2021-01-01 00:00:00",
             }
