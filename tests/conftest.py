@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +27,22 @@ from tests.privacy import SENT_USERNAMES
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+class ProcessDirs:
+    """State folders of the processes the tests start, outside pytest's temporary root.
+
+    pytest takes the group and other bits off its root (/tmp/pytest-of-<user>) whenever a
+    session starts, and PostgreSQL runs as another user when the tests run as root: a data
+    folder under that root would become unreadable to the server mid-run.
+    """
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="platform-tests-"))
+        self.root.chmod(0o755)
+
+    def make(self, name: str) -> Path:
+        return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self.root))
+
+
 def shared_jar_dir() -> Path:
     """The Kafka jar cache that `make kafka-jars` fills, shared by every test run."""
     return (REPO_ROOT / StackSettings().kafka_jars).resolve()
@@ -38,14 +56,21 @@ def distinct_free_ports(count: int) -> list[int]:
 
 
 @pytest.fixture(scope="session")
-def kafka_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaService | None]:
+def process_dirs() -> Iterator[ProcessDirs]:
+    dirs = ProcessDirs()
+    yield dirs
+    shutil.rmtree(dirs.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def kafka_service(process_dirs: ProcessDirs) -> Iterator[KafkaService | None]:
     """The broker started for this session, or None when KAFKA_BOOTSTRAP_SERVERS is reused."""
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         yield None
         return
     client_port, controller_port = distinct_free_ports(2)
     settings = StackSettings(
-        stack_dir=tmp_path_factory.mktemp("stack"),
+        stack_dir=process_dirs.make("kafka"),
         kafka_port=client_port,
         kafka_controller_port=controller_port,
         kafka_jar_dir=shared_jar_dir(),
@@ -67,13 +92,13 @@ def kafka_bootstrap(kafka_service: KafkaService | None) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_admin_url(process_dirs: ProcessDirs) -> Iterator[str]:
     """URL of a maintenance database on a real PostgreSQL server."""
     reused = os.environ.get("TEST_DATABASE_URL")
     if reused:
         yield reused
         return
-    settings = StackSettings(stack_dir=tmp_path_factory.mktemp("stack"), postgres_port=free_port())
+    settings = StackSettings(stack_dir=process_dirs.make("postgres"), postgres_port=free_port())
     service = PostgresService(settings, durable=False)
     start_service(service, echo=lambda _line: None)
     try:
@@ -144,13 +169,16 @@ def topic(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def no_username_in_any_log(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def no_username_in_any_log(
+    tmp_path_factory: pytest.TempPathFactory, process_dirs: ProcessDirs
+) -> Iterator[None]:
     """After the session: no log file of any process the tests started names a user."""
     yield
     if not SENT_USERNAMES:
         return
     leaks = []
-    for log in tmp_path_factory.getbasetemp().rglob("*.log"):
+    logs = [*tmp_path_factory.getbasetemp().rglob("*.log"), *process_dirs.root.rglob("*.log")]
+    for log in logs:
         text = log.read_text(errors="replace")
         leaks += [f"{log}: {name}" for name in SENT_USERNAMES if name in text]
     assert not leaks, "usernames in logs:\n" + "\n".join(leaks[:20])

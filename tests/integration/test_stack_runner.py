@@ -15,7 +15,7 @@ from stack import runner
 from stack.errors import StackError
 from stack.process import ManagedProcess
 from stack.settings import StackSettings
-from tests.conftest import distinct_free_ports, shared_jar_dir
+from tests.conftest import ProcessDirs, distinct_free_ports, shared_jar_dir
 
 
 def _settings(stack_dir: Path) -> StackSettings:
@@ -41,8 +41,8 @@ def _gone(pid: int) -> bool:
         return True
 
 
-def test_up_twice_starts_nothing_new_and_down_leaves_nothing(tmp_path: Path) -> None:
-    settings = _settings(tmp_path)
+def test_up_twice_starts_nothing_new_and_down_leaves_nothing(process_dirs: ProcessDirs) -> None:
+    settings = _settings(process_dirs.make("stack"))
     first: list[str] = []
     try:
         runner.up(settings, first.append)
