@@ -80,7 +80,7 @@ class RelaySettings(EventSettings):
         validation_alias=AliasChoices("REGISTRY_URL"),
         description="Schema Registry the serializer looks the schema up in.",
     )
-    batch_size: int = Field(default=2000, ge=1, description="Outbox rows claimed per batch.")
+    batch_size: int = Field(default=4000, ge=1, description="Outbox rows claimed per batch.")
     max_buckets: int = Field(
         default=16, ge=1, le=16, description="Key buckets one batch may take (of 16)."
     )
