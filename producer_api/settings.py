@@ -87,7 +87,7 @@ class RelaySettings(EventSettings):
     poll_interval_ms: int = Field(
         default=500, ge=10, description="Look for rows this often even without a wake-up."
     )
-    linger_ms: int = Field(default=5, ge=0, description="Producer linger.ms.")
+    linger_ms: int = Field(default=2, ge=0, description="Producer linger.ms.")
     # Long, so that librdkafka's idempotent retries ride out a broker restart: a record that
     # times out is sent again by a later batch, and would be a duplicate if the broker had it.
     delivery_timeout_ms: int = Field(

@@ -18,6 +18,10 @@ from registry.errors import RegistryError, UnauthorizedError
 
 ROLES = ("read-only", "read-write")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# POSTs that only read: a lookup and the compatibility checks change nothing.
+_READING_ENDPOINTS = frozenset(
+    {"subjects.lookup", "compatibility.against_all", "compatibility.against_one"}
+)
 
 
 class ForbiddenError(RegistryError):
@@ -62,7 +66,8 @@ class BasicAuth:
         user = self.users.get(name)
         if user is None or not self._verify(user, password):
             raise UnauthorizedError("Unauthorized: bad user name or password")
-        if user.role == "read-only" and request.method not in _SAFE_METHODS:
+        reads = request.method in _SAFE_METHODS or request.endpoint in _READING_ENDPOINTS
+        if user.role == "read-only" and not reads:
             raise ForbiddenError("Forbidden: this user may only read")
 
     def _verify(self, user: User, password: str) -> bool:

@@ -64,11 +64,11 @@ def status() -> None:
     if _use_docker():
         _compose("ps")
         return
-    click.echo(f"{'service':<10} {'pid':>8}  {'address':<22} state")
+    click.echo(f"{'service':<10} {'pid':>8}  {'address':<32} state")
     for row in runner.status(_settings()):
         pid = str(row.pid) if row.pid else "-"
         state = "ready" if row.ready else ("starting" if row.pid else "stopped")
-        click.echo(f"{row.name:<10} {pid:>8}  {row.address:<22} {state}")
+        click.echo(f"{row.name:<10} {pid:>8}  {row.address:<32} {state}")
 
 
 @main.command()

@@ -86,6 +86,8 @@ def test_writer_writes_and_reader_only_reads(secured_url: str) -> None:
         schema_id = writer.register_schema("auth-value", SCHEMA)
         assert reader.get_schema(schema_id).schema_str is not None
         assert "auth-value" in reader.get_subjects()
+        assert reader.lookup_schema("auth-value", SCHEMA).schema_id == schema_id
+        assert reader.test_compatibility("auth-value", SCHEMA) is True
         with pytest.raises(SchemaRegistryError) as caught:
             reader.register_schema("auth-other-value", SCHEMA)
     assert (caught.value.http_status_code, caught.value.error_code) == (403, 40301)
