@@ -1,0 +1,67 @@
+"""Settings of the lake writer, from CONSUMER_* (and the platform's shared) variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConsumerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CONSUMER_", extra="ignore", frozen=True)
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS"),
+        description="Kafka brokers.",
+    )
+    registry_url: str = Field(
+        default="http://127.0.0.1:8081",
+        validation_alias=AliasChoices("REGISTRY_URL"),
+        description="Schema Registry the writer schemas come from.",
+    )
+    topic: str = Field(
+        default="user-events",
+        validation_alias=AliasChoices("EVENTS_TOPIC"),
+        description="Topic to land.",
+    )
+    group_id: str = Field(default="lake-writer", description="Consumer group.")
+    reader_schema: Path | None = Field(
+        default=None,
+        description="Reader schema file (default: the newest of schemas/<topic>-value/).",
+    )
+    schemas_dir: Path = Field(
+        default=Path("schemas"),
+        validation_alias=AliasChoices("SCHEMAS_DIR"),
+        description="Where the default reader schema is looked for.",
+    )
+    output: str = Field(
+        default="data/lake", description="Lake root: a folder or a pyarrow URI (s3://…)."
+    )
+    format: Literal["parquet", "avro"] = Field(default="parquet", description="File format.")
+    max_records: int = Field(default=100_000, ge=1, description="Close a file at this count.")
+    max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024, description="… or this size.")
+    max_age_seconds: float = Field(default=60.0, gt=0, description="… or this age.")
+    dlq_topic: str | None = Field(
+        default=None, description="Dead-letter topic (default: <topic>.dlq)."
+    )
+    metrics_port: int = Field(default=9500, ge=0, le=65535, description="/metrics (0: off).")
+    metrics_host: str = Field(default="127.0.0.1", description="Address /metrics binds.")
+    log_level: str = Field(default="INFO", description="Level of the JSON logs.")
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return self.dlq_topic or f"{self.topic}.dlq"
+
+    def reader_schema_path(self) -> Path:
+        if self.reader_schema is not None:
+            return self.reader_schema
+        folder = self.schemas_dir / f"{self.topic}-value"
+        versions = sorted(
+            (int(path.stem), path) for path in folder.glob("*.avsc") if path.stem.isdigit()
+        )
+        if not versions:
+            raise FileNotFoundError(f"no reader schema: {folder} has no N.avsc file")
+        return versions[-1][1]
