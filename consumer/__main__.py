@@ -1,0 +1,38 @@
+"""`python -m consumer`: land the events topic as rotated, immutable files, exactly once."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+
+import structlog
+from prometheus_client import start_http_server
+
+from consumer.runner import LakeWriter
+from consumer.settings import ConsumerSettings
+from platform_common.logs import configure_logging
+
+log = structlog.get_logger("consumer")
+
+
+def main() -> None:
+    settings = ConsumerSettings()
+    configure_logging(settings.log_level)
+    if settings.metrics_port:
+        start_http_server(settings.metrics_port, addr=settings.metrics_host)
+    stopping = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    writer = LakeWriter(settings)
+    log.info("consumer_started", topic=settings.topic, output=settings.output)
+    writer.run(stopping.is_set)
+    log.info("consumer_stopped")
+
+
+if __name__ == "__main__":
+    main()

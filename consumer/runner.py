@@ -1,0 +1,236 @@
+"""The lake writer's consumer loop: decode, buffer, write files, then commit.
+
+Files are the truth. An offset is committed only once every record below it is in a durable
+file or in the dead-letter topic; on assignment a partition resumes after the highest offset
+already in its files (or its committed offset, if that is further: records that went to the
+dead-letter topic are in no file). A crash at any instant so leaves no offset in two files
+and none lost: the records after the last file are read again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+import structlog
+from confluent_kafka import (
+    OFFSET_INVALID,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Message,
+    Producer,
+    TopicPartition,
+)
+from confluent_kafka.schema_registry import SchemaRegistryClient
+
+# The transport errors the registry client raises are those of the httpx it was built on.
+from confluent_kafka.schema_registry.common._httpx_compat import httpx
+from confluent_kafka.schema_registry.error import SchemaRegistryError
+from prometheus_client import Counter
+
+from consumer.dead_letter import DeadLetters
+from consumer.decode import Decoder, ReaderSchema, Rejected
+from consumer.settings import ConsumerSettings
+from consumer.sink import (
+    AvroFormat,
+    ClosedBatch,
+    FileSink,
+    Format,
+    ParquetFormat,
+    RotationPolicy,
+    RotationReason,
+    Rotator,
+    estimate_record_size,
+    schema_fingerprint,
+)
+
+log = structlog.get_logger("consumer")
+
+RECORDS_IN = Counter("consumer_records_total", "Records consumed, by outcome.", ["outcome"])
+FILES_WRITTEN = Counter("consumer_files_total", "Files written, by rotation reason.", ["reason"])
+DEAD_LETTERS = Counter(
+    "consumer_dead_letters_total", "Records dead-lettered, by reason.", ["reason"]
+)
+
+_BATCH = 1000
+_POLL_SECONDS = 0.2
+
+
+class LakeWriter:
+    def __init__(self, settings: ConsumerSettings) -> None:
+        self.settings = settings
+        reader = ReaderSchema.load(settings.reader_schema_path())
+        self.registry = SchemaRegistryClient({"url": settings.registry_url})
+        self.decoder = Decoder(self.registry, reader, settings.topic)
+        file_format: Format = (
+            ParquetFormat(reader.document)
+            if settings.format == "parquet"
+            else AvroFormat(reader.document)
+        )
+        self.sink = FileSink(
+            settings.output,
+            topic=settings.topic,
+            file_format=file_format,
+            reader_schema_fingerprint=schema_fingerprint(reader.document),
+        )
+        self.rotator = Rotator(
+            RotationPolicy(
+                max_records=settings.max_records,
+                max_bytes=settings.max_bytes,
+                max_age_seconds=settings.max_age_seconds,
+            ),
+            record_size_estimate=estimate_record_size(reader.document),
+        )
+        self.consumer = Consumer(
+            {
+                "bootstrap.servers": settings.kafka_bootstrap_servers,
+                "group.id": settings.group_id,
+                "enable.auto.commit": False,
+                "auto.offset.reset": "earliest",
+                "fetch.min.bytes": 1,
+                "log_level": 3,
+            }
+        )
+        self.dead_letters = DeadLetters(
+            Producer(
+                {
+                    "bootstrap.servers": settings.kafka_bootstrap_servers,
+                    "enable.idempotence": True,
+                    "acks": "all",
+                    "log_level": 3,
+                }
+            ),
+            settings.dead_letter_topic,
+        )
+        # Per owned partition: the last offset consumed, and the last offset committed.
+        self._consumed: dict[int, int] = {}
+        self._committed: dict[int, int] = {}
+
+    def run(self, stopping: Callable[[], bool]) -> None:
+        self.consumer.subscribe(
+            [self.settings.topic],
+            on_assign=self._on_assign,
+            on_revoke=self._on_revoke,
+            on_lost=self._on_lost,
+        )
+        try:
+            while not stopping():
+                self.step()
+        finally:
+            self._write_all(self.rotator.drain_all(RotationReason.SHUTDOWN))
+            self._commit()
+            self.consumer.close()
+            self.registry.close()
+
+    def step(self) -> None:
+        """One round: consume what is there, write what is due, commit what is durable."""
+        messages = self.consumer.consume(num_messages=_BATCH, timeout=_POLL_SECONDS)
+        for message in messages:
+            error = message.error()
+            if error is not None:
+                if error.code() != KafkaError._PARTITION_EOF:
+                    log.warning("consume_error", code=error.name())
+                continue
+            self._take(message)
+        # The age limit closes files on the clock, even when no record arrives.
+        self._write_all(self.rotator.due())
+        self._commit()
+
+    def _take(self, message: Message) -> None:
+        partition, offset = message.partition(), message.offset()
+        if partition is None or offset is None:
+            return
+        while True:
+            try:
+                record, schema_id = self.decoder.decode(message.value())
+                break
+            except Rejected as rejected:
+                self.dead_letters.send(message, rejected.reason, rejected.detail)
+                DEAD_LETTERS.labels(reason=rejected.reason.value).inc()
+                RECORDS_IN.labels(outcome="dead_letter").inc()
+                log.warning(
+                    "record_dead_lettered",
+                    topic=message.topic(),
+                    partition=partition,
+                    offset=offset,
+                    reason=rejected.reason.value,
+                )
+                self._consumed[partition] = offset
+                return
+            except (SchemaRegistryError, httpx.TransportError) as error:
+                # The registry is down: the record is fine, so wait for the registry.
+                log.warning("registry_unavailable", error=type(error).__name__)
+                time.sleep(1.0)
+        event_date = _event_date(record)
+        closed = self.rotator.append(
+            partition, offset, event_date, record, writer_schema_id=schema_id
+        )
+        self._consumed[partition] = offset
+        RECORDS_IN.labels(outcome="buffered").inc()
+        self._write_all(closed)
+
+    def _write_all(self, batches: list[ClosedBatch] | tuple[ClosedBatch, ...]) -> None:
+        for batch in batches:
+            self.sink.write(batch)
+            FILES_WRITTEN.labels(reason=batch.reason.value).inc()
+
+    def _commit(self, partitions: list[int] | None = None) -> None:
+        """Commit, per partition, the first offset not yet durable (file or dead letter)."""
+        open_buffers = self.rotator.open_first_offsets()
+        offsets = []
+        for partition in partitions if partitions is not None else list(self._consumed):
+            consumed = self._consumed.get(partition)
+            if consumed is None:
+                continue
+            safe = open_buffers.get(partition, consumed + 1)
+            if safe > self._committed.get(partition, -1):
+                offsets.append(TopicPartition(self.settings.topic, partition, safe))
+        if not offsets:
+            return
+        # Dead letters first: an offset is committed only once its record is stored somewhere.
+        self.dead_letters.flush(30.0)
+        self.consumer.commit(offsets=offsets, asynchronous=False)
+        for committed in offsets:
+            self._committed[committed.partition] = committed.offset
+
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        committed = {tp.partition: tp.offset for tp in consumer.committed(partitions, 30)}
+        for tp in partitions:
+            from_files = self.sink.resume_offset(tp.partition)
+            stored = committed.get(tp.partition, OFFSET_INVALID)
+            candidates = [o for o in (from_files, stored) if o is not None and o >= 0]
+            if candidates:
+                tp.offset = max(candidates)
+                self._committed[tp.partition] = tp.offset
+            log.info("partition_assigned", topic=tp.topic, partition=tp.partition, offset=tp.offset)
+        consumer.assign(partitions)
+
+    def _on_revoke(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        numbers = [tp.partition for tp in partitions]
+        self._write_all(self.rotator.drain(numbers, RotationReason.REVOCATION))
+        try:
+            self._commit(numbers)
+        except KafkaException as error:
+            log.warning("commit_on_revoke_failed", error=str(error.args[0].name()))
+        for number in numbers:
+            self._consumed.pop(number, None)
+            self._committed.pop(number, None)
+
+    def _on_lost(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        numbers = [tp.partition for tp in partitions]
+        dropped = self.rotator.discard(numbers)
+        log.warning("partitions_lost", partitions=numbers, dropped_records=dropped)
+        for number in numbers:
+            self._consumed.pop(number, None)
+            self._committed.pop(number, None)
+
+
+def _event_date(record: dict[str, object]) -> date:
+    moment = record.get("event_time")
+    if isinstance(moment, datetime):
+        return moment.astimezone(UTC).date()
+    if isinstance(moment, int):
+        return datetime.fromtimestamp(moment / 1000, UTC).date()
+    raise ValueError("the record has no event_time")

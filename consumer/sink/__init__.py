@@ -1,0 +1,59 @@
+"""File sinks: decoded records → rotated, immutable Parquet or Avro files, exactly once.
+
+`rotation.Rotator` decides when a partition's buffer becomes a file, a `Format`
+(`ParquetFormat`, `AvroFormat`) turns it into bytes, and `files.FileSink` makes those bytes a
+durable file under the hive-style layout of `layout.py` and finds where to resume.
+"""
+
+from consumer.sink.avro import AvroFormat
+from consumer.sink.base import (
+    FileMeta,
+    Format,
+    OffsetOrderError,
+    SchemaMappingError,
+    SinkError,
+    schema_fingerprint,
+)
+from consumer.sink.files import (
+    ArrowFsTarget,
+    FileSink,
+    LocalTarget,
+    Target,
+    WrittenFile,
+    highest_offset,
+    open_target,
+    write_file_atomically,
+)
+from consumer.sink.parquet import ParquetFormat, arrow_schema
+from consumer.sink.rotation import (
+    ClosedBatch,
+    RotationPolicy,
+    RotationReason,
+    Rotator,
+    estimate_record_size,
+)
+
+__all__ = [
+    "ArrowFsTarget",
+    "AvroFormat",
+    "ClosedBatch",
+    "FileMeta",
+    "FileSink",
+    "Format",
+    "LocalTarget",
+    "OffsetOrderError",
+    "ParquetFormat",
+    "RotationPolicy",
+    "RotationReason",
+    "Rotator",
+    "SchemaMappingError",
+    "SinkError",
+    "Target",
+    "WrittenFile",
+    "arrow_schema",
+    "estimate_record_size",
+    "highest_offset",
+    "open_target",
+    "schema_fingerprint",
+    "write_file_atomically",
+]

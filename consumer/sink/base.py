@@ -1,0 +1,116 @@
+"""What every file sink shares: the `Format` interface, a file's coordinates, sink errors.
+
+A format turns a batch of decoded records (dicts in the consumer's reader schema, logical
+types as Python values) plus file-level metadata into the bytes of one file. It knows nothing
+of paths or durability: `files.py` decides where the bytes go and how they become visible.
+"""
+
+from __future__ import annotations
+
+import io
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import IO, Any
+
+from fastavro.schema import fingerprint, to_parsing_canonical_form
+
+# Keys of the file-level metadata, the same in Parquet key-value metadata and the Avro
+# container's metadata map, so a reader of either learns where a file came from.
+META_TOPIC = "topic"
+META_PARTITION = "partition"
+META_FIRST_OFFSET = "first_offset"
+META_LAST_OFFSET = "last_offset"
+META_EVENT_DATE = "event_date"
+META_RECORD_COUNT = "record_count"
+META_WRITER_SCHEMA_IDS = "writer_schema_ids"
+META_READER_SCHEMA_FINGERPRINT = "reader_schema_fingerprint"
+
+Record = Mapping[str, Any]
+
+
+class SinkError(Exception):
+    """A batch could not be turned into a file. Messages name fields, never values."""
+
+
+class SchemaMappingError(SinkError):
+    """The reader schema holds a type the format cannot represent."""
+
+
+class OffsetOrderError(SinkError):
+    """A record arrived at or below an offset its partition already buffered or wrote."""
+
+
+def schema_fingerprint(schema: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of the schema's Avro Parsing Canonical Form: equal for equal schemas.
+
+    Docs, aliases and defaults do not change it; names, types and field order do.
+    """
+    return fingerprint(to_parsing_canonical_form(dict(schema)), "SHA-256")
+
+
+@dataclass(frozen=True)
+class FileMeta:
+    """One file's coordinates: which offsets of which partition it holds, and how they read.
+
+    `first_offset..last_offset` is the file's range of its partition; offsets inside it that
+    are not in the file were no records of this consumer (transaction markers, compacted
+    away, or sent to the dead-letter topic). `byte_size` is 0 until the file is written.
+    """
+
+    topic: str
+    partition: int
+    first_offset: int
+    last_offset: int
+    event_date: date
+    writer_schema_ids: frozenset[int]
+    reader_schema_fingerprint: str
+    record_count: int
+    byte_size: int = field(default=0, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.partition < 0 or self.first_offset < 0 or self.last_offset < self.first_offset:
+            raise ValueError(
+                f"bad file range: partition {self.partition}, "
+                f"offsets {self.first_offset}..{self.last_offset}"
+            )
+
+    def file_metadata(self) -> dict[str, str]:
+        """The key-value metadata every format stores in the file itself."""
+        return {
+            META_TOPIC: self.topic,
+            META_PARTITION: str(self.partition),
+            META_FIRST_OFFSET: str(self.first_offset),
+            META_LAST_OFFSET: str(self.last_offset),
+            META_EVENT_DATE: self.event_date.isoformat(),
+            META_RECORD_COUNT: str(self.record_count),
+            META_WRITER_SCHEMA_IDS: ",".join(str(i) for i in sorted(self.writer_schema_ids)),
+            META_READER_SCHEMA_FINGERPRINT: self.reader_schema_fingerprint,
+        }
+
+
+class Format(ABC):
+    """A file format (Quix Streams style): an extension and a way to write a batch.
+
+    `file_extension` has no leading dot ("parquet", "avro").
+    """
+
+    file_extension: str
+
+    @abstractmethod
+    def write(self, records: Sequence[Record], metadata: Mapping[str, str], out: IO[bytes]) -> None:
+        """Write one whole file holding `records` and `metadata` to `out`.
+
+        Writes from the current position and leaves `out` open; the caller flushes, syncs
+        and closes it.
+
+        Raises:
+            SinkError: a record does not fit the reader schema (field named, value not).
+        """
+
+    def serialize(self, records: Sequence[Record], metadata: Mapping[str, str]) -> bytes:
+        """The whole file as bytes (for object stores that take one upload)."""
+        buffer = io.BytesIO()
+        self.write(records, metadata, buffer)
+        return buffer.getvalue()
