@@ -12,7 +12,7 @@ REGISTRY_URL ?= http://127.0.0.1:$(or $(REGISTRY_PORT),8081)
 SCHEMAS_DIR ?= schemas
 
 .PHONY: help install lock kafka-jars lint format test test-unit test-integration test-e2e \
-        up down status logs psql clean register-schemas check-schemas bench
+        up down status logs psql query clean register-schemas check-schemas bench
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z0-9_-]+:.*?## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -78,6 +78,9 @@ check-schemas: $(INSTALLED) ## Check the newest schema of each subject: offline 
 
 bench: kafka-jars ## Run the benchmarks; prints ratios against baselines measured in the same run
 	$(BIN)/python -m bench
+
+query: $(INSTALLED) ## Query the lake with DuckDB (view `events`): make query, or make query SQL="…"
+	@$(BIN)/python -m consumer.query "$(SQL)"
 
 psql: $(INSTALLED) ## Open psql on the stack's database
 	$(BIN)/python -m stack psql

@@ -164,3 +164,45 @@ class RelayApp(Service):
 
     def address(self) -> str:
         return f"http://127.0.0.1:{self.port}/metrics"
+
+
+class ConsumerApp(Service):
+    """The lake writer (`python -m consumer`); ready once its /metrics answers."""
+
+    name = "consumer"
+    depends_on = ("kafka", "registry")
+    ready_timeout = 60.0
+
+    @property
+    def port(self) -> int:
+        return self.settings.consumer_metrics_port
+
+    def ports(self) -> dict[str, int]:
+        return {"CONSUMER_METRICS_PORT": self.settings.consumer_metrics_port}
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "consumer"]
+
+    def environment(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": self.settings.kafka_bootstrap,
+            "REGISTRY_URL": f"http://127.0.0.1:{self.settings.registry_port}",
+            "SCHEMAS_DIR": str(self.settings.schemas_dir.resolve()),
+            "EVENTS_TOPIC": self.settings.events_topic,
+            "CONSUMER_OUTPUT": self.settings.consumer_output,
+            "CONSUMER_METRICS_PORT": str(self.port),
+        }
+
+    def is_ready(self) -> bool:
+        try:
+            url = f"http://127.0.0.1:{self.port}/metrics"
+            return requests.get(url, timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def address(self) -> str:
+        return f"http://127.0.0.1:{self.port}/metrics"
+
+    def exports(self) -> dict[str, str]:
+        return {"CONSUMER_OUTPUT": self.settings.consumer_output}

@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from stack.apps import ApiApp, RegistryApp, RelayApp
+from stack.apps import ApiApp, ConsumerApp, RegistryApp, RelayApp
 from stack.errors import StackError
 from stack.kafka import KafkaService
 from stack.ports import port_is_free
@@ -26,6 +26,7 @@ def local_services(settings: StackSettings) -> list[Service]:
     services.append(RegistryApp(settings, register_schemas=True))
     services.append(ApiApp(settings))
     services.append(RelayApp(settings))
+    services.append(ConsumerApp(settings))
     return services
 
 

@@ -41,6 +41,10 @@ class StackSettings(BaseSettings):
     relay_metrics_port: int = Field(
         default=0, ge=0, le=65535, description="The relay's /metrics (0: 9400 + shift)."
     )
+    consumer_metrics_port: int = Field(
+        default=0, ge=0, le=65535, description="The lake writer's /metrics (0: 9500 + shift)."
+    )
+    consumer_output: str = Field(default="data/lake", description="The lake's root.")
     events_topic: str = Field(default="user-events", description="Topic of the user events.")
     schemas_dir: Path = Field(
         default=Path("schemas"), description="Schemas `make up` registers in the registry."
@@ -60,6 +64,7 @@ class StackSettings(BaseSettings):
             "registry_port": _shifted(8081, shift),
             "api_port": _shifted(5000, shift),
             "relay_metrics_port": _shifted(9400, shift),
+            "consumer_metrics_port": _shifted(9500, shift),
         }
         for name, port in derived.items():
             if getattr(self, name) == 0:

@@ -19,8 +19,8 @@ from tests.conftest import ProcessDirs, distinct_free_ports, shared_jar_dir
 
 
 def _settings(stack_dir: Path) -> StackSettings:
-    kafka_port, controller_port, postgres_port, registry_port, api_port, relay_port = (
-        distinct_free_ports(6)
+    kafka_port, controller_port, postgres_port, registry_port, api_port, relay_port, lake_port = (
+        distinct_free_ports(7)
     )
     return StackSettings(
         stack_dir=stack_dir,
@@ -30,6 +30,8 @@ def _settings(stack_dir: Path) -> StackSettings:
         registry_port=registry_port,
         api_port=api_port,
         relay_metrics_port=relay_port,
+        consumer_metrics_port=lake_port,
+        consumer_output=str(stack_dir / "lake"),
         kafka_jar_dir=shared_jar_dir(),
     )
 
@@ -57,13 +59,14 @@ def test_up_twice_starts_nothing_new_and_down_leaves_nothing(process_dirs: Proce
             ("registry", True),
             ("api", True),
             ("relay", True),
+            ("consumer", True),
         ]
         pids = [row.pid for row in statuses]
         assert all(pids)
 
         second: list[str] = []
         runner.up(settings, second.append)
-        assert sum("already running" in line for line in second) == 5
+        assert sum("already running" in line for line in second) == 6
         assert [row.pid for row in runner.status(settings)] == pids
     finally:
         runner.down(settings, lambda _line: None)
