@@ -125,7 +125,21 @@ class ApiApp(Service):
         return {"API_URL": self.url}
 
 
-class RelayApp(Service):
+class MetricsOnlyService(Service):
+    """A worker with no API of its own: ready once its Prometheus /metrics answers."""
+
+    def is_ready(self) -> bool:
+        try:
+            url = f"http://127.0.0.1:{self.port}/metrics"
+            return requests.get(url, timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def address(self) -> str:
+        return f"http://127.0.0.1:{self.port}/metrics"
+
+
+class RelayApp(MetricsOnlyService):
     """The outbox relay (`python -m producer_api.relay`); ready once its /metrics answers."""
 
     name = "relay"
@@ -155,18 +169,8 @@ class RelayApp(Service):
             "RELAY_METRICS_PORT": str(self.port),
         }
 
-    def is_ready(self) -> bool:
-        try:
-            url = f"http://127.0.0.1:{self.port}/metrics"
-            return requests.get(url, timeout=1).status_code == 200
-        except requests.RequestException:
-            return False
 
-    def address(self) -> str:
-        return f"http://127.0.0.1:{self.port}/metrics"
-
-
-class ConsumerApp(Service):
+class ConsumerApp(MetricsOnlyService):
     """The lake writer (`python -m consumer`); ready once its /metrics answers."""
 
     name = "consumer"
@@ -193,16 +197,6 @@ class ConsumerApp(Service):
             "CONSUMER_OUTPUT": self.settings.consumer_output,
             "CONSUMER_METRICS_PORT": str(self.port),
         }
-
-    def is_ready(self) -> bool:
-        try:
-            url = f"http://127.0.0.1:{self.port}/metrics"
-            return requests.get(url, timeout=1).status_code == 200
-        except requests.RequestException:
-            return False
-
-    def address(self) -> str:
-        return f"http://127.0.0.1:{self.port}/metrics"
 
     def exports(self) -> dict[str, str]:
         return {"CONSUMER_OUTPUT": self.settings.consumer_output}

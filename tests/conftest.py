@@ -154,6 +154,18 @@ def registry_url(
             drop_database(postgres_admin_url, database)
 
 
+def start_sqlite_registry(state_dir: Path) -> RegistryApp:
+    """A registry of a test module's own (it may stop and restart it), on SQLite."""
+    settings = StackSettings(
+        stack_dir=state_dir,
+        registry_port=free_port(),
+        database_url=f"sqlite:///{state_dir / 'registry.db'}",
+    )
+    app = RegistryApp(settings)
+    start_service(app, echo=lambda _line: None)
+    return app
+
+
 @pytest.fixture
 def subject(request: pytest.FixtureRequest) -> str:
     """A subject name no other test uses."""

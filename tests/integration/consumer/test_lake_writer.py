@@ -19,11 +19,7 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 
 from consumer.runner import LakeWriter
 from consumer.settings import ConsumerSettings
-from stack.apps import RegistryApp
-from stack.ports import free_port
-from stack.runner import start_service
-from stack.settings import StackSettings
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, start_sqlite_registry
 
 CONTRACT = REPO_ROOT / "schemas" / "user-events-value"
 EVENTS = 2_000
@@ -31,14 +27,7 @@ EVENTS = 2_000
 
 @pytest.fixture(scope="module")
 def lake_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    state = tmp_path_factory.mktemp("lake-registry")
-    settings = StackSettings(
-        stack_dir=state,
-        registry_port=free_port(),
-        database_url=f"sqlite:///{state / 'registry.db'}",
-    )
-    app = RegistryApp(settings)
-    start_service(app, echo=lambda _line: None)
+    app = start_sqlite_registry(tmp_path_factory.mktemp("lake-registry"))
     yield app.url
     app.process.stop(timeout=20.0)
 

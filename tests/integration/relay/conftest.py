@@ -25,7 +25,7 @@ from stack.apps import ApiApp, RegistryApp, RelayApp
 from stack.ports import free_port
 from stack.runner import start_service
 from stack.settings import StackSettings
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, start_sqlite_registry
 from tests.privacy import remember
 
 CONTRACT_DIR = REPO_ROOT / "schemas" / "user-events-value"
@@ -44,14 +44,7 @@ def engine(database_url: str) -> Iterator[sa.Engine]:
 @pytest.fixture(scope="module")
 def relay_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryApp]:
     """A registry of the relay tests' own, so a test may stop and restart it."""
-    state = tmp_path_factory.mktemp("relay-registry")
-    settings = StackSettings(
-        stack_dir=state,
-        registry_port=free_port(),
-        database_url=f"sqlite:///{state / 'registry.db'}",
-    )
-    app = RegistryApp(settings)
-    start_service(app, echo=lambda _line: None)
+    app = start_sqlite_registry(tmp_path_factory.mktemp("relay-registry"))
     yield app
     app.process.stop(timeout=20.0)
 
