@@ -105,6 +105,7 @@ class LakeWriter:
             settings.dead_letter_topic,
         )
         # Per owned partition: the last offset consumed, and the last offset committed.
+        self.assigned: set[int] = set()
         self._consumed: dict[int, int] = {}
         self._committed: dict[int, int] = {}
 
@@ -126,7 +127,12 @@ class LakeWriter:
 
     def step(self) -> None:
         """One round: consume what is there, write what is due, commit what is durable."""
-        messages = self.consumer.consume(num_messages=_BATCH, timeout=_POLL_SECONDS)
+        # Wake up in time for the next age limit, so a file closes on the clock.
+        timeout = _POLL_SECONDS
+        next_due = self.rotator.next_due()
+        if next_due is not None:
+            timeout = min(timeout, max(0.0, next_due - time.monotonic()))
+        messages = self.consumer.consume(num_messages=_BATCH, timeout=timeout)
         for message in messages:
             error = message.error()
             if error is not None:
@@ -206,6 +212,7 @@ class LakeWriter:
                 self._committed[tp.partition] = tp.offset
             log.info("partition_assigned", topic=tp.topic, partition=tp.partition, offset=tp.offset)
         consumer.assign(partitions)
+        self.assigned |= {tp.partition for tp in partitions}
 
     def _on_revoke(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
         numbers = [tp.partition for tp in partitions]
@@ -217,6 +224,7 @@ class LakeWriter:
         for number in numbers:
             self._consumed.pop(number, None)
             self._committed.pop(number, None)
+        self.assigned -= set(numbers)
 
     def _on_lost(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
         numbers = [tp.partition for tp in partitions]
@@ -225,6 +233,7 @@ class LakeWriter:
         for number in numbers:
             self._consumed.pop(number, None)
             self._committed.pop(number, None)
+        self.assigned -= set(numbers)
 
 
 def _event_date(record: dict[str, object]) -> date:

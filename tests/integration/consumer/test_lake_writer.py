@@ -6,13 +6,14 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
 from confluent_kafka import Consumer, Producer
+from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
@@ -119,6 +120,128 @@ def _dead_letters(bootstrap: str, topic: str, expected: int) -> list[dict[str, b
     finally:
         consumer.close()
     return found
+
+
+def _settings(
+    bootstrap: str, registry_url: str, topic: str, lake: Path, **overrides: Any
+) -> ConsumerSettings:
+    return ConsumerSettings.model_validate(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "REGISTRY_URL": registry_url,
+            "EVENTS_TOPIC": topic,
+            "reader_schema": CONTRACT / "2.avsc",
+            "output": str(lake),
+            "group_id": f"lake-{uuid.uuid4().hex}",
+            "max_age_seconds": 1.0,
+            "metrics_port": 0,
+            **overrides,
+        }
+    )
+
+
+def _run_until(
+    settings: ConsumerSettings, done: Callable[[LakeWriter], bool], timeout: float
+) -> None:
+    """Run a lake writer in a thread until ``done(writer)`` or ``timeout``, then stop it."""
+    writer = LakeWriter(settings)
+    stop = threading.Event()
+    thread = threading.Thread(target=writer.run, args=(stop.is_set,), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not done(writer) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    thread.join(30)
+
+
+def test_a_reader_pinned_to_v1_reads_v2_events(
+    kafka_bootstrap: str, lake_registry: str, topic: str, tmp_path: Path
+) -> None:
+    versions = _produce_mixed(kafka_bootstrap, lake_registry, topic)
+    lake = tmp_path / "lake"
+    settings = _settings(
+        kafka_bootstrap, lake_registry, topic, lake, reader_schema=CONTRACT / "1.avsc"
+    )
+    _run_until(settings, lambda _writer: len(_rows(lake, topic)) >= EVENTS, 60)
+    rows = _rows(lake, topic)
+    assert sorted(row["event_id"] for row in rows) == sorted(versions)
+    assert all("signup_channel" not in row for row in rows)  # v2's added field is ignored
+
+
+def test_three_records_then_silence_are_readable_within_the_age_limit(
+    kafka_bootstrap: str, lake_registry: str, topic: str, tmp_path: Path
+) -> None:
+    lake = tmp_path / "lake"
+    settings = _settings(kafka_bootstrap, lake_registry, topic, lake, max_age_seconds=2.0)
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin.create_topics([NewTopic(topic, num_partitions=1)])[topic].result(timeout=30)
+    client = SchemaRegistryClient({"url": lake_registry})
+    text = (CONTRACT / "2.avsc").read_text()
+    client.register_schema(f"{topic}-value", Schema(text, "AVRO"))
+    serializer = AvroSerializer(client, text, conf={"auto.register.schemas": False})
+    context = SerializationContext(topic, MessageField.VALUE)
+    producer = Producer({"bootstrap.servers": kafka_bootstrap})
+    # The writer runs first and has caught up, so the clock starts with the records.
+    produced_at: list[float] = []
+    seen_at: list[float] = []
+
+    def produce_then_watch(writer: LakeWriter) -> bool:
+        # Produce once the writer owns the partition, then watch the lake.
+        if not produced_at and writer.assigned:
+            for n in range(3):
+                producer.produce(topic, value=serializer(_event(n, 2), context))
+            producer.flush(10)
+            produced_at.append(time.monotonic())
+        if produced_at and not seen_at and len(_rows(lake, topic)) >= 3:
+            seen_at.append(time.monotonic())
+        return bool(seen_at)
+
+    _run_until(settings, produce_then_watch, 30)
+    client.close()
+    assert len(_rows(lake, topic)) == 3
+    assert seen_at, "the 3 records never became readable"
+    assert seen_at[0] - produced_at[0] <= 2.0 + 1.0
+
+
+def test_alternating_writers_make_no_more_files_than_one_writer(
+    kafka_bootstrap: str, lake_registry: str, topic: str, tmp_path: Path
+) -> None:
+    counts: dict[str, int] = {}
+    for name, pattern in (("mixed", (1, 2)), ("v2 only", (2,))):
+        this_topic = f"{topic}-{len(counts)}"
+        client = SchemaRegistryClient({"url": lake_registry})
+        serializers = {}
+        for version in (1, 2):
+            text = (CONTRACT / f"{version}.avsc").read_text()
+            client.register_schema(f"{this_topic}-value", Schema(text, "AVRO"))
+            serializers[version] = AvroSerializer(
+                client, text, conf={"auto.register.schemas": False}
+            )
+        context = SerializationContext(this_topic, MessageField.VALUE)
+        producer = Producer({"bootstrap.servers": kafka_bootstrap})
+        for n in range(10_000):
+            version = pattern[n % len(pattern)]
+            producer.produce(this_topic, value=serializers[version](_event(n, version), context))
+        assert producer.flush(30) == 0
+        client.close()
+        lake = tmp_path / name.replace(" ", "-")
+        settings = _settings(
+            kafka_bootstrap,
+            lake_registry,
+            this_topic,
+            lake,
+            max_records=1000,
+            max_age_seconds=30.0,
+        )
+
+        def landed(_writer: LakeWriter, lake: Path = lake, landed_topic: str = this_topic) -> bool:
+            return len(_rows(lake, landed_topic)) >= 10_000
+
+        _run_until(settings, landed, 60)
+        counts[name] = len(list(lake.rglob("part-*.parquet")))
+        assert len(_rows(lake, this_topic)) == 10_000
+    assert counts["mixed"] == counts["v2 only"] == 10
 
 
 def test_mixed_writers_land_once_and_bad_records_go_to_the_dead_letter_topic(
