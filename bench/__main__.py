@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench import api_bench, registry_bench, relay_bench
+from bench import api_bench, consumer_bench, registry_bench, relay_bench
 from bench.report import print_table, write_results
 
 
 def main() -> None:
-    measures = [*registry_bench.run(), *api_bench.run(), *relay_bench.run()]
+    measures = [
+        *registry_bench.run(),
+        *api_bench.run(),
+        *relay_bench.run(),
+        *consumer_bench.run(),
+    ]
     print()
     print_table(measures)
     path = write_results(measures, Path(__file__).parent / "results")

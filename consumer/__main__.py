@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import threading
 from types import FrameType
@@ -17,6 +18,9 @@ log = structlog.get_logger("consumer")
 
 
 def main() -> None:
+    # Buffered records are many small acyclic objects; the default thresholds would run a
+    # full collection over all of them again and again. Collect far less often.
+    gc.set_threshold(200_000, 50, 1000)
     settings = ConsumerSettings()
     configure_logging(settings.log_level)
     if settings.metrics_port:

@@ -37,12 +37,17 @@ class ConsumerSettings(BaseSettings):
         validation_alias=AliasChoices("SCHEMAS_DIR"),
         description="Where the default reader schema is looked for.",
     )
+    event_schema_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("EVENT_SCHEMA_DIR"),
+        description="Folder of the event's schema versions (default: SCHEMAS_DIR/<topic>-value).",
+    )
     output: str = Field(
         default="data/lake", description="Lake root: a folder or a pyarrow URI (s3://…)."
     )
     format: Literal["parquet", "avro"] = Field(default="parquet", description="File format.")
-    max_records: int = Field(default=100_000, ge=1, description="Close a file at this count.")
-    max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024, description="… or this size.")
+    max_records: int = Field(default=50_000, ge=1, description="Close a file at this count.")
+    max_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, description="… or this size.")
     max_age_seconds: float = Field(default=60.0, gt=0, description="… or this age.")
     dlq_topic: str | None = Field(
         default=None, description="Dead-letter topic (default: <topic>.dlq)."
@@ -58,7 +63,7 @@ class ConsumerSettings(BaseSettings):
     def reader_schema_path(self) -> Path:
         if self.reader_schema is not None:
             return self.reader_schema
-        folder = self.schemas_dir / f"{self.topic}-value"
+        folder = self.event_schema_dir or self.schemas_dir / f"{self.topic}-value"
         versions = sorted(
             (int(path.stem), path) for path in folder.glob("*.avsc") if path.stem.isdigit()
         )

@@ -194,6 +194,7 @@ class ConsumerApp(MetricsOnlyService):
             "REGISTRY_URL": f"http://127.0.0.1:{self.settings.registry_port}",
             "SCHEMAS_DIR": str(self.settings.schemas_dir.resolve()),
             "EVENTS_TOPIC": self.settings.events_topic,
+            "EVENT_SCHEMA_DIR": str((self.settings.schemas_dir / "user-events-value").resolve()),
             "CONSUMER_OUTPUT": self.settings.consumer_output,
             "CONSUMER_METRICS_PORT": str(self.port),
         }
