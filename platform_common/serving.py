@@ -1,0 +1,73 @@
+"""A WSGI application served by gunicorn gthread workers, logging as JSON lines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from gunicorn import glogging
+from gunicorn.app.base import BaseApplication, Config
+
+from platform_common.logs import configure_logging
+
+
+class JsonGunicornLogger(glogging.Logger):
+    """gunicorn's messages through the root logger, which `configure_logging` renders as JSON
+    lines; and no access log, since each application logs its requests with a request id."""
+
+    def setup(self, cfg: Config) -> None:
+        super().setup(cfg)
+        for logger in (self.error_log, self.access_log):
+            for handler in list(logger.handlers):
+                logger.removeHandler(handler)
+            logger.propagate = True
+
+    @property
+    def access_log_enabled(self) -> bool:
+        # False spares gunicorn from building an access line per request to throw away.
+        return False
+
+
+class GunicornServer(BaseApplication):
+    """Serve what ``load_app`` returns, built in each worker after the fork.
+
+    Args:
+        load_app: makes the WSGI application (called once per worker).
+        options: gunicorn settings added to, or overriding, the common ones below.
+    """
+
+    def __init__(
+        self,
+        load_app: Callable[[], Any],
+        *,
+        bind: str,
+        workers: int,
+        threads: int,
+        log_level: str,
+        options: dict[str, Any] | None = None,
+    ) -> None:
+        self._load_app = load_app
+        self._log_level = log_level
+        self._options: dict[str, Any] = {
+            "bind": bind,
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread",
+            "accesslog": None,
+            "loglevel": log_level.lower(),
+            "logger_class": JsonGunicornLogger,
+            # The default control socket is one path per user ($HOME/.gunicorn/gunicorn.ctl):
+            # every other gunicorn of this user (the registry, the API) would share it.
+            "control_socket_disable": True,
+            "graceful_timeout": 10,
+            **(options or {}),
+        }
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        configure_logging(self._log_level)
+        return self._load_app()
