@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from stack.apps import RegistryApp, RelayApp
 from stack.kafka import KafkaService
 from stack.runner import start_service
+from stack.services import Service
 from stack.settings import StackSettings
 from tests.conftest import distinct_free_ports, shared_jar_dir
 from tests.integration.relay.conftest import (
@@ -65,27 +66,30 @@ def _report(name: str, records: list[Record], event_ids: list[str]) -> None:
     assert set(copies) == set(event_ids)
 
 
-def test_broker_outage(
+def _outage(
+    name: str,
+    down: Service,
+    *,
     engine: sa.Engine,
     database_url: str,
-    own_broker: KafkaService,
-    relay_registry: RegistryApp,
+    kafka_bootstrap: str,
+    registry: RegistryApp,
     topic: str,
     tmp_path: Path,
 ) -> None:
-    register_contract(relay_registry.url, topic)
-    bootstrap = own_broker.settings.kafka_bootstrap
-    own_broker.process.stop(timeout=20.0)
+    """Users created through the API while `down` is stopped, then delivered once it is back."""
+    register_contract(registry.url, topic)
+    down.process.stop(timeout=20.0, stop_signal=down.stop_signal)
     api = start_api(tmp_path, database_url=database_url, topic=topic)
     try:
         created, failed = create_users_via_api(api.url, USERS)
-        assert (len(created), failed) == (USERS, 0), "user creation must not need Kafka"
+        assert (len(created), failed) == (USERS, 0), f"user creation must not need the {name}"
         event_ids = event_ids_of(engine, topic)
         relay = start_relay(
             tmp_path,
             database_url=database_url,
-            kafka_bootstrap=bootstrap,
-            registry=relay_registry,
+            kafka_bootstrap=kafka_bootstrap,
+            registry=registry,
             topic=topic,
         )
         try:
@@ -95,13 +99,33 @@ def test_broker_outage(
             raise
     finally:
         api.process.stop(timeout=20.0)
-        start_service(own_broker, echo=lambda _line: None)
+        start_service(down, echo=lambda _line: None)
     try:
-        records = read_events(bootstrap, relay_registry.url, topic, USERS, timeout=120)
+        records = read_events(kafka_bootstrap, registry.url, topic, USERS, timeout=120)
     finally:
         relay.process.stop(timeout=20.0)
-    _report("broker outage", records, event_ids)
+    _report(f"{name} outage", records, event_ids)
     assert unsent_rows(engine, topic) == 0
+
+
+def test_broker_outage(
+    engine: sa.Engine,
+    database_url: str,
+    own_broker: KafkaService,
+    relay_registry: RegistryApp,
+    topic: str,
+    tmp_path: Path,
+) -> None:
+    _outage(
+        "broker",
+        own_broker,
+        engine=engine,
+        database_url=database_url,
+        kafka_bootstrap=own_broker.settings.kafka_bootstrap,
+        registry=relay_registry,
+        topic=topic,
+        tmp_path=tmp_path,
+    )
 
 
 def test_registry_outage(
@@ -112,31 +136,13 @@ def test_registry_outage(
     topic: str,
     tmp_path: Path,
 ) -> None:
-    register_contract(relay_registry.url, topic)
-    relay_registry.process.stop(timeout=20.0)
-    api = start_api(tmp_path, database_url=database_url, topic=topic)
-    try:
-        created, failed = create_users_via_api(api.url, USERS)
-        assert (len(created), failed) == (USERS, 0), "user creation must not need the registry"
-        event_ids = event_ids_of(engine, topic)
-        relay = start_relay(
-            tmp_path,
-            database_url=database_url,
-            kafka_bootstrap=kafka_bootstrap,
-            registry=relay_registry,
-            topic=topic,
-        )
-        try:
-            _wait_while_down(relay, engine, topic)
-        except BaseException:
-            relay.process.stop(timeout=20.0)
-            raise
-    finally:
-        api.process.stop(timeout=20.0)
-        start_service(relay_registry, echo=lambda _line: None)
-    try:
-        records = read_events(kafka_bootstrap, relay_registry.url, topic, USERS, timeout=120)
-    finally:
-        relay.process.stop(timeout=20.0)
-    _report("registry outage", records, event_ids)
-    assert unsent_rows(engine, topic) == 0
+    _outage(
+        "registry",
+        relay_registry,
+        engine=engine,
+        database_url=database_url,
+        kafka_bootstrap=kafka_bootstrap,
+        registry=relay_registry,
+        topic=topic,
+        tmp_path=tmp_path,
+    )
