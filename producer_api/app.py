@@ -8,6 +8,7 @@ import time
 import traceback
 import uuid
 from importlib import resources
+from typing import Any
 
 import sqlalchemy as sa
 import structlog
@@ -60,6 +61,7 @@ def create_app(settings: ApiSettings | None = None, *, engine: sa.Engine | None 
     if engine is None:
         url = _with_connect_timeout(settings.database_url)
         engine = open_engine(url, pool_size=settings.threads)
+        sa.event.listen(engine, "connect", _utc_session)
     contract = EventContract.from_folder(
         settings.schema_folder, subject=settings.subject, version=settings.event_schema_version
     )
@@ -91,6 +93,16 @@ def _with_connect_timeout(database_url: str) -> str:
         return database_url
     url = url.update_query_dict({"connect_timeout": _CONNECT_TIMEOUT_SECONDS})
     return url.render_as_string(hide_password=False)
+
+
+def _utc_session(dbapi_connection: Any, _record: object) -> None:
+    """Timestamps come back in the session's time zone: in one west of UTC, year 1 (east of
+    it, year 9999) is outside Python's datetime range and psycopg cannot load the row. A
+    SET rather than a URL option, which PGTZ in the environment would override."""
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    dbapi_connection.execute("SET TimeZone TO 'UTC'")
+    dbapi_connection.autocommit = autocommit
 
 
 def _start_request() -> None:

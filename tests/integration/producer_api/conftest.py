@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,16 +87,23 @@ def start_api(tmp_path: Path, database_url: str, **env: str) -> tuple[ApiProcess
     return process, RunningApi(url=process.url, log_file=process.process.log_file)
 
 
-@pytest.fixture(scope="module")
-def api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApi]:
-    """One API process per test module, on the module's database, bench routes on."""
-    process, running = start_api(
-        tmp_path_factory.mktemp("producer-api"), database_url, API_BENCHMARK_ROUTES="true"
-    )
+@contextmanager
+def running_api(
+    tmp_path_factory: pytest.TempPathFactory, database_url: str, **env: str
+) -> Iterator[RunningApi]:
+    """An API process on ``database_url`` for the ``with`` block (a module fixture's life)."""
+    process, running = start_api(tmp_path_factory.mktemp("producer-api"), database_url, **env)
     try:
         yield running
     finally:
         process.process.stop(timeout=20.0)
+
+
+@pytest.fixture(scope="module")
+def api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApi]:
+    """One API process per test module, on the module's database, bench routes on."""
+    with running_api(tmp_path_factory, database_url, API_BENCHMARK_ROUTES="true") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -13,21 +13,9 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-]
+from tests.integration.openapi_fuzz import load_openapi, openapi_test
+
 JSON = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
 # The subjects and schemas of the document's examples, registered before the run so that
 # reads by example (orders-value, version 1, latest) answer 200 and not only 404.
@@ -60,37 +48,11 @@ SEED: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-def _config(base_url: str) -> schemathesis.Config:
-    return schemathesis.Config.from_dict(
-        {
-            "base-url": base_url,
-            # A fixed seed and derandomized Hypothesis: the same cases on every run.
-            "seed": 1,
-            "generation": {
-                "mode": "all",
-                "max-examples": 50,
-                "deterministic": True,
-                # No example database: a stored failure must not change the next run's cases.
-                "database": "none",
-                # Shrinking replays requests many times; the failing case is reported as is.
-                "no-shrink": True,
-            },
-            "phases": {"stateful": {"enabled": False}},
-        }
-    )
-
-
 def _reset_registry_wide_state(session: requests.Session, url: str) -> None:
     """Back to READWRITE and the default level: the registry is shared with other modules."""
     for path in ("/mode", "/config"):
         response = session.delete(url + path, timeout=10)
         assert response.status_code == 200, response.text
-
-
-@pytest.fixture(scope="module")
-def http() -> Iterator[requests.Session]:
-    with requests.Session() as session:
-        yield session
 
 
 @pytest.fixture
@@ -110,24 +72,7 @@ def seeded_registry(registry_url: str, http: requests.Session) -> Iterator[str]:
 
 @pytest.fixture
 def api_schema(seeded_registry: str) -> schemathesis.BaseSchema:
-    return schemathesis.openapi.from_url(
-        f"{seeded_registry}/openapi.json", config=_config(seeded_registry), timeout=10
-    )
+    return load_openapi(seeded_registry)
 
 
-@pytest.fixture(autouse=True)
-def _nodeid_for_schemathesis(request: pytest.FixtureRequest) -> None:
-    """schemathesis 4.32 renames the test per operation through Node._nodeid, which pytest 9.2
-    replaced; give it back the attribute so its reporting works."""
-    node = vars(request.node)
-    node.setdefault("_nodeid", request.node.nodeid)
-
-
-schema = schemathesis.pytest.from_fixture("api_schema")
-
-
-@schema.parametrize()
-def test_responses_match_the_openapi_document(
-    case: schemathesis.Case[Any], http: requests.Session
-) -> None:
-    case.call_and_validate(session=http, checks=CHECKS, timeout=10)
+test_responses_match_the_openapi_document = openapi_test("api_schema")
