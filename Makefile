@@ -12,7 +12,7 @@ REGISTRY_URL ?= http://127.0.0.1:$(or $(REGISTRY_PORT),8081)
 SCHEMAS_DIR ?= schemas
 
 .PHONY: help install lock kafka-jars lint format test test-unit test-integration test-e2e \
-        up down status logs psql query clean register-schemas check-schemas bench
+        up down status logs psql query clean register-schemas check-schemas bench tail-events
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z0-9_-]+:.*?## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -69,6 +69,9 @@ status: $(INSTALLED) ## Show each service: pid, address, ready or not
 
 logs: $(INSTALLED) ## Follow the logs of every service, or of one: make logs S=kafka
 	$(BIN)/python -m stack logs $(S)
+
+tail-events: $(INSTALLED) ## Follow the events topic, decoded through the registry (Ctrl-C stops): make tail-events N=10
+	@$(BIN)/python -m stack tail-events $(if $(N),--last $(N),)
 
 register-schemas: $(INSTALLED) ## Register every schema of schemas/ in the registry (idempotent)
 	$(BIN)/python -m registry.cli register --schemas-dir $(SCHEMAS_DIR) --registry-url $(REGISTRY_URL)

@@ -1,11 +1,13 @@
-"""`python -m stack up|down|status|logs|jars`: the local stack behind the Makefile targets."""
+"""`python -m stack up|down|status|logs|psql|tail-events|jars`: the stack behind the Makefile."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 
 import click
 
@@ -14,6 +16,7 @@ from stack.errors import StackError
 from stack.kafka import ensure_jars
 from stack.postgres import PostgresService, binary
 from stack.settings import StackSettings
+from stack.tail import TailTarget, tail_events
 
 
 def _settings() -> StackSettings:
@@ -93,6 +96,23 @@ def psql() -> None:
     url = settings.database_url or PostgresService(settings).database_url()
     program = str(binary("psql"))
     os.execv(program, [program, url])  # noqa: S606
+
+
+@main.command("tail-events")
+@click.option("--last", default=10, show_default=True, help="Records of each partition first.")
+def tail_events_command(last: int) -> None:
+    """Follow EVENTS_TOPIC, decoded through the registry: one JSON line per record."""
+    settings = _settings()
+    target = TailTarget(
+        bootstrap=settings.kafka_bootstrap,
+        registry_url=f"http://127.0.0.1:{settings.registry_port}",
+        topic=settings.events_topic,
+    )
+    # Ctrl-C is how a tail ends: the next poll sees the flag and the consumer closes; exit 0.
+    stop = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda _number, _frame: stop.set())
+    tail_events(target, click.echo, last=last, should_stop=stop.is_set)
 
 
 @main.command()
