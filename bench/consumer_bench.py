@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
 import fastavro
-import psutil
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench.report import Measure
 from bench.services import REPO_ROOT, BenchStack, bench_stack
@@ -125,6 +127,11 @@ def _raw_consume(stack: BenchStack, topic: str) -> float:
 
 
 def _lake_writer(stack: BenchStack, topic: str) -> tuple[float, float]:
+    """Events/s from the first record until all are in durable files, and the peak RSS.
+
+    The writer is stopped (SIGTERM) once it has consumed every event, so the last files
+    close on shutdown rather than on the age limit: the clock measures work, not a timer.
+    """
     lake = stack.settings.stack_dir / "lake"
     settings = stack.settings.model_copy(
         update={"events_topic": topic, "consumer_output": str(lake)}
@@ -133,21 +140,55 @@ def _lake_writer(stack: BenchStack, topic: str) -> tuple[float, float]:
     start_service(writer, echo=print)
     record = writer.process.running()
     assert record is not None
-    process = psutil.Process(record.pid)
+    peak = _PeakRss(record.pid)
+    metrics_url = f"http://127.0.0.1:{settings.consumer_metrics_port}/metrics"
     try:
         # The clock starts when the writer owns its partitions, as the raw loop's does at
         # its first record: group joins are not what is measured.
         while "partition_assigned" not in writer.process.log_file.read_text(errors="replace"):
             time.sleep(0.01)
         began = time.perf_counter()
-        while _covered_offsets(lake / topic) < EVENTS:
-            time.sleep(0.05)
+        while _consumed(metrics_url) < EVENTS:
+            peak.sample()
+            time.sleep(0.02)
+        stopper = threading.Thread(target=writer.process.stop, kwargs={"timeout": 60.0})
+        stopper.start()
+        while stopper.is_alive():
+            peak.sample()
+            time.sleep(0.005)
         elapsed = time.perf_counter() - began
-        peak = _peak_rss_mb(process)
     finally:
         writer.process.stop(timeout=30.0)
-    print(f"lake writer: {EVENTS} events in {elapsed:.1f} s, peak RSS {peak:.0f} MB")
-    return EVENTS / elapsed, peak
+    covered = _covered_offsets(lake / topic)
+    assert covered == EVENTS, f"{covered} offsets in files, {EVENTS} produced"
+    print(f"lake writer: {EVENTS} events in {elapsed:.1f} s, peak RSS {peak.mb:.0f} MB")
+    return EVENTS / elapsed, peak.mb
+
+
+def _consumed(metrics_url: str) -> float:
+    with urllib.request.urlopen(metrics_url, timeout=5) as response:  # noqa: S310 - loopback
+        text = response.read().decode()
+    for family in text_string_to_metric_families(text):
+        if family.name == "consumer_records":
+            return sum(s.value for s in family.samples if s.name == "consumer_records_total")
+    return 0.0
+
+
+class _PeakRss:
+    """The process's peak resident set (VmHWM, kept by the kernel), read while it lives."""
+
+    def __init__(self, pid: int) -> None:
+        self._status = Path(f"/proc/{pid}/status")
+        self.mb = 0.0
+
+    def sample(self) -> None:
+        try:
+            text = self._status.read_text()
+        except (FileNotFoundError, ProcessLookupError):
+            return
+        for line in text.splitlines():
+            if line.startswith("VmHWM:"):
+                self.mb = max(self.mb, int(line.split()[1]) / 1024)
 
 
 def _covered_offsets(folder: Path) -> int:
@@ -157,14 +198,6 @@ def _covered_offsets(folder: Path) -> int:
         if name is not None:
             total += name.last_offset - name.first_offset + 1
     return total
-
-
-def _peak_rss_mb(process: psutil.Process) -> float:
-    # VmHWM: the process's peak resident set size, kept by the kernel.
-    for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return process.memory_info().rss / 1024 / 1024
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ import signal
 import threading
 from types import FrameType
 
+import pyarrow as pa
 import structlog
 from prometheus_client import start_http_server
 
@@ -21,6 +22,9 @@ def main() -> None:
     # Buffered records are many small acyclic objects; the default thresholds would run a
     # full collection over all of them again and again. Collect far less often.
     gc.set_threshold(200_000, 50, 1000)
+    # Arrow's default pool (mimalloc) keeps the pages of every written file's columns; the
+    # system allocator hands them back, which keeps the process's peak memory flat.
+    pa.set_memory_pool(pa.system_memory_pool())
     settings = ConsumerSettings()
     configure_logging(settings.log_level)
     if settings.metrics_port:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from contextlib import suppress
+from typing import Any
 
 import structlog
 from confluent_kafka import (
@@ -28,10 +29,10 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 # The transport errors the registry client raises are those of the httpx it was built on.
 from confluent_kafka.schema_registry.common._httpx_compat import httpx
 from confluent_kafka.schema_registry.error import SchemaRegistryError
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from consumer.dead_letter import DeadLetters
-from consumer.decode import Decoder, ReaderSchema, Rejected
+from consumer.decode import Decoder, EventDates, ReaderSchema, Rejected
 from consumer.settings import ConsumerSettings
 from consumer.sink import (
     AvroFormat,
@@ -43,6 +44,7 @@ from consumer.sink import (
     RotationReason,
     Rotator,
     estimate_record_size,
+    row_maker,
     schema_fingerprint,
 )
 
@@ -53,6 +55,11 @@ FILES_WRITTEN = Counter("consumer_files_total", "Files written, by rotation reas
 DEAD_LETTERS = Counter(
     "consumer_dead_letters_total", "Records dead-lettered, by reason.", ["reason"]
 )
+PARTITION_LAG = Gauge(
+    "consumer_partition_lag",
+    "Records in an owned partition not yet consumed (high watermark minus position).",
+    ["partition"],
+)
 
 # Children resolved once: `labels()` per record costs as much as a field of decoding.
 _BUFFERED = RECORDS_IN.labels(outcome="buffered")
@@ -60,6 +67,7 @@ _DEAD_LETTERED = RECORDS_IN.labels(outcome="dead_letter")
 
 _BATCH = 1000
 _POLL_SECONDS = 0.2
+_LAG_EVERY = 1.0
 
 
 class LakeWriter:
@@ -67,12 +75,14 @@ class LakeWriter:
         self.settings = settings
         reader = ReaderSchema.load(settings.reader_schema_path())
         self.registry = SchemaRegistryClient({"url": settings.registry_url})
-        self.decoder = Decoder(self.registry, reader, settings.topic)
+        self.decoder = Decoder(self.registry, reader)
+        self.event_dates = EventDates(reader.document)
         file_format: Format = (
             ParquetFormat(reader.document)
             if settings.format == "parquet"
             else AvroFormat(reader.document)
         )
+        self._to_row = row_maker(file_format.fields)
         self.sink = FileSink(
             settings.output,
             topic=settings.topic,
@@ -94,6 +104,11 @@ class LakeWriter:
                 "enable.auto.commit": False,
                 "auto.offset.reset": "earliest",
                 "fetch.min.bytes": 1,
+                # Prefetch a few MB, not librdkafka's 64 MB: a small event's queue overhead
+                # is several times its bytes, and decoding, not fetching, is the bottleneck.
+                # With a small queue, refill at once (the 1 s default backoff stalls reads).
+                "queued.max.messages.kbytes": 2048,
+                "fetch.queue.backoff.ms": 20,
                 "log_level": 3,
             }
         )
@@ -112,6 +127,7 @@ class LakeWriter:
         self.assigned: set[int] = set()
         self._consumed: dict[int, int] = {}
         self._committed: dict[int, int] = {}
+        self._lag_measured_at = 0.0
 
     def run(self, stopping: Callable[[], bool]) -> None:
         self.consumer.subscribe(
@@ -137,25 +153,53 @@ class LakeWriter:
         if next_due is not None:
             timeout = min(timeout, max(0.0, next_due - time.monotonic()))
         messages = self.consumer.consume(num_messages=_BATCH, timeout=timeout)
-        for message in messages:
-            error = message.error()
-            if error is not None:
-                if error.code() != KafkaError._PARTITION_EOF:
-                    log.warning("consume_error", code=error.name())
-                continue
-            self._take(message)
+        if messages:
+            self._take(messages)
         # The age limit closes files on the clock, even when no record arrives.
         self._write_all(self.rotator.due())
         self._commit()
+        self._measure_lag()
 
-    def _take(self, message: Message) -> None:
-        partition, offset = message.partition(), message.offset()
-        if partition is None or offset is None:
-            return
+    def _take(self, messages: list[Message]) -> None:
+        # The hot loop: a few calls per record, everything looked up once per batch.
+        decode = self.decoder.decode
+        event_date = self.event_dates.of
+        append = self.rotator.append
+        to_row = self._to_row
+        consumed = self._consumed
+        buffered = 0
+        for message in messages:
+            if message.error() is not None:
+                self._consume_error(message)
+                continue
+            partition, offset = message.partition(), message.offset()
+            if partition is None or offset is None:
+                continue
+            try:
+                record, schema_id = decode(message.value())
+            except (Rejected, SchemaRegistryError, httpx.TransportError):
+                decoded = self._decode_patiently(message, partition, offset)
+                if decoded is None:
+                    consumed[partition] = offset
+                    continue
+                record, schema_id = decoded
+            closed = append(
+                partition, offset, event_date(record), to_row(record), writer_schema_id=schema_id
+            )
+            consumed[partition] = offset
+            buffered += 1
+            if closed:
+                self._write_all(closed)
+        _BUFFERED.inc(buffered)
+
+    def _decode_patiently(
+        self, message: Message, partition: int, offset: int
+    ) -> tuple[dict[str, Any], int] | None:
+        """Decode a record the fast path could not: None once it is in the dead-letter topic;
+        while the registry is down, wait for it (the record is not at fault)."""
         while True:
             try:
-                record, schema_id = self.decoder.decode(message.value())
-                break
+                return self.decoder.decode(message.value())
             except Rejected as rejected:
                 self.dead_letters.send(message, rejected.reason, rejected.detail)
                 DEAD_LETTERS.labels(reason=rejected.reason.value).inc()
@@ -167,19 +211,34 @@ class LakeWriter:
                     offset=offset,
                     reason=rejected.reason.value,
                 )
-                self._consumed[partition] = offset
-                return
+                return None
             except (SchemaRegistryError, httpx.TransportError) as error:
-                # The registry is down: the record is fine, so wait for the registry.
                 log.warning("registry_unavailable", error=type(error).__name__)
                 time.sleep(1.0)
-        event_date = _event_date(record)
-        closed = self.rotator.append(
-            partition, offset, event_date, record, writer_schema_id=schema_id
-        )
-        self._consumed[partition] = offset
-        _BUFFERED.inc()
-        self._write_all(closed)
+
+    @staticmethod
+    def _consume_error(message: Message) -> None:
+        error = message.error()
+        if error is not None and error.code() != KafkaError._PARTITION_EOF:
+            log.warning("consume_error", code=error.name())
+
+    def _measure_lag(self) -> None:
+        """Lag per owned partition, from the high watermarks fetches bring (no request)."""
+        now = time.monotonic()
+        if now - self._lag_measured_at < _LAG_EVERY:
+            return
+        self._lag_measured_at = now
+        for partition in self.assigned:
+            try:
+                _low, high = self.consumer.get_watermark_offsets(
+                    TopicPartition(self.settings.topic, partition), cached=True
+                )
+            except KafkaException:
+                continue
+            if high < 0:
+                continue
+            position = self._consumed.get(partition, self._committed.get(partition, 0) - 1) + 1
+            PARTITION_LAG.labels(partition=str(partition)).set(max(0, high - position))
 
     def _write_all(self, batches: list[ClosedBatch] | tuple[ClosedBatch, ...]) -> None:
         for batch in batches:
@@ -225,25 +284,19 @@ class LakeWriter:
             self._commit(numbers)
         except KafkaException as error:
             log.warning("commit_on_revoke_failed", error=str(error.args[0].name()))
-        for number in numbers:
-            self._consumed.pop(number, None)
-            self._committed.pop(number, None)
-        self.assigned -= set(numbers)
+        self._forget(numbers)
 
     def _on_lost(self, _consumer: Consumer, partitions: list[TopicPartition]) -> None:
         numbers = [tp.partition for tp in partitions]
         dropped = self.rotator.discard(numbers)
         log.warning("partitions_lost", partitions=numbers, dropped_records=dropped)
-        for number in numbers:
+        self._forget(numbers)
+
+    def _forget(self, partitions: list[int]) -> None:
+        """Drop the state of partitions this consumer no longer owns."""
+        for number in partitions:
             self._consumed.pop(number, None)
             self._committed.pop(number, None)
-        self.assigned -= set(numbers)
-
-
-def _event_date(record: dict[str, object]) -> date:
-    moment = record.get("event_time")
-    if isinstance(moment, datetime):
-        return moment.astimezone(UTC).date()
-    if isinstance(moment, int):
-        return datetime.fromtimestamp(moment / 1000, UTC).date()
-    raise ValueError("the record has no event_time")
+            with suppress(KeyError):
+                PARTITION_LAG.remove(str(number))
+        self.assigned -= set(partitions)

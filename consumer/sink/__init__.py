@@ -10,8 +10,11 @@ from consumer.sink.base import (
     FileMeta,
     Format,
     OffsetOrderError,
+    Row,
+    Rows,
     SchemaMappingError,
     SinkError,
+    row_maker,
     schema_fingerprint,
 )
 from consumer.sink.files import (
@@ -46,6 +49,8 @@ __all__ = [
     "RotationPolicy",
     "RotationReason",
     "Rotator",
+    "Row",
+    "Rows",
     "SchemaMappingError",
     "SinkError",
     "Target",
@@ -54,6 +59,7 @@ __all__ = [
     "estimate_record_size",
     "highest_offset",
     "open_target",
+    "row_maker",
     "schema_fingerprint",
     "write_file_atomically",
 ]

@@ -8,12 +8,12 @@ reader schema's fingerprint go to the container's metadata map.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import IO, Any, Literal
 
 import fastavro
 
-from consumer.sink.base import Format, Record, SchemaMappingError, SinkError
+from consumer.sink.base import Format, Records, Rows, SchemaMappingError, SinkError
 
 # fastavro names the field at fault: "... on field user_id", "no value and no default for x".
 _FIELD_IN_MESSAGE = re.compile(r"(?:on field|default for) ([A-Za-z_][A-Za-z0-9_.]*)")
@@ -43,15 +43,17 @@ class AvroFormat(Format):
             self._schema = fastavro.parse_schema(dict(reader_schema))
         except (ValueError, TypeError, KeyError) as exc:
             raise SchemaMappingError(f"the reader schema does not parse: {exc}") from exc
+        self.fields = tuple(f["name"] for f in reader_schema.get("fields", []))
         self._codec: AvroCodec = codec
         self._sync_interval = sync_interval
 
-    def write(self, records: Sequence[Record], metadata: Mapping[str, str], out: IO[bytes]) -> None:
+    def write(self, records: Records, metadata: Mapping[str, str], out: IO[bytes]) -> None:
+        rows = Rows.of(self.fields, records)
         try:
             fastavro.writer(
                 out,
                 self._schema,
-                records,
+                rows.records(),
                 codec=self._codec,
                 sync_interval=self._sync_interval,
                 metadata=dict(metadata),

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import io
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import IO, Any
+from operator import itemgetter
+from typing import IO, Any, cast
 
 from fastavro.schema import fingerprint, to_parsing_canonical_form
 
@@ -28,6 +29,10 @@ META_WRITER_SCHEMA_IDS = "writer_schema_ids"
 META_READER_SCHEMA_FINGERPRINT = "reader_schema_fingerprint"
 
 Record = Mapping[str, Any]
+# A record as a tuple of its values in the reader schema's field order: a third of a dict's
+# memory, which is what bounds the consumer's memory while a file's records are buffered.
+Row = tuple[Any, ...]
+Records = Sequence[Record | Row]
 
 
 class SinkError(Exception):
@@ -90,17 +95,60 @@ class FileMeta:
         }
 
 
+@dataclass(frozen=True)
+class Rows:
+    """A batch as rows: `fields` are the reader schema's field names, each row their values."""
+
+    fields: tuple[str, ...]
+    rows: Sequence[Row]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @classmethod
+    def of(cls, fields: Sequence[str], records: Records) -> Rows:
+        """Rows from tuples already in field order, or from mappings (converted once).
+
+        Raises:
+            SinkError: a mapping lacks a field (the field is named, no value).
+        """
+        names = tuple(fields)
+        if not records or isinstance(records[0], tuple):
+            return cls(names, cast(Sequence[Row], records))
+        to_row = row_maker(names)
+        try:
+            return cls(names, [to_row(record) for record in cast(Sequence[Record], records)])
+        except KeyError as exc:
+            raise SinkError(f"a record lacks field {exc.args[0]}") from None
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        fields = self.fields
+        return (dict(zip(fields, row, strict=True)) for row in self.rows)
+
+
+def row_maker(fields: Sequence[str]) -> Callable[[Record], Row]:
+    """A C-level function from a mapping to its row (a tuple even for a single field)."""
+    names = tuple(fields)
+    if len(names) == 1:
+        only = names[0]
+        return lambda record: (record[only],)
+    return itemgetter(*names)
+
+
 class Format(ABC):
     """A file format (Quix Streams style): an extension and a way to write a batch.
 
-    `file_extension` has no leading dot ("parquet", "avro").
+    `file_extension` has no leading dot ("parquet", "avro"); `fields` are the reader
+    schema's field names, the order of a row's values.
     """
 
     file_extension: str
+    fields: tuple[str, ...]
 
     @abstractmethod
-    def write(self, records: Sequence[Record], metadata: Mapping[str, str], out: IO[bytes]) -> None:
-        """Write one whole file holding `records` and `metadata` to `out`.
+    def write(self, records: Records, metadata: Mapping[str, str], out: IO[bytes]) -> None:
+        """Write one whole file holding `records` (mappings, or rows in `fields` order) and
+        `metadata` to `out`.
 
         Writes from the current position and leaves `out` open; the caller flushes, syncs
         and closes it.
@@ -109,7 +157,7 @@ class Format(ABC):
             SinkError: a record does not fit the reader schema (field named, value not).
         """
 
-    def serialize(self, records: Sequence[Record], metadata: Mapping[str, str]) -> bytes:
+    def serialize(self, records: Records, metadata: Mapping[str, str]) -> bytes:
         """The whole file as bytes (for object stores that take one upload)."""
         buffer = io.BytesIO()
         self.write(records, metadata, buffer)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -29,7 +29,7 @@ from urllib.parse import unquote, urlparse
 import pyarrow.fs as pafs
 import structlog
 
-from consumer.sink.base import FileMeta, Format, Record
+from consumer.sink.base import FileMeta, Format, Records
 from consumer.sink.layout import (
     DATE_DIRECTORY_PREFIX,
     PartName,
@@ -232,7 +232,7 @@ def write_file_atomically(
     root: Target | str | os.PathLike[str],
     meta: FileMeta,
     file_format: Format,
-    records: Sequence[Record],
+    records: Records,
 ) -> WrittenFile:
     """Write `records` as the file `meta` names, so readers see all of it or nothing.
 

@@ -2,8 +2,8 @@
 
 The Arrow schema comes from the Avro reader schema (`arrow_schema`), so every file of a
 reader schema has the same columns and types whatever writer schemas its records had.
-Columns are built one at a time from the batch (a C-level `itemgetter` pass per field, then
-`pa.array`), which is several times faster than `Table.from_pylist`'s per-row dict walk.
+Columns are built from the batch's rows (one C-level transpose, then `pa.array` per field),
+which is several times faster than `Table.from_pylist`'s per-row dict walk.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import uuid
 from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import IO, Any, Literal
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from consumer.sink.base import Format, Record, SchemaMappingError, SinkError
+from consumer.sink.base import Format, Records, Rows, SchemaMappingError, SinkError
 
 ParquetCompression = Literal["zstd", "snappy", "gzip", "lz4", "brotli", "none"]
 
@@ -171,16 +171,21 @@ class ParquetFormat(Format):
         row_group_size: int | None = None,
     ) -> None:
         self._columns = _columns(reader_schema)
+        self.fields = tuple(c.name for c in self._columns)
         self.schema = arrow_schema(reader_schema)
         self._compression: ParquetCompression = compression
         self._row_group_size = row_group_size
 
-    def table(self, records: Sequence[Record], metadata: Mapping[str, str]) -> pa.Table:
+    def table(self, records: Records, metadata: Mapping[str, str]) -> pa.Table:
         """The batch as an Arrow table carrying `metadata` as schema metadata."""
-        arrays = [self._array(column, records) for column in self._columns]
+        rows = Rows.of(self.fields, records).rows
+        columns: list[Sequence[Any]] = (
+            list(zip(*rows, strict=True)) if rows else [() for _ in self._columns]
+        )
+        arrays = [self._array(c, values) for c, values in zip(self._columns, columns, strict=True)]
         return pa.Table.from_arrays(arrays, schema=self.schema.with_metadata(dict(metadata)))
 
-    def write(self, records: Sequence[Record], metadata: Mapping[str, str], out: IO[bytes]) -> None:
+    def write(self, records: Records, metadata: Mapping[str, str], out: IO[bytes]) -> None:
         table = self.table(records, metadata)
         try:
             pq.write_table(
@@ -192,11 +197,7 @@ class ParquetFormat(Format):
             raise SinkError(f"Parquet write failed: {exc}") from exc
 
     @staticmethod
-    def _array(column: _Column, records: Sequence[Record]) -> pa.Array[Any]:
-        try:
-            values = list(map(itemgetter(column.name), records))
-        except KeyError as exc:
-            raise SinkError(f"a record lacks field {column.name}") from exc
+    def _array(column: _Column, values: Sequence[Any]) -> pa.Array[Any]:
         if column.to_text:
             # Decoders hand uuids as uuid.UUID (fastavro) or str; Arrow takes only str.
             fast = _uuid_text(values)
@@ -220,7 +221,7 @@ _UUID_TEXT_POSITIONS = (*range(8), *range(9, 13), *range(14, 18), *range(19, 23)
 _INT32_OFFSETS = array("i").itemsize == 4
 
 
-def _uuid_text(values: list[Any]) -> pa.Array[Any] | None:
+def _uuid_text(values: Sequence[Any]) -> pa.Array[Any] | None:
     """A string array of uuid.UUID values in canonical form, or None if any is not a UUID.
 
     About five times faster than `str()` per value: one hex pass over the joined bytes,

@@ -8,7 +8,8 @@ eager alternative (one open buffer per (partition, date)) would let ranges inter
 partition's resume point ("after the highest offset in files") could skip records of a
 date whose buffer had not been written yet.
 
-The consumer calls `append` per decoded record, `due` from a timer (age closes buffers
+Records are opaque here (the consumer buffers rows, see `base.Row`). The consumer calls
+`append` per decoded record, `due` from a timer (age closes buffers
 even when no record arrives), `drain` on revocation, `discard` when partitions are lost,
 and `drain_all` at shutdown, then writes every returned batch before committing
 `last_offset + 1` for its partition.
@@ -23,7 +24,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from consumer.sink.base import FileMeta, OffsetOrderError, Record
+from consumer.sink.base import FileMeta, OffsetOrderError
 
 
 class RotationReason(StrEnum):
@@ -63,7 +64,7 @@ class ClosedBatch:
     event_date: date
     first_offset: int
     last_offset: int
-    records: list[Record]
+    records: list[Any]
     writer_schema_ids: frozenset[int]
     estimated_bytes: int
     reason: RotationReason
@@ -103,7 +104,7 @@ class PartitionBuffer:
         self.event_date = event_date
         self.first_offset = offset
         self.last_offset = offset
-        self.records: list[Record] = []
+        self.records: list[Any] = []
         self.writer_schema_ids = {schema_id}
         self.last_schema_id = schema_id
         self.estimated_bytes = 0
@@ -154,7 +155,7 @@ class Rotator:
         partition: int,
         offset: int,
         event_date: date,
-        record: Record,
+        record: Any,
         *,
         writer_schema_id: int,
         size: int | None = None,

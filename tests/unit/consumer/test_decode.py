@@ -1,0 +1,225 @@
+"""The decoder: Confluent-framed Avro → the reader schema's record, or a reason for the DLQ.
+
+The reference for every decoded value is fastavro's own schema resolution with logical types,
+turned into the plain forms the decoder yields (epoch integers, uuid text).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import fastavro
+import pytest
+from confluent_kafka.schema_registry import Schema
+from confluent_kafka.schema_registry.error import SchemaRegistryError
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from consumer.decode import Decoder, EventDates, ReaderSchema, Reason, Rejected
+
+CONTRACT = Path(__file__).resolve().parents[3] / "schemas" / "user-events-value"
+V1: dict[str, Any] = json.loads((CONTRACT / "1.avsc").read_text())
+V2: dict[str, Any] = json.loads((CONTRACT / "2.avsc").read_text())
+MILLIS_2026 = 1_795_600_000_000
+
+
+class Registry:
+    """Writer schemas by id, counting look-ups (the decoder must ask once per id)."""
+
+    def __init__(self, schemas: dict[int, dict[str, Any]]) -> None:
+        self.schemas = schemas
+        self.asked: list[int] = []
+
+    def get_schema(self, schema_id: int) -> Schema:
+        self.asked.append(schema_id)
+        if schema_id not in self.schemas:
+            raise SchemaRegistryError(404, 40403, f"Schema {schema_id} not found")
+        return Schema(json.dumps(self.schemas[schema_id]), "AVRO")
+
+
+def reader(document: dict[str, Any], tmp_path: Path) -> ReaderSchema:
+    path = tmp_path / "reader.avsc"
+    path.write_text(json.dumps(document))
+    return ReaderSchema.load(path)
+
+
+def framed(schema_id: int, schema: dict[str, Any], record: dict[str, Any]) -> bytes:
+    body = io.BytesIO()
+    fastavro.schemaless_writer(body, fastavro.parse_schema(schema), record)
+    return b"\x00" + schema_id.to_bytes(4, "big") + body.getvalue()
+
+
+def reference(value: bytes, writer: dict[str, Any], read_as: dict[str, Any]) -> dict[str, Any]:
+    """fastavro's resolution with logical types, in the decoder's plain forms."""
+    decoded = fastavro.schemaless_reader(
+        io.BytesIO(value[5:]), fastavro.parse_schema(writer), fastavro.parse_schema(read_as)
+    )
+    assert isinstance(decoded, dict)
+    plain: dict[str, Any] = {}
+    for name, item in decoded.items():
+        if isinstance(item, uuid.UUID):
+            item = str(item)
+        elif isinstance(item, datetime):
+            item = (item - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
+        plain[name] = item
+    return plain
+
+
+def v2_event(**change: Any) -> dict[str, Any]:
+    event = {
+        "event_id": str(uuid.UUID(int=7)),
+        "event_time": MILLIS_2026,
+        "user_id": 42,
+        "country_code": "BE",
+        "created_at": 1_609_459_200_000,
+        "is_a_dog": True,
+        "signup_channel": "partner",
+    }
+    return {**event, **change}
+
+
+def v1_event(**change: Any) -> dict[str, Any]:
+    event = v2_event(**change)
+    del event["signup_channel"]
+    return event
+
+
+# Instants a Python datetime holds (years 1 to 9999), so the reference can decode them.
+instants = st.integers(-62_135_596_800_000, 253_402_300_799_999)
+events = st.fixed_dictionaries(
+    {
+        "event_id": st.uuids().map(str),
+        "event_time": instants,
+        "user_id": st.integers(-(2**63), 2**63 - 1),
+        "country_code": st.text(max_size=4),
+        "created_at": instants,
+        "is_a_dog": st.booleans(),
+        "signup_channel": st.text(max_size=12),
+    }
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(event=events, writer_version=st.sampled_from([1, 2]), reader_version=st.sampled_from([1, 2]))
+def test_every_writer_reader_pair_decodes_as_fastavro_resolves_it(
+    event: dict[str, Any], writer_version: int, reader_version: int, tmp_path_factory: Any
+) -> None:
+    writer, read_as = (V1, V2)[writer_version - 1], (V1, V2)[reader_version - 1]
+    record = {f["name"]: event[f["name"]] for f in writer["fields"]}
+    value = framed(writer_version, writer, record)
+    decoder = Decoder(Registry({1: V1, 2: V2}), reader(read_as, tmp_path_factory.mktemp("r")))
+
+    decoded, schema_id = decoder.decode(value)
+
+    assert schema_id == writer_version
+    assert decoded == reference(value, writer, read_as)
+
+
+def test_a_v1_event_reads_with_v2s_default(tmp_path: Path) -> None:
+    decoder = Decoder(Registry({1: V1}), reader(V2, tmp_path))
+    decoded, _ = decoder.decode(framed(1, V1, v1_event()))
+    assert decoded["signup_channel"] == "api"
+    assert decoded["event_time"] == MILLIS_2026
+    assert decoded["event_id"] == str(uuid.UUID(int=7))
+
+
+def test_a_v2_event_read_as_v1_drops_the_new_field(tmp_path: Path) -> None:
+    decoder = Decoder(Registry({2: V2}), reader(V1, tmp_path))
+    decoded, _ = decoder.decode(framed(2, V2, v2_event()))
+    assert decoded == v1_event()
+
+
+def test_a_writer_needing_promotion_goes_through_full_resolution(tmp_path: Path) -> None:
+    narrow = {**V1, "fields": [*V1["fields"][:2], {"name": "user_id", "type": "int"}]}
+    wide = {**V1, "fields": [*V1["fields"][:2], {"name": "user_id", "type": "long"}]}
+    decoder = Decoder(Registry({5: narrow}), reader(wide, tmp_path))
+    record = {"event_id": str(uuid.UUID(int=1)), "event_time": MILLIS_2026, "user_id": 9}
+    value = framed(5, narrow, record)
+    decoded, _ = decoder.decode(value)
+    assert decoded == reference(value, narrow, wide) == record
+
+
+def test_a_millis_writer_read_as_micros_is_converted_not_reinterpreted(tmp_path: Path) -> None:
+    def clock(unit: str) -> dict[str, Any]:
+        return {
+            "type": "record",
+            "name": "Tick",
+            "fields": [{"name": "event_time", "type": {"type": "long", "logicalType": unit}}],
+        }
+
+    decoder = Decoder(
+        Registry({3: clock("timestamp-millis")}), reader(clock("timestamp-micros"), tmp_path)
+    )
+    decoded, _ = decoder.decode(framed(3, clock("timestamp-millis"), {"event_time": 1_500}))
+    assert decoded == {"event_time": 1_500_000}
+
+
+def test_an_incompatible_writer_is_refused_with_the_reason_and_asked_for_once(
+    tmp_path: Path,
+) -> None:
+    text_id = {**V1, "fields": [{"name": "user_id", "type": "string"}]}
+    registry = Registry({9: text_id})
+    decoder = Decoder(registry, reader(V1, tmp_path))
+    value = framed(9, text_id, {"user_id": "x"})
+    for _ in range(3):
+        with pytest.raises(Rejected) as caught:
+            decoder.decode(value)
+        assert caught.value.reason is Reason.INCOMPATIBLE_SCHEMA
+        assert "user_id" in caught.value.detail
+    assert registry.asked == [9]
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (None, Reason.UNDECODABLE),
+        (b"", Reason.UNDECODABLE),
+        (b"\x01\x00\x00\x00\x01rest", Reason.UNDECODABLE),
+        (b"\x00\x00\x00\x00\x63" + b"\x02", Reason.UNKNOWN_SCHEMA),
+        (framed(2, V2, v2_event())[:12], Reason.UNDECODABLE),
+        (framed(2, V2, v2_event()) + b"\x00", Reason.UNDECODABLE),
+        (b"\x00\x00\x00\x00\x02" + bytes(range(200, 256)) * 3, Reason.UNDECODABLE),
+    ],
+    ids=["null", "empty", "no magic byte", "unknown id", "truncated", "trailing", "garbage"],
+)
+def test_what_cannot_be_read_is_rejected_with_its_reason(
+    value: bytes | None, reason: Reason, tmp_path: Path
+) -> None:
+    decoder = Decoder(Registry({2: V2}), reader(V2, tmp_path))
+    with pytest.raises(Rejected) as caught:
+        decoder.decode(value)
+    assert caught.value.reason is reason
+
+
+def test_a_registry_outage_is_not_the_records_fault(tmp_path: Path) -> None:
+    class Down:
+        def get_schema(self, schema_id: int) -> Schema:
+            raise SchemaRegistryError(503, 50003, "unavailable")
+
+    decoder = Decoder(Down(), reader(V2, tmp_path))
+    with pytest.raises(SchemaRegistryError):
+        decoder.decode(framed(2, V2, v2_event()))
+
+
+def test_event_dates_follow_the_reader_schemas_unit() -> None:
+    assert EventDates(V2).of({"event_time": MILLIS_2026}) == date(2026, 11, 25)
+    assert EventDates(V2).of({"event_time": -1}) == date(1969, 12, 31)
+    micros = {
+        "type": "record",
+        "name": "Tick",
+        "fields": [
+            {"name": "event_time", "type": {"type": "long", "logicalType": "timestamp-micros"}}
+        ],
+    }
+    assert EventDates(micros).of({"event_time": MILLIS_2026 * 1000}) == date(2026, 11, 25)
+
+
+def test_a_reader_without_a_timestamp_event_time_is_refused_at_start() -> None:
+    plain = {"type": "record", "name": "R", "fields": [{"name": "event_time", "type": "long"}]}
+    with pytest.raises(ValueError, match="event_time must be a timestamp"):
+        EventDates(plain)
