@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -10,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
 from confluent_kafka import Consumer, Producer
@@ -17,10 +21,11 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
+from prometheus_client import REGISTRY
 
 from consumer.runner import LakeWriter
 from consumer.settings import ConsumerSettings
-from tests.conftest import REPO_ROOT, start_sqlite_registry
+from tests.conftest import REPO_ROOT, distinct_free_ports, start_sqlite_registry
 
 CONTRACT = REPO_ROOT / "schemas" / "user-events-value"
 EVENTS = 2_000
@@ -283,3 +288,91 @@ def test_mixed_writers_land_once_and_bad_records_go_to_the_dead_letter_topic(
         b"undecodable",
     ]
     assert {letter["dlq.source.topic"] for letter in letters} == {topic.encode()}
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    """moto's S3 server as its own process on a free loopback port."""
+    port = distinct_free_ports(1)[0]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("moto's S3 server did not start") from None
+            time.sleep(0.1)
+    yield endpoint
+    server.terminate()
+    server.wait(20)
+
+
+def test_an_s3_lake_gets_each_event_once_and_a_restart_resumes_from_its_objects(
+    kafka_bootstrap: str,
+    lake_registry: str,
+    topic: str,
+    s3_endpoint: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    s3 = pafs.S3FileSystem(
+        endpoint_override=s3_endpoint, scheme="http", region="us-east-1", allow_bucket_creation=True
+    )
+    s3.create_dir("lake-bucket")
+    versions = _produce_mixed(kafka_bootstrap, lake_registry, topic)
+    uri = f"s3://lake-bucket/lake?endpoint_override={s3_endpoint}&scheme=http&region=us-east-1"
+
+    def objects() -> list[str]:
+        selector = pafs.FileSelector(
+            f"lake-bucket/lake/{topic}", recursive=True, allow_not_found=True
+        )
+        return sorted(i.path for i in s3.get_file_info(selector) if i.type == pafs.FileType.File)
+
+    def s3_rows() -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for path in objects():
+            rows += pq.read_table(path, filesystem=s3).to_pylist()
+        return rows
+
+    settings = _settings(kafka_bootstrap, lake_registry, topic, Path("unused"), output=uri)
+    _run_until(settings, lambda _writer: len(s3_rows()) >= EVENTS, 60)
+    first_run = objects()
+    # A new group has no committed offsets: only the objects say where to resume.
+    again = _settings(kafka_bootstrap, lake_registry, topic, Path("unused"), output=uri)
+    _run_until(again, lambda writer: bool(writer.assigned), 30)
+
+    rows = s3_rows()
+    assert sorted(row["event_id"] for row in rows) == sorted(versions)
+    assert objects() == first_run
+    assert all(path.rsplit("/", 1)[-1].startswith("part-") for path in first_run)
+    assert all("/event_date=" in path for path in first_run)
+
+
+def test_lag_per_partition_is_reported_and_falls_to_zero(
+    kafka_bootstrap: str, lake_registry: str, topic: str, tmp_path: Path
+) -> None:
+    _produce_mixed(kafka_bootstrap, lake_registry, topic)
+    lake = tmp_path / "lake"
+    settings = _settings(kafka_bootstrap, lake_registry, topic, lake)
+    seen: list[float] = []
+
+    def caught_up(writer: LakeWriter) -> bool:
+        lags = [
+            REGISTRY.get_sample_value("consumer_partition_lag", {"partition": str(partition)})
+            for partition in writer.assigned
+        ]
+        seen.extend(lag for lag in lags if lag is not None)
+        return bool(writer.assigned) and lags == [0.0] * len(lags)
+
+    _run_until(settings, caught_up, 60)
+    assert seen and seen[-1] == 0.0
+    # A partition the writer no longer owns has no lag to report.
+    assert REGISTRY.get_sample_value("consumer_partition_lag", {"partition": "0"}) is None
