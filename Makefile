@@ -12,7 +12,8 @@ REGISTRY_URL ?= http://127.0.0.1:$(or $(REGISTRY_PORT),8081)
 SCHEMAS_DIR ?= schemas
 
 .PHONY: help install lock kafka-jars lint format test test-unit test-integration test-e2e \
-        up down status logs psql query clean register-schemas check-schemas bench tail-events
+        up down status logs psql query clean register-schemas check-schemas bench tail-events \
+        metrics
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z0-9_-]+:.*?## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -72,6 +73,9 @@ logs: $(INSTALLED) ## Follow the logs of every service, or of one: make logs S=k
 
 tail-events: $(INSTALLED) ## Follow the events topic, decoded through the registry (Ctrl-C stops): make tail-events N=10
 	@$(BIN)/python -m stack tail-events $(if $(N),--last $(N),)
+
+metrics: $(INSTALLED) ## One line per service: outbox backlog, relay counters, consumer lag and dead letters
+	@$(BIN)/python -m stack metrics
 
 register-schemas: $(INSTALLED) ## Register every schema of schemas/ in the registry (idempotent)
 	$(BIN)/python -m registry.cli register --schemas-dir $(SCHEMAS_DIR) --registry-url $(REGISTRY_URL)

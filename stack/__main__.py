@@ -1,4 +1,4 @@
-"""`python -m stack up|down|status|logs|psql|tail-events|jars`: the stack behind the Makefile."""
+"""`python -m stack up|down|status|logs|psql|tail-events|metrics|jars`: the stack's commands."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import threading
 
 import click
 
-from stack import runner
+from stack import metrics, runner
 from stack.errors import StackError
 from stack.kafka import ensure_jars
 from stack.postgres import PostgresService, binary
@@ -113,6 +113,13 @@ def tail_events_command(last: int) -> None:
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda _number, _frame: stop.set())
     tail_events(target, click.echo, last=last, should_stop=stop.is_set)
+
+
+@main.command("metrics")
+def metrics_command() -> None:
+    """Outbox backlog, relay counters, consumer lag and dead letters: one line per service."""
+    for line in metrics.summary(_settings()):
+        click.echo(line)
 
 
 @main.command()
