@@ -25,10 +25,12 @@ from prometheus_client import REGISTRY
 
 from consumer.runner import LakeWriter
 from consumer.settings import ConsumerSettings
+from consumer.sink import estimate_record_size
+from consumer.sink.layout import parse_file_name
 from tests.conftest import REPO_ROOT, distinct_free_ports, start_sqlite_registry
 
 CONTRACT = REPO_ROOT / "schemas" / "user-events-value"
-EVENTS = 2_000
+EVENTS = 10_000
 
 
 @pytest.fixture(scope="module")
@@ -209,10 +211,22 @@ def test_three_records_then_silence_are_readable_within_the_age_limit(
     assert seen_at[0] - produced_at[0] <= 2.0 + 1.0
 
 
+# 1000 records close a file either way: by their count, or by their estimated bytes.
+_PER_FILE = {
+    "count": {"max_records": 1000},
+    "bytes": {
+        "max_records": 50_000,
+        "max_bytes": 1000 * estimate_record_size(json.loads((CONTRACT / "2.avsc").read_text())),
+    },
+}
+
+
+@pytest.mark.parametrize("boundary", sorted(_PER_FILE))
 def test_alternating_writers_make_no_more_files_than_one_writer(
-    kafka_bootstrap: str, lake_registry: str, topic: str, tmp_path: Path
+    kafka_bootstrap: str, lake_registry: str, topic: str, tmp_path: Path, boundary: str
 ) -> None:
     counts: dict[str, int] = {}
+    ranges: dict[str, list[tuple[int, int]]] = {}
     for name, pattern in (("mixed", (1, 2)), ("v2 only", (2,))):
         this_topic = f"{topic}-{len(counts)}"
         client = SchemaRegistryClient({"url": lake_registry})
@@ -236,8 +250,8 @@ def test_alternating_writers_make_no_more_files_than_one_writer(
             lake_registry,
             this_topic,
             lake,
-            max_records=1000,
             max_age_seconds=30.0,
+            **_PER_FILE[boundary],
         )
 
         def landed(_writer: LakeWriter, lake: Path = lake, landed_topic: str = this_topic) -> bool:
@@ -245,8 +259,12 @@ def test_alternating_writers_make_no_more_files_than_one_writer(
 
         _run_until(settings, landed, 60)
         counts[name] = len(list(lake.rglob("part-*.parquet")))
+        names = [parse_file_name(path.name) for path in lake.rglob("part-*.parquet")]
+        ranges[name] = sorted((n.first_offset, n.last_offset) for n in names if n is not None)
         assert len(_rows(lake, this_topic)) == 10_000
     assert counts["mixed"] == counts["v2 only"] == 10
+    # One partition: contiguous, non-overlapping ranges that cover every offset.
+    assert ranges["mixed"] == [(n * 1000, n * 1000 + 999) for n in range(10)]
 
 
 def test_mixed_writers_land_once_and_bad_records_go_to_the_dead_letter_topic(
