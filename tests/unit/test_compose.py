@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 import yaml
 
 from stack.kafka import SINGLE_NODE_SETTINGS, pom_path
 from stack.runner import local_services
+from stack.services import Service
 from stack.settings import StackSettings
 
 COMPOSE_FILE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
@@ -69,3 +72,53 @@ def test_application_services_read_the_variables_the_runner_prints(
         variable for service in local_services(StackSettings()) for variable in service.exports()
     }
     assert exported <= set(compose["x-platform"]["environment"])
+
+
+def _runner_services(tmp_path: Path) -> list[Service]:
+    """The runner's services with its own PostgreSQL, whatever DATABASE_URL says here."""
+    return local_services(StackSettings(stack_dir=tmp_path, database_url=None))
+
+
+def test_compose_runs_the_runner_services_and_only_the_one_shot_besides(
+    compose: dict[str, Any], tmp_path: Path
+) -> None:
+    names = {service.name for service in _runner_services(tmp_path)}
+    # The runner registers the schemas itself once the registry is up (RegistryApp).
+    assert set(compose["services"]) - names == {"register-schemas"}
+    assert names <= set(compose["services"])
+
+
+def test_compose_runs_the_runner_commands(compose: dict[str, Any], tmp_path: Path) -> None:
+    for service in _runner_services(tmp_path):
+        command = compose["services"][service.name].get("command")
+        if command is None:
+            continue
+        # The runner's first word is this venv's interpreter, the image's is `python`.
+        assert command[1:] == service.command()[1:], service.name
+
+
+def test_compose_sets_every_variable_the_runner_sets(
+    compose: dict[str, Any], tmp_path: Path
+) -> None:
+    for service in _runner_services(tmp_path):
+        with mock.patch.dict(os.environ, clear=True):
+            environment = service.environment()
+        if environment is None:
+            continue
+        in_compose = set(compose["services"][service.name].get("environment", {}))
+        missing = set(environment) - in_compose
+        assert not missing, f"{service.name}: compose does not set {sorted(missing)}"
+
+
+def test_each_container_listens_on_the_port_it_publishes(
+    compose: dict[str, Any], tmp_path: Path
+) -> None:
+    for service in _runner_services(tmp_path):
+        definition = compose["services"][service.name]
+        variable = next(iter(service.ports()))
+        if variable not in definition.get("environment", {}):
+            continue  # kafka and postgres: their images' own ports
+        (published,) = definition["ports"]
+        listens = definition["environment"][variable]
+        assert published.rsplit(":", 1)[1] == listens, service.name
+        assert f"127.0.0.1:{listens}/" in " ".join(definition["healthcheck"]["test"])
