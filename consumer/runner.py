@@ -33,6 +33,7 @@ from prometheus_client import Counter, Gauge
 
 from consumer.dead_letter import DeadLetters
 from consumer.decode import Decoder, EventDates, ReaderSchema, Rejected
+from consumer.dedup import RecentIds
 from consumer.settings import ConsumerSettings
 from consumer.sink import (
     AvroFormat,
@@ -64,6 +65,7 @@ PARTITION_LAG = Gauge(
 # Children resolved once: `labels()` per record costs as much as a field of decoding.
 _BUFFERED = RECORDS_IN.labels(outcome="buffered")
 _DEAD_LETTERED = RECORDS_IN.labels(outcome="dead_letter")
+_DUPLICATES = RECORDS_IN.labels(outcome="duplicate")
 
 _BATCH = 1000
 _POLL_SECONDS = 0.2
@@ -83,6 +85,12 @@ class LakeWriter:
             else AvroFormat(reader.document)
         )
         self._to_row = row_maker(file_format.fields)
+        # Repeats of an event id (a relay's resend) are dropped; off without the field.
+        self._dedup_field = (
+            settings.dedup_field if settings.dedup_field in file_format.fields else ""
+        )
+        self._dedup_window = settings.dedup_window if self._dedup_field else 0
+        self._recent: dict[int, RecentIds] = {}
         self.sink = FileSink(
             settings.output,
             topic=settings.topic,
@@ -167,7 +175,9 @@ class LakeWriter:
         append = self.rotator.append
         to_row = self._to_row
         consumed = self._consumed
-        buffered = 0
+        dedup_field = self._dedup_field if self._dedup_window else None
+        recent = self._recent
+        buffered = duplicates = 0
         for message in messages:
             if message.error() is not None:
                 self._consume_error(message)
@@ -183,6 +193,10 @@ class LakeWriter:
                     consumed[partition] = offset
                     continue
                 record, schema_id = decoded
+            if dedup_field is not None and not recent[partition].add(record[dedup_field]):
+                consumed[partition] = offset
+                duplicates += 1
+                continue
             closed = append(
                 partition, offset, event_date(record), to_row(record), writer_schema_id=schema_id
             )
@@ -191,6 +205,8 @@ class LakeWriter:
             if closed:
                 self._write_all(closed)
         _BUFFERED.inc(buffered)
+        if duplicates:
+            _DUPLICATES.inc(duplicates)
 
     def _decode_patiently(
         self, message: Message, partition: int, offset: int
@@ -273,6 +289,10 @@ class LakeWriter:
             if candidates:
                 tp.offset = max(candidates)
                 self._committed[tp.partition] = tp.offset
+            self._recent[tp.partition] = RecentIds(
+                self._dedup_window,
+                self.sink.recent_values(tp.partition, self._dedup_field, self._dedup_window),
+            )
             log.info("partition_assigned", topic=tp.topic, partition=tp.partition, offset=tp.offset)
         consumer.assign(partitions)
         self.assigned |= {tp.partition for tp in partitions}
@@ -297,6 +317,7 @@ class LakeWriter:
         for number in partitions:
             self._consumed.pop(number, None)
             self._committed.pop(number, None)
+            self._recent.pop(number, None)
             with suppress(KeyError):
                 PARTITION_LAG.remove(str(number))
         self.assigned -= set(partitions)

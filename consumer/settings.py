@@ -49,6 +49,13 @@ class ConsumerSettings(BaseSettings):
     max_records: int = Field(default=50_000, ge=1, description="Close a file at this count.")
     max_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, description="… or this size.")
     max_age_seconds: float = Field(default=60.0, gt=0, description="… or this age.")
+    dedup_field: str = Field(
+        default="event_id",
+        description="Reader-schema field whose repeats within a partition are dropped ('': off).",
+    )
+    dedup_window: int = Field(
+        default=50_000, ge=0, description="Ids remembered per partition for that (0: off)."
+    )
     dlq_topic: str | None = Field(
         default=None, description="Dead-letter topic (default: <topic>.dlq)."
     )

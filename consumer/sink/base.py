@@ -157,6 +157,10 @@ class Format(ABC):
             SinkError: a record does not fit the reader schema (field named, value not).
         """
 
+    @abstractmethod
+    def read_column(self, source: IO[bytes], field: str) -> list[Any]:
+        """One field's values in a whole file this format wrote, in file order."""
+
     def serialize(self, records: Records, metadata: Mapping[str, str]) -> bytes:
         """The whole file as bytes (for object stores that take one upload)."""
         buffer = io.BytesIO()

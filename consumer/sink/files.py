@@ -19,16 +19,17 @@ from __future__ import annotations
 import io
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, cast
 from urllib.parse import unquote, urlparse
 
 import pyarrow.fs as pafs
 import structlog
 
+from consumer.dedup import newest
 from consumer.sink.base import FileMeta, Format, Records
 from consumer.sink.layout import (
     DATE_DIRECTORY_PREFIX,
@@ -85,6 +86,10 @@ class Target(ABC):
     @abstractmethod
     def remove(self, relative: str) -> None:
         """Delete one file (a missing one is no error)."""
+
+    @abstractmethod
+    def open_file(self, relative: str) -> IO[bytes]:
+        """One whole file, for reading."""
 
     def list_partition_files(self, topic: str, partition: int) -> list[StoredFile]:
         """The partition's files in every date folder, hidden temporaries included, sorted."""
@@ -145,6 +150,9 @@ class LocalTarget(Target):
         with suppress(FileNotFoundError):
             path.unlink()
             _fsync_folder(path.parent)
+
+    def open_file(self, relative: str) -> IO[bytes]:
+        return open(self.root / relative, "rb")
 
     def _make_folders(self, folder: Path) -> None:
         if folder in self._made:
@@ -207,6 +215,9 @@ class ArrowFsTarget(Target):
     def remove(self, relative: str) -> None:
         with suppress(FileNotFoundError):
             self.filesystem.delete_file(f"{self.base_path}/{relative}")
+
+    def open_file(self, relative: str) -> IO[bytes]:
+        return cast(IO[bytes], self.filesystem.open_input_file(f"{self.base_path}/{relative}"))
 
     def _make_folder(self, folder: str) -> None:
         if folder in self._made or self.filesystem.type_name in _NO_DIRECTORIES:
@@ -323,6 +334,24 @@ class FileSink:
             reason=str(batch.reason),
         )
         return written
+
+    def recent_values(self, partition: int, field: str, window: int) -> list[Any]:
+        """The `field` of the partition's last `window` records in files, oldest first."""
+        if window <= 0:
+            return []
+        stored = [
+            f
+            for f in self.target.list_partition_files(self.topic, partition)
+            if not f.temporary and f.name.extension == self.file_format.file_extension
+        ]
+        stored.sort(key=lambda f: f.name.last_offset, reverse=True)
+
+        def values_by_file() -> Iterator[list[Any]]:
+            for found in stored:
+                with self.target.open_file(found.relative_path) as source:
+                    yield self.file_format.read_column(source, field)
+
+        return newest(values_by_file(), window)
 
     def resume_offset(self, partition: int) -> int | None:
         """The offset to seek to on assignment (after the files' highest), or None."""

@@ -196,6 +196,9 @@ class ParquetFormat(Format):
             # I/O errors (a full disk) stay OSError: they are not the batch's fault.
             raise SinkError(f"Parquet write failed: {exc}") from exc
 
+    def read_column(self, source: IO[bytes], field: str) -> list[Any]:
+        return pq.read_table(source, columns=[field]).column(field).to_pylist()
+
     @staticmethod
     def _array(column: _Column, values: Sequence[Any]) -> pa.Array[Any]:
         if column.to_text:

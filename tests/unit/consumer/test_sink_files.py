@@ -133,6 +133,9 @@ class ExplodingFormat(Format):
         out.write(b"PAR1 half a file")
         raise SinkError("boom")
 
+    def read_column(self, source: IO[bytes], field: str) -> list[Any]:
+        raise AssertionError("nothing was written to read")
+
 
 def test_a_failed_write_leaves_nothing_where_readers_or_the_scan_look(tmp_path: Path) -> None:
     with pytest.raises(SinkError, match="boom"):

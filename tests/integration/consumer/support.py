@@ -1,0 +1,99 @@
+"""What the lake writer's integration tests share: events, producing them, running a writer."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from confluent_kafka import Producer
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+from confluent_kafka.schema_registry.avro import AvroSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+
+from consumer.runner import LakeWriter
+from consumer.settings import ConsumerSettings
+from tests.conftest import REPO_ROOT
+
+CONTRACT = REPO_ROOT / "schemas" / "user-events-value"
+EVENTS = 10_000
+
+
+def make_event(n: int, version: int) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "event_id": str(uuid.uuid4()),
+        "event_time": 1_795_600_000_000 + n,
+        "user_id": n,
+        "country_code": "BE",
+        "created_at": 1_609_459_200_000,
+        "is_a_dog": n % 2 == 0,
+    }
+    if version == 2:
+        event["signup_channel"] = "web"
+    return event
+
+
+def produce_mixed(bootstrap: str, registry_url: str, topic: str) -> dict[str, int]:
+    """EVENTS events from v1 and v2 writers, interleaved; returns event id → version."""
+    client = SchemaRegistryClient({"url": registry_url})
+    client.set_compatibility(f"{topic}-value", "FULL_TRANSITIVE")
+    serializers = {}
+    for version in (1, 2):
+        text = (CONTRACT / f"{version}.avsc").read_text()
+        client.register_schema(f"{topic}-value", Schema(text, "AVRO"))
+        serializers[version] = AvroSerializer(client, text, conf={"auto.register.schemas": False})
+    context = SerializationContext(topic, MessageField.VALUE)
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True})
+    versions: dict[str, int] = {}
+    for n in range(EVENTS):
+        version = 1 if n % 3 == 0 else 2
+        event = make_event(n, version)
+        producer.produce(topic, key=str(n).encode(), value=serializers[version](event, context))
+        versions[event["event_id"]] = version
+    assert producer.flush(30) == 0
+    client.close()
+    return versions
+
+
+def rows_in(lake: Path, topic: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for path in sorted((lake / topic).glob("event_date=*/part-*.parquet")):
+        rows += pq.read_table(path).to_pylist()
+    return rows
+
+
+def settings_for(
+    bootstrap: str, registry_url: str, topic: str, lake: Path, **overrides: Any
+) -> ConsumerSettings:
+    return ConsumerSettings.model_validate(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "REGISTRY_URL": registry_url,
+            "EVENTS_TOPIC": topic,
+            "reader_schema": CONTRACT / "2.avsc",
+            "output": str(lake),
+            "group_id": f"lake-{uuid.uuid4().hex}",
+            "max_age_seconds": 1.0,
+            "metrics_port": 0,
+            **overrides,
+        }
+    )
+
+
+def run_until(
+    settings: ConsumerSettings, done: Callable[[LakeWriter], bool], timeout: float
+) -> None:
+    """Run a lake writer in a thread until ``done(writer)`` or ``timeout``, then stop it."""
+    writer = LakeWriter(settings)
+    stop = threading.Event()
+    thread = threading.Thread(target=writer.run, args=(stop.is_set,), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not done(writer) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    thread.join(30)

@@ -1,0 +1,74 @@
+"""Repeats of an event id within a partition's window are dropped; the window survives restarts
+because it is refilled from the partition's newest files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from consumer.dedup import RecentIds, newest
+from consumer.sink.avro import AvroFormat
+from consumer.sink.base import Format
+from consumer.sink.files import FileSink, write_file_atomically
+from consumer.sink.parquet import ParquetFormat
+from tests.unit.consumer.samples import FINGERPRINT, READER_SCHEMA, TOPIC, file_meta, user_event
+
+
+def test_an_id_seen_in_the_window_is_a_repeat_and_one_pushed_out_is_not() -> None:
+    recent = RecentIds(3)
+    assert [recent.add(i) for i in ("a", "b", "a", "c")] == [True, True, False, True]
+    assert recent.add("d")  # pushes "a" out
+    assert recent.add("a")
+    assert not recent.add("d")
+    assert list(recent) == ["c", "d", "a"]
+
+
+@given(ids=st.lists(st.integers(0, 30), max_size=200), window=st.integers(1, 20))
+def test_the_window_is_exactly_the_last_distinct_ids(ids: list[int], window: int) -> None:
+    recent = RecentIds(window)
+    kept: list[int] = []
+    for event_id in ids:
+        fresh = event_id not in kept
+        assert recent.add(event_id) is fresh
+        if fresh:
+            kept = [*kept, event_id][-window:]
+    assert list(recent) == kept
+
+
+def test_newest_takes_the_last_values_in_order_reading_no_more_files_than_needed() -> None:
+    read: list[int] = []
+
+    def files() -> Iterator[list[int]]:
+        for number, values in enumerate([[7, 8, 9], [4, 5, 6], [1, 2, 3]]):
+            read.append(number)
+            yield values
+
+    assert newest(files(), 4) == [6, 7, 8, 9]
+    assert read == [0, 1]
+    assert newest(iter([[1, 2]]), 5) == [1, 2]
+    assert newest(iter([[1, 2]]), 0) == []
+
+
+@pytest.mark.parametrize("file_format", [ParquetFormat(READER_SCHEMA), AvroFormat(READER_SCHEMA)])
+def test_the_sink_refills_a_window_from_the_partitions_newest_files(
+    tmp_path: Path, file_format: Format
+) -> None:
+    for first, last in ((0, 9), (10, 19), (20, 24)):
+        records = [user_event(offset) for offset in range(first, last + 1)]
+        write_file_atomically(tmp_path, file_meta(first, last), file_format, records)
+    other = [user_event(100)]
+    write_file_atomically(tmp_path, file_meta(0, 0, partition=1), file_format, other)
+    sink = FileSink(
+        tmp_path, topic=TOPIC, file_format=file_format, reader_schema_fingerprint=FINGERPRINT
+    )
+
+    ids = sink.recent_values(0, "event_id", 8)
+
+    assert ids == [str(user_event(offset)["event_id"]) for offset in range(17, 25)]
+    assert sink.recent_values(1, "event_id", 8) == [str(other[0]["event_id"])]
+    assert sink.recent_values(2, "event_id", 8) == []
+    assert sink.recent_values(0, "event_id", 0) == []
