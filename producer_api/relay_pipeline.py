@@ -1,12 +1,12 @@
-"""Batches in a pipeline: while one batch's acks come back, the next one is produced.
+"""Batches in a pipeline: the database works on one batch while the next one is produced.
 
 Serializing is Python work, and the claim, the mark and the broker's acks are waits, so they
-overlap: a database thread claims batch n+1 (other buckets: batch n still holds its locks)
-while the main thread produces batch n; the main thread produces n+1 while n's acks arrive;
-then the database thread commits n's marks and claims n+2 in the buckets n released. Each
-batch is one transaction on its own connection, and all of a connection's statements run on
-the database thread. A bucket's rows still leave in id order: the next batch that may lock a
-bucket starts only after the batch holding it committed.
+overlap. While the main thread produces batch n+1 it serves delivery reports, and as soon as
+batch n is answered the database thread commits n's marks and claims batch n+2 in the buckets
+n released; so when n+1 is produced, n+2 is usually ready. Each batch is one transaction on
+its own connection, and all of a connection's statements run on the database thread. A
+bucket's rows still leave in id order: the next batch that may lock a bucket is claimed only
+after the batch holding it committed.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from confluent_kafka import Producer
 
 from producer_api.relay_batch import (
     Claim,
+    Delivery,
+    InFlight,
     Serializers,
     await_acks,
     claim,
@@ -30,12 +32,21 @@ from producer_api.relay_batch import (
 
 T = TypeVar("T")
 
+# Rows produced between two looks at the delivery reports.
+_POLL_EVERY = 250
+
 
 @dataclass
 class _OpenBatch:
     connection: sa.Connection
     transaction: sa.RootTransaction
     claim: Claim
+
+
+@dataclass(frozen=True)
+class _Sending:
+    batch: _OpenBatch
+    in_flight: InFlight
 
 
 @dataclass(frozen=True)
@@ -67,43 +78,77 @@ class BatchPipeline:
     def drain(self, stopping: Callable[[], bool]) -> DrainResult:
         """Send batches until no bucket this relay may lock has rows left."""
         sent = 0
-        current = self._on_database(self._open).result()
-        upcoming = self._on_database(self._open)
-        opened = [current]
+        failure: str | None = None
+        opened: list[_OpenBatch] = []
+        upcoming: Future[_OpenBatch] | None = self._on_database(self._open)
+        closing: Future[int] | None = None
+        # Produced, its acks still coming: at most one batch at a time.
+        waiting: _Sending | None = None
         try:
-            in_flight = produce_rows(current.claim.rows, self.producer, self.serializers)
-            while current.claim.rows and not stopping():
-                # Claimed while `current` was produced; produced while its acks come back.
-                following = upcoming.result()
-                opened.append(following)
-                following_in_flight = produce_rows(
-                    following.claim.rows, self.producer, self.serializers
-                )
-                delivery = await_acks(in_flight, self.producer, timeout=self.delivery_timeout)
-                marked = self._on_database(self._close, current, delivery.acked)
-                # Queued after the close, so it may lock the buckets `current` releases.
-                upcoming = self._on_database(self._open)
-                marked.result()
-                sent += len(delivery.acked)
-                if delivery.failure is not None:
-                    # Keep what the broker did take of the next batch, so it is not resent.
-                    late = await_acks(following_in_flight, self.producer, timeout=1.0)
-                    self._on_database(self._close, following, late.acked).result()
-                    return DrainResult(sent=sent + len(late.acked), failure=delivery.failure)
-                more = current.claim.more
-                current, in_flight = following, following_in_flight
-                if not (more or current.claim.rows):
+            while upcoming is not None:
+                batch = upcoming.result()
+                upcoming = None
+                opened.append(batch)
+                if closing is not None:
+                    # Done already: it was queued before the claim just received.
+                    sent += closing.result()
+                    closing = None
+                if not batch.claim.rows or stopping():
+                    self._on_database(self._abandon, batch)
+                    if waiting is None:
+                        break
+                    more = waiting.batch.claim.more and not stopping()
+                    closing, upcoming, failure = self._hand_over(
+                        waiting, timeout=self.delivery_timeout, claim_next=more
+                    )
+                    waiting = None
+                    continue
+                if waiting is None:
+                    # Only this batch holds buckets: the next claim may take the others now.
+                    upcoming = self._on_database(self._open)
+                in_flight = InFlight()
+                for start in range(0, len(batch.claim.rows), _POLL_EVERY):
+                    rows = batch.claim.rows[start : start + _POLL_EVERY]
+                    produce_rows(rows, self.producer, self.serializers, in_flight)
+                    self.producer.poll(0)
+                    if waiting is not None and waiting.in_flight.answered:
+                        # Free the previous batch's buckets for the next claim while this
+                        # batch is still being produced.
+                        closing, upcoming, failure = self._hand_over(
+                            waiting, timeout=0.0, claim_next=True
+                        )
+                        waiting = None
+                if waiting is not None:
+                    closing, upcoming, failure = self._hand_over(
+                        waiting, timeout=self.delivery_timeout, claim_next=True
+                    )
+                waiting = _Sending(batch, in_flight)
+                if failure is not None:
+                    # Keep what the broker does take of this batch, so it is not sent again.
+                    delivery = await_acks(in_flight, self.producer, timeout=1.0)
+                    sent += self._on_database(self._close, batch, delivery).result()
                     break
-            if current.claim.rows:
-                # Stopping: what was produced of the last batch is still marked if acked.
-                delivery = await_acks(in_flight, self.producer, timeout=self.delivery_timeout)
-                self._on_database(self._close, current, delivery.acked).result()
-                sent += len(delivery.acked)
-            return DrainResult(sent=sent)
+            if closing is not None:
+                sent += closing.result()
+            return DrainResult(sent=sent, failure=failure)
         finally:
+            if upcoming is not None and upcoming.exception() is None:
+                opened.append(upcoming.result())
+            if closing is not None:
+                closing.exception()
             for batch in opened:
                 self._on_database(self._abandon, batch).result()
-            self._on_database(self._abandon, upcoming.result()).result()
+
+    def _hand_over(
+        self, waiting: _Sending, *, timeout: float, claim_next: bool
+    ) -> tuple[Future[int], Future[_OpenBatch] | None, str | None]:
+        """Mark what the broker acked of a produced batch, which frees its buckets, and
+        claim the next batch unless this one failed."""
+        delivery = await_acks(waiting.in_flight, self.producer, timeout=timeout)
+        closing = self._on_database(self._close, waiting.batch, delivery)
+        if delivery.failure is not None or not claim_next:
+            return closing, None, delivery.failure
+        return closing, self._on_database(self._open), None
 
     def close(self) -> None:
         self._database.shutdown(wait=True)
@@ -123,12 +168,14 @@ class BatchPipeline:
         return _OpenBatch(connection, transaction, claimed)
 
     @staticmethod
-    def _close(batch: _OpenBatch, acked: list[int]) -> None:
+    def _close(batch: _OpenBatch, delivery: Delivery) -> int:
+        """Mark the acked rows sent and commit: the batch's buckets are free again."""
         try:
-            mark_sent(batch.connection, acked)
+            mark_sent(batch.connection, delivery.acked)
             batch.transaction.commit()
         finally:
             batch.connection.close()
+        return len(delivery.acked)
 
     @staticmethod
     def _abandon(batch: _OpenBatch) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from producer_api.contract import EventContract
 from producer_api.database import migrate, open_engine
 from producer_api.events import NewUser, user_created_event
 from producer_api.outbox import insert_user_with_event
+from producer_api.tables import BUCKETS
 from stack.apps import ApiApp, RegistryApp, RelayApp
 from stack.ports import free_port
 from stack.runner import start_service
@@ -86,6 +88,47 @@ def insert_one(connection: sa.Connection, contract: EventContract, topic: str) -
     return str(event_id)
 
 
+_INSERT_EVENT = sa.text(
+    """
+    INSERT INTO outbox (event_id, aggregate_type, aggregate_id, event_type, topic,
+                        message_key, bucket, payload, schema_subject, schema_version)
+    VALUES (:event_id, 'user', :key, 'UserCreated', :topic, :key, :bucket,
+            CAST(:payload AS jsonb), :subject, :version)
+    RETURNING id
+    """
+)
+
+
+def insert_events_with_repeated_keys(
+    engine: sa.Engine, topic: str, *, keys: int, events_per_key: int
+) -> dict[str, int]:
+    """Outbox rows of a few keys with many events each, interleaved; event id -> row id."""
+    contract = EventContract.from_folder(CONTRACT_DIR, subject=f"{topic}-value")
+    user = NewUser("unused", "BE", datetime(2021, 1, 1, tzinfo=UTC), False)
+    row_ids: dict[str, int] = {}
+    with engine.begin() as connection:
+        for _ in range(events_per_key):
+            for key in range(1, keys + 1):
+                event_id = uuid.uuid4()
+                event = contract.conform(
+                    user_created_event(user, event_id=event_id, event_time=datetime.now(UTC))
+                )
+                row_id = connection.execute(
+                    _INSERT_EVENT,
+                    {
+                        "event_id": event_id,
+                        "key": str(key),
+                        "topic": topic,
+                        "bucket": key % BUCKETS,
+                        "payload": json.dumps({**event, "user_id": key}),
+                        "subject": contract.subject,
+                        "version": contract.version,
+                    },
+                ).scalar_one()
+                row_ids[str(event_id)] = row_id
+    return row_ids
+
+
 def start_relay(
     tmp_path: Path,
     *,
@@ -110,6 +153,34 @@ def start_relay(
     else:
         relay.process.start(relay.command(), port=relay.port, env=relay.environment())
     return relay
+
+
+def read_with_two_relays(
+    tmp_path: Path,
+    *,
+    database_url: str,
+    kafka_bootstrap: str,
+    registry: RegistryApp,
+    topic: str,
+    expected: int,
+) -> list[Record]:
+    """Run two relay processes on one topic and read what they send (see ``read_events``)."""
+    relays = [
+        start_relay(
+            tmp_path,
+            database_url=database_url,
+            kafka_bootstrap=kafka_bootstrap,
+            registry=registry,
+            topic=topic,
+            wait=False,
+        )
+        for _ in range(2)
+    ]
+    try:
+        return read_events(kafka_bootstrap, registry.url, topic, expected)
+    finally:
+        for relay in relays:
+            relay.process.stop(timeout=20.0)
 
 
 def read_events(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from producer_api.contract import EventContract
@@ -13,9 +14,11 @@ from producer_api.settings import RelaySettings
 from stack.apps import RegistryApp
 from tests.integration.relay.conftest import (
     CONTRACT_DIR,
+    insert_events_with_repeated_keys,
     insert_one,
     insert_users,
     read_events,
+    read_with_two_relays,
     register_contract,
     start_relay,
     unsent_rows,
@@ -94,25 +97,50 @@ def test_two_relays_send_every_event_once(
 ) -> None:
     register_contract(relay_registry.url, topic)
     event_ids = insert_users(engine, topic, 3000)
-    relays = [
-        start_relay(
-            tmp_path,
-            database_url=database_url,
-            kafka_bootstrap=kafka_bootstrap,
-            registry=relay_registry,
-            topic=topic,
-            wait=False,
-        )
-        for _ in range(2)
-    ]
-    try:
-        records = read_events(kafka_bootstrap, relay_registry.url, topic, 3000)
-    finally:
-        for relay in relays:
-            relay.process.stop(timeout=20.0)
+    records = read_with_two_relays(
+        tmp_path,
+        database_url=database_url,
+        kafka_bootstrap=kafka_bootstrap,
+        registry=relay_registry,
+        topic=topic,
+        expected=3000,
+    )
     received = [str(event["event_id"]) for _, event, _ in records]
     assert sorted(set(received)) == sorted(event_ids)
     assert len(received) == len(event_ids), "no crash happened, so no duplicate is excusable"
+
+
+def test_two_relays_with_small_batches_keep_each_keys_order_and_send_once(
+    engine: sa.Engine,
+    database_url: str,
+    kafka_bootstrap: str,
+    relay_registry: RegistryApp,
+    topic: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Batches of 64 rows (4 or 8 per bucket): buckets change hands between the two relays
+    # hundreds of times, and each key has many events spread over many batches.
+    monkeypatch.setenv("RELAY_BATCH_SIZE", "64")
+    register_contract(relay_registry.url, topic)
+    row_ids = insert_events_with_repeated_keys(engine, topic, keys=40, events_per_key=50)
+    records = read_with_two_relays(
+        tmp_path,
+        database_url=database_url,
+        kafka_bootstrap=kafka_bootstrap,
+        registry=relay_registry,
+        topic=topic,
+        expected=len(row_ids),
+    )
+    received = [row_ids[headers["event_id"].decode()] for _, _, headers in records]
+    assert sorted(received) == sorted(row_ids.values())
+    assert len(received) == len(set(received)), "no crash happened, so no duplicate is excusable"
+    by_key: dict[bytes | None, list[int]] = {}
+    for (key, _, _), row_id in zip(records, received, strict=True):
+        by_key.setdefault(key, []).append(row_id)
+    for key, ids in by_key.items():
+        assert ids == sorted(ids), f"events of key {key!r} left out of order"
+    assert unsent_rows(engine, topic) == 0
 
 
 def test_a_schema_missing_from_the_registry_stops_the_relay(
