@@ -10,12 +10,14 @@ COPY registry/__init__.py registry/
 COPY producer_api/__init__.py producer_api/
 COPY consumer/__init__.py consumer/
 COPY stack/__init__.py stack/
+COPY platform_common/__init__.py platform_common/
 RUN pip install -c constraints.txt .
 
 COPY registry registry
 COPY producer_api producer_api
 COPY consumer consumer
 COPY stack stack
+COPY platform_common platform_common
 COPY schemas schemas
 RUN pip install --no-deps -c constraints.txt . \
     && useradd --system --uid 10001 platform

@@ -122,3 +122,15 @@ def test_each_container_listens_on_the_port_it_publishes(
         listens = definition["environment"][variable]
         assert published.rsplit(":", 1)[1] == listens, service.name
         assert f"127.0.0.1:{listens}/" in " ".join(definition["healthcheck"]["test"])
+
+
+def test_the_image_holds_every_package_the_project_installs() -> None:
+    root = COMPOSE_FILE.parent
+    packages = {
+        path.parent.name
+        for path in root.glob("*/__init__.py")
+        if path.parent.name not in {"tests", "bench", "stubs"}
+    }
+    dockerfile = (root / "Dockerfile").read_text()
+    copied = set(re.findall(r"^COPY (\w+) \1$", dockerfile, flags=re.MULTILINE))
+    assert packages <= copied, f"the Dockerfile does not copy {sorted(packages - copied)}"
