@@ -11,7 +11,7 @@ PYTEST_FLAGS := $(if $(filter true,$(CI)),-v --color=no,)
 REGISTRY_URL ?= http://127.0.0.1:$(or $(REGISTRY_PORT),8081)
 SCHEMAS_DIR ?= schemas
 
-.PHONY: help install lock kafka-jars lint format test test-unit test-integration test-e2e \
+.PHONY: help install lock kafka-jars lint format test test-unit test-integration test-faults test-e2e \
         up down status logs psql query clean register-schemas check-schemas bench tail-events \
         metrics
 
@@ -47,14 +47,17 @@ format: $(INSTALLED) ## Fix what ruff can fix and format the code
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint kafka-jars ## Lint, then unit and integration tests against real Kafka and PostgreSQL
-	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests/unit tests/integration
+test: lint kafka-jars ## Lint, then unit, integration and fault tests against real Kafka and PostgreSQL
+	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests/unit tests/integration tests/faults
 
 test-unit: $(INSTALLED) ## Unit tests only (no processes)
 	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests/unit
 
 test-integration: kafka-jars ## Integration tests only (start their own Kafka and PostgreSQL)
 	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests/integration
+
+test-faults: kafka-jars ## Fault scenarios against a whole local stack of their own; prints their figures
+	$(BIN)/python -m pytest $(PYTEST_FLAGS) -p no:randomly tests/faults
 
 test-e2e: $(INSTALLED) ## End-to-end tests against a stack started by `make up`
 	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests/e2e

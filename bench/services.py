@@ -10,7 +10,6 @@ from pathlib import Path
 
 from stack.apps import RegistryApp
 from stack.kafka import KafkaService
-from stack.ports import free_port
 from stack.postgres import PostgresService
 from stack.runner import start_service
 from stack.services import Service
@@ -30,23 +29,9 @@ class BenchStack:
 @contextmanager
 def bench_stack(*, kafka: bool = True) -> Iterator[BenchStack]:
     with tempfile.TemporaryDirectory(prefix="bench-") as state:
-        ports: set[int] = set()
-        while len(ports) < 6:
-            ports.add(free_port())
-        kafka_port, controller_port, postgres_port, registry_port, relay_port, api_port = sorted(
-            ports
-        )
-        settings = StackSettings(
-            stack_dir=Path(state),
-            kafka_port=kafka_port,
-            kafka_controller_port=controller_port,
-            postgres_port=postgres_port,
-            registry_port=registry_port,
-            relay_metrics_port=relay_port,
-            api_port=api_port,
-            kafka_jar_dir=(REPO_ROOT / StackSettings().kafka_jars).resolve(),
-            schemas_dir=REPO_ROOT / "schemas",
-        )
+        settings = StackSettings.on_free_ports(
+            Path(state), kafka_jar_dir=(REPO_ROOT / StackSettings().kafka_jars).resolve()
+        ).model_copy(update={"schemas_dir": REPO_ROOT / "schemas"})
         services: list[Service] = [PostgresService(settings), RegistryApp(settings)]
         if kafka:
             services.insert(0, KafkaService(settings))
@@ -59,7 +44,7 @@ def bench_stack(*, kafka: bool = True) -> Iterator[BenchStack]:
                 settings=settings,
                 database_url=settings.effective_database_url,
                 kafka_bootstrap=settings.kafka_bootstrap,
-                registry_url=f"http://127.0.0.1:{registry_port}",
+                registry_url=f"http://127.0.0.1:{settings.registry_port}",
             )
         finally:
             for service in reversed(started):

@@ -105,8 +105,12 @@ class LakeWriter:
             ),
             record_size_estimate=estimate_record_size(reader.document),
         )
+        membership = (
+            {"group.instance.id": settings.group_instance_id} if settings.group_instance_id else {}
+        )
         self.consumer = Consumer(
             {
+                **membership,
                 "bootstrap.servers": settings.kafka_bootstrap_servers,
                 "group.id": settings.group_id,
                 "enable.auto.commit": False,

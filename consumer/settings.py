@@ -28,6 +28,11 @@ class ConsumerSettings(BaseSettings):
         description="Topic to land.",
     )
     group_id: str = Field(default="lake-writer", description="Consumer group.")
+    group_instance_id: str | None = Field(
+        default=None,
+        description="Static group membership: a restart under the same id takes its "
+        "partitions back at once, without a rebalance (unset: dynamic membership).",
+    )
     reader_schema: Path | None = Field(
         default=None,
         description="Reader schema file (default: the newest of schemas/<topic>-value/).",
@@ -54,7 +59,7 @@ class ConsumerSettings(BaseSettings):
         description="Reader-schema field whose repeats within a partition are dropped ('': off).",
     )
     dedup_window: int = Field(
-        default=50_000, ge=0, description="Ids remembered per partition for that (0: off)."
+        default=20_000, ge=0, description="Ids remembered per partition for that (0: off)."
     )
     dlq_topic: str | None = Field(
         default=None, description="Dead-letter topic (default: <topic>.dlq)."

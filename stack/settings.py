@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from stack.ports import free_port
+
 
 class StackSettings(BaseSettings):
     """Where the local stack keeps its state and which ports its services listen on.
@@ -71,6 +73,27 @@ class StackSettings(BaseSettings):
                 # frozen model: set through object.__setattr__ once, at validation time
                 object.__setattr__(self, name, port)
         return self
+
+    @classmethod
+    def on_free_ports(cls, stack_dir: Path, *, kafka_jar_dir: Path) -> StackSettings:
+        """A whole stack under `stack_dir` on ports free now (tests and benchmarks), its
+        lake in `stack_dir/lake`, its jars from a shared cache."""
+        ports: set[int] = set()
+        while len(ports) < 7:
+            ports.add(free_port())
+        kafka, controller, postgres, registry, api, relay, consumer = sorted(ports)
+        return cls(
+            stack_dir=stack_dir,
+            kafka_port=kafka,
+            kafka_controller_port=controller,
+            postgres_port=postgres,
+            registry_port=registry,
+            api_port=api,
+            relay_metrics_port=relay,
+            consumer_metrics_port=consumer,
+            consumer_output=str(stack_dir / "lake"),
+            kafka_jar_dir=kafka_jar_dir,
+        )
 
     @property
     def kafka_bootstrap(self) -> str:

@@ -15,25 +15,11 @@ from stack import runner
 from stack.errors import StackError
 from stack.process import ManagedProcess
 from stack.settings import StackSettings
-from tests.conftest import ProcessDirs, distinct_free_ports, shared_jar_dir
+from tests.conftest import ProcessDirs, shared_jar_dir
 
 
 def _settings(stack_dir: Path) -> StackSettings:
-    kafka_port, controller_port, postgres_port, registry_port, api_port, relay_port, lake_port = (
-        distinct_free_ports(7)
-    )
-    return StackSettings(
-        stack_dir=stack_dir,
-        kafka_port=kafka_port,
-        kafka_controller_port=controller_port,
-        postgres_port=postgres_port,
-        registry_port=registry_port,
-        api_port=api_port,
-        relay_metrics_port=relay_port,
-        consumer_metrics_port=lake_port,
-        consumer_output=str(stack_dir / "lake"),
-        kafka_jar_dir=shared_jar_dir(),
-    )
+    return StackSettings.on_free_ports(stack_dir, kafka_jar_dir=shared_jar_dir())
 
 
 def _gone(pid: int) -> bool:

@@ -1,0 +1,43 @@
+"""One whole local stack for the fault scenarios, and their figures printed at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from stack.settings import StackSettings
+from tests.conftest import ProcessDirs, shared_jar_dir
+from tests.faults.support import FaultStack, Figures
+
+_FIGURES: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def fault_stack(process_dirs: ProcessDirs) -> Iterator[FaultStack]:
+    state = process_dirs.make("fault-stack")
+    settings = StackSettings.on_free_ports(state, kafka_jar_dir=shared_jar_dir())
+    with pytest.MonkeyPatch.context() as env:
+        # Files close within a second, so a scenario's events are soon visible; a static
+        # member takes its partitions back at once after a SIGKILL.
+        env.setenv("CONSUMER_MAX_AGE_SECONDS", "1")
+        env.setenv("CONSUMER_GROUP_INSTANCE_ID", "lake-writer-faults")
+        env.delenv("DATABASE_URL", raising=False)
+        stack = FaultStack(settings)
+        try:
+            stack.start()
+            yield stack
+        finally:
+            stack.stop()
+
+
+@pytest.fixture
+def report() -> Figures:
+    return _FIGURES.append
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _FIGURES:
+        terminalreporter.section("fault scenarios")
+        for line in _FIGURES:
+            terminalreporter.write_line(line)
