@@ -63,10 +63,10 @@ test-e2e: $(INSTALLED) ## End-to-end tests against a stack started by `make up`
 	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests/e2e
 
 up: $(INSTALLED) ## Start the platform (Docker Compose if an engine answers, else local processes)
-	$(BIN)/python -m stack up
+	@$(BIN)/python -m stack up
 
 down: $(INSTALLED) ## Stop everything `make up` started
-	$(BIN)/python -m stack down
+	@$(BIN)/python -m stack down
 
 status: $(INSTALLED) ## Show each service: pid, address, ready or not
 	$(BIN)/python -m stack status
@@ -81,10 +81,10 @@ metrics: $(INSTALLED) ## One line per service: outbox backlog, relay counters, c
 	@$(BIN)/python -m stack metrics
 
 register-schemas: $(INSTALLED) ## Register every schema of schemas/ in the registry (idempotent)
-	$(BIN)/python -m registry.cli register --schemas-dir $(SCHEMAS_DIR) --registry-url $(REGISTRY_URL)
+	@$(BIN)/python -m registry.cli register --schemas-dir $(SCHEMAS_DIR) --registry-url $(REGISTRY_URL)
 
 check-schemas: $(INSTALLED) ## Check the newest schema of each subject: offline and against the registry
-	$(BIN)/python -m registry.cli check --schemas-dir $(SCHEMAS_DIR) --registry-url $(REGISTRY_URL)
+	@$(BIN)/python -m registry.cli check --schemas-dir $(SCHEMAS_DIR) --registry-url $(REGISTRY_URL)
 
 bench: kafka-jars ## Run the benchmarks; prints ratios against baselines measured in the same run
 	$(BIN)/python -m bench
@@ -92,8 +92,8 @@ bench: kafka-jars ## Run the benchmarks; prints ratios against baselines measure
 query: $(INSTALLED) ## Query the lake with DuckDB (view `events`): make query, or make query SQL="…"
 	@$(BIN)/python -m consumer.query "$(SQL)"
 
-psql: $(INSTALLED) ## Open psql on the stack's database
-	$(BIN)/python -m stack psql
+psql: $(INSTALLED) ## Open psql on the stack's database, or run SQL: make psql SQL="select * from users"
+	@$(BIN)/python -m stack psql $(if $(SQL),--command "$(SQL)",)
 
 clean: down ## Stop the stack and delete its state (.stack/) and the lake (data/)
 	rm -rf .stack data

