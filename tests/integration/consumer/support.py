@@ -5,12 +5,14 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
@@ -97,3 +99,27 @@ def run_until(
         time.sleep(0.05)
     stop.set()
     thread.join(30)
+
+
+@contextmanager
+def v2_topic(
+    bootstrap: str, registry_url: str, topic: str, partitions: int
+) -> Iterator[Callable[[dict[str, Any]], bytes]]:
+    """Create `topic` with v2 of the contract registered; yields a v2 value serializer."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(topic, num_partitions=partitions)])[topic].result(timeout=30)
+    client = SchemaRegistryClient({"url": registry_url})
+    text = (CONTRACT / "2.avsc").read_text()
+    client.register_schema(f"{topic}-value", Schema(text, "AVRO"))
+    serializer = AvroSerializer(client, text, conf={"auto.register.schemas": False})
+    context = SerializationContext(topic, MessageField.VALUE)
+
+    def serialize(event: dict[str, Any]) -> bytes:
+        value = serializer(event, context)
+        assert isinstance(value, bytes)
+        return value
+
+    try:
+        yield serialize
+    finally:
+        client.close()

@@ -17,7 +17,6 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
 from confluent_kafka import Consumer, Producer
-from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
@@ -36,6 +35,7 @@ from tests.integration.consumer.support import (
     rows_in,
     run_until,
     settings_for,
+    v2_topic,
 )
 
 
@@ -104,13 +104,8 @@ def test_three_records_then_silence_are_readable_within_the_age_limit(
 ) -> None:
     lake = tmp_path / "lake"
     settings = settings_for(kafka_bootstrap, lake_registry, topic, lake, max_age_seconds=2.0)
-    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
-    admin.create_topics([NewTopic(topic, num_partitions=1)])[topic].result(timeout=30)
-    client = SchemaRegistryClient({"url": lake_registry})
-    text = (CONTRACT / "2.avsc").read_text()
-    client.register_schema(f"{topic}-value", Schema(text, "AVRO"))
-    serializer = AvroSerializer(client, text, conf={"auto.register.schemas": False})
-    context = SerializationContext(topic, MessageField.VALUE)
+    with v2_topic(kafka_bootstrap, lake_registry, topic, partitions=1) as serialize:
+        values = [serialize(make_event(n, 2)) for n in range(3)]
     producer = Producer({"bootstrap.servers": kafka_bootstrap})
     # The writer runs first and has caught up, so the clock starts with the records.
     produced_at: list[float] = []
@@ -119,8 +114,8 @@ def test_three_records_then_silence_are_readable_within_the_age_limit(
     def produce_then_watch(writer: LakeWriter) -> bool:
         # Produce once the writer owns the partition, then watch the lake.
         if not produced_at and writer.assigned:
-            for n in range(3):
-                producer.produce(topic, value=serializer(make_event(n, 2), context))
+            for value in values:
+                producer.produce(topic, value=value)
             producer.flush(10)
             produced_at.append(time.monotonic())
         if produced_at and not seen_at and len(rows_in(lake, topic)) >= 3:
@@ -128,7 +123,6 @@ def test_three_records_then_silence_are_readable_within_the_age_limit(
         return bool(seen_at)
 
     run_until(settings, produce_then_watch, 30)
-    client.close()
     assert len(rows_in(lake, topic)) == 3
     assert seen_at, "the 3 records never became readable"
     assert seen_at[0] - produced_at[0] <= 2.0 + 1.0

@@ -8,18 +8,14 @@ from collections import Counter
 from pathlib import Path
 
 from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient, NewTopic
-from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
-from confluent_kafka.schema_registry.avro import AvroSerializer
-from confluent_kafka.serialization import MessageField, SerializationContext
 from prometheus_client import REGISTRY
 
 from tests.integration.consumer.support import (
-    CONTRACT,
     make_event,
     rows_in,
     run_until,
     settings_for,
+    v2_topic,
 )
 
 
@@ -31,15 +27,9 @@ def _duplicates_counted() -> float:
 def test_a_resent_event_lands_once_in_the_same_run_and_after_a_restart(
     kafka_bootstrap: str, lake_registry: str, topic: str, tmp_path: Path
 ) -> None:
-    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
-    admin.create_topics([NewTopic(topic, num_partitions=2)])[topic].result(timeout=30)
-    client = SchemaRegistryClient({"url": lake_registry})
-    text = (CONTRACT / "2.avsc").read_text()
-    client.register_schema(f"{topic}-value", Schema(text, "AVRO"))
-    serializer = AvroSerializer(client, text, conf={"auto.register.schemas": False})
-    context = SerializationContext(topic, MessageField.VALUE)
+    with v2_topic(kafka_bootstrap, lake_registry, topic, partitions=2) as serialize:
+        sent = {n: serialize(make_event(n, 2)) for n in range(3010)}
     producer = Producer({"bootstrap.servers": kafka_bootstrap, "enable.idempotence": True})
-    sent = {n: serializer(make_event(n, 2), context) for n in range(3000)}
 
     def send(numbers: range) -> None:
         for n in numbers:
@@ -60,15 +50,12 @@ def test_a_resent_event_lands_once_in_the_same_run_and_after_a_restart(
     in_first_run = _duplicates_counted() - before
     # The last events sent again while no writer runs: the next writer knows them from files.
     send(range(2500, 3000))
-    fresh = {n: serializer(make_event(n, 2), context) for n in range(3000, 3010)}
-    sent.update(fresh)
     send(range(3000, 3010))
     run_until(
         settings_for(kafka_bootstrap, lake_registry, topic, lake, group_id=group),
         lambda _w: len(rows_in(lake, topic)) >= 3010 and _duplicates_counted() - before >= 1000,
         60,
     )
-    client.close()
 
     ids = Counter(row["event_id"] for row in rows_in(lake, topic))
     assert len(ids) == 3010
