@@ -21,12 +21,14 @@ ORDER BY event_date, country_code
 
 
 def events_view(connection: duckdb.DuckDBPyConnection, root: str, topic: str) -> None:
+    """The `events` view over every file of the topic; files of an older reader schema lack
+    the newer columns, which read as null (columns matched by name, not position)."""
     pattern = f"{root.rstrip('/')}/{topic}/event_date=*/part-*.parquet"
     # A view takes no parameters; the pattern is quoted as an SQL string literal instead.
     literal = "'" + pattern.replace("'", "''") + "'"
     statement = (
         "CREATE OR REPLACE VIEW events AS "  # noqa: S608 - the only input is quoted above
-        f"SELECT * FROM read_parquet({literal}, hive_partitioning = true)"
+        f"SELECT * FROM read_parquet({literal}, hive_partitioning = true, union_by_name = true)"
     )
     connection.execute(statement)
 

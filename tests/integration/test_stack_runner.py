@@ -52,7 +52,7 @@ def test_up_twice_starts_nothing_new_and_down_leaves_nothing(process_dirs: Proce
 
         second: list[str] = []
         runner.up(settings, second.append)
-        assert sum("already running" in line for line in second) == 6
+        assert sum(" already running on " in line for line in second) == 6
         assert [row.pid for row in runner.status(settings)] == pids
     finally:
         runner.down(settings, lambda _line: None)

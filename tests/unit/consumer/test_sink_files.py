@@ -12,6 +12,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
 
+from consumer.query import events_view
 from consumer.sink.avro import AvroFormat
 from consumer.sink.base import Format, Record, SinkError
 from consumer.sink.files import (
@@ -292,3 +293,25 @@ def test_duckdb_reads_the_layout_with_event_date_as_a_column(tmp_path: Path) -> 
         "describe select * from read_parquet(?, hive_partitioning = true)", glob
     ).fetchall()
     assert {name: kind for name, kind, *_ in kinds}["event_time"] == "TIMESTAMP WITH TIME ZONE"
+
+
+def test_the_events_view_reads_files_of_an_older_and_a_newer_reader_schema(
+    tmp_path: Path,
+) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    newer = {
+        **READER_SCHEMA,
+        "fields": [
+            *READER_SCHEMA["fields"],
+            {"name": "referrer", "type": ["null", "string"], "default": None},
+        ],
+    }
+    # The older file sorts first, so its columns would win were files matched by position.
+    write_file_atomically(tmp_path, file_meta(0, 1), ParquetFormat(READER_SCHEMA), events(0, 1))
+    later = [{**user_event(2), "referrer": "ad"}]
+    write_file_atomically(tmp_path, file_meta(2, 2), ParquetFormat(newer), later)
+
+    connection = duckdb.connect()
+    events_view(connection, str(tmp_path), TOPIC)
+    rows = connection.execute("select user_id, referrer from events order by user_id").fetchall()
+    assert rows == [(0, None), (1, None), (2, "ad")]
