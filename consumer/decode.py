@@ -313,7 +313,9 @@ def _decoded_default(avro_type: Any, default: Any) -> Any:
 
 
 def _raw_fields(reader: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    """(name, logicalType) of the reader's top-level fields read as plain values."""
+    """(name, logicalType) of the reader's top-level fields that must hold plain values:
+    those of a raw-read logical type, and plain longs and strings, which a writer's logical
+    type would otherwise fill with a datetime or a UUID (a plain long reads millis)."""
     found = []
     for reader_field in reader["fields"]:
         declared = reader_field["type"]
@@ -323,6 +325,10 @@ def _raw_fields(reader: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
                 _RAW_LOGICAL
             ):
                 found.append((reader_field["name"], str(branch["logicalType"])))
+                break
+            if branch in ("long", "string"):
+                found.append((reader_field["name"], "timestamp-millis"))
+                break
     return tuple(found)
 
 

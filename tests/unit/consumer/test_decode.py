@@ -159,6 +159,29 @@ def test_a_millis_writer_read_as_micros_is_converted_not_reinterpreted(tmp_path:
     assert decoded == {"event_time": 1_500_000}
 
 
+def test_a_logical_writer_read_as_plain_types_gives_plain_values(tmp_path: Path) -> None:
+    plain = {
+        "type": "record",
+        "name": "Tick",
+        "fields": [
+            {"name": "event_time", "type": "long"},
+            {"name": "event_id", "type": ["null", "string"]},
+        ],
+    }
+    logical = {
+        "type": "record",
+        "name": "Tick",
+        "fields": [
+            {"name": "event_time", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+            {"name": "event_id", "type": ["null", {"type": "string", "logicalType": "uuid"}]},
+        ],
+    }
+    decoder = Decoder(Registry({4: logical}), reader(plain, tmp_path))
+    event_id = str(uuid.UUID(int=3))
+    value = framed(4, logical, {"event_time": MILLIS_2026, "event_id": event_id})
+    assert decoder.decode(value)[0] == {"event_time": MILLIS_2026, "event_id": event_id}
+
+
 def test_an_incompatible_writer_is_refused_with_the_reason_and_asked_for_once(
     tmp_path: Path,
 ) -> None:
