@@ -65,4 +65,6 @@ class OutboxEvent(Base):
             sa.text("(id + 0)"),
             postgresql_where=sa.text("sent_at IS NULL"),
         ),
+        # Room on each page for the row's sent version (see migration 0003).
+        {"postgresql_with": {"fillfactor": 80}},
     )
