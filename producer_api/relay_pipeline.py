@@ -84,6 +84,7 @@ class BatchPipeline:
         closing: Future[int] | None = None
         # Produced, its acks still coming: at most one batch at a time.
         waiting: _Sending | None = None
+        found_empty = False
         try:
             while upcoming is not None:
                 batch = upcoming.result()
@@ -94,6 +95,13 @@ class BatchPipeline:
                     sent += closing.result()
                     closing = None
                 if not batch.claim.rows or stopping():
+                    if waiting is None and not found_empty and not stopping():
+                        # Claimed while the empty batch still holds its buckets, so from the
+                        # others: a drain ends only once every bucket it could lock was empty.
+                        found_empty = True
+                        upcoming = self._on_database(self._open)
+                        self._on_database(self._abandon, batch)
+                        continue
                     self._on_database(self._abandon, batch)
                     if waiting is None:
                         break
@@ -103,6 +111,7 @@ class BatchPipeline:
                     )
                     waiting = None
                     continue
+                found_empty = False
                 if waiting is None:
                     # Only this batch holds buckets: the next claim may take the others now.
                     upcoming = self._on_database(self._open)
