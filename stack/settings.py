@@ -93,6 +93,8 @@ class StackSettings(BaseSettings):
             consumer_metrics_port=consumer,
             consumer_output=str(stack_dir / "lake"),
             kafka_jar_dir=kafka_jar_dir,
+            # Its own PostgreSQL, whatever DATABASE_URL the environment holds.
+            database_url=None,
         )
 
     @property

@@ -17,18 +17,12 @@ _FIGURES: list[str] = []
 def fault_stack(process_dirs: ProcessDirs) -> Iterator[FaultStack]:
     state = process_dirs.make("fault-stack")
     settings = StackSettings.on_free_ports(state, kafka_jar_dir=shared_jar_dir())
-    with pytest.MonkeyPatch.context() as env:
-        # Files close within a second, so a scenario's events are soon visible; a static
-        # member takes its partitions back at once after a SIGKILL.
-        env.setenv("CONSUMER_MAX_AGE_SECONDS", "1")
-        env.setenv("CONSUMER_GROUP_INSTANCE_ID", "lake-writer-faults")
-        env.delenv("DATABASE_URL", raising=False)
-        stack = FaultStack(settings)
-        try:
-            stack.start()
-            yield stack
-        finally:
-            stack.stop()
+    stack = FaultStack(settings)
+    try:
+        stack.start()
+        yield stack
+    finally:
+        stack.stop()
 
 
 @pytest.fixture

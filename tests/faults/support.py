@@ -25,10 +25,25 @@ from confluent_kafka import Consumer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 
+from stack.apps import ConsumerApp
 from stack.runner import local_services, start_service
 from stack.services import Service
 from stack.settings import StackSettings
 from tests.privacy import remember
+
+
+class FaultConsumer(ConsumerApp):
+    """The lake writer with settings for faults, given to its process only (other tests'
+    consumers run in the same session)."""
+
+    def environment(self) -> dict[str, str]:
+        return {
+            **super().environment(),
+            # Files close within a second, so a scenario's events are soon visible.
+            "CONSUMER_MAX_AGE_SECONDS": "1",
+            # A static member takes its partitions back at once after a SIGKILL.
+            "CONSUMER_GROUP_INSTANCE_ID": "lake-writer-faults",
+        }
 
 
 class FaultStack:
@@ -37,6 +52,7 @@ class FaultStack:
     def __init__(self, settings: StackSettings) -> None:
         self.settings = settings
         self.services: dict[str, Service] = {s.name: s for s in local_services(settings)}
+        self.services["consumer"] = FaultConsumer(settings)
         self.engine = sa.create_engine(
             settings.effective_database_url.replace("postgresql://", "postgresql+psycopg://"),
             pool_pre_ping=True,
