@@ -67,6 +67,7 @@ _CLAIM = """
 """
 
 # The ids go as one array literal: the driver would adapt a list of ints one by one.
+_ASYNC_COMMIT = sa.text("SET LOCAL synchronous_commit = off")
 _MARK_SENT = sa.text("UPDATE outbox SET sent_at = now() WHERE id = ANY(CAST(:ids AS bigint[]))")
 
 
@@ -215,6 +216,9 @@ def await_acks(in_flight: InFlight, producer: Producer, *, timeout: float) -> De
 
 def mark_sent(connection: sa.Connection, ids: list[int]) -> None:
     if ids:
+        # The commit need not wait for its WAL to reach disk: a mark lost to a power cut
+        # only sends those rows again, and the lake drops the copies by event id.
+        connection.execute(_ASYNC_COMMIT)
         connection.execute(_MARK_SENT, {"ids": "{" + ",".join(map(str, ids)) + "}"})
 
 
