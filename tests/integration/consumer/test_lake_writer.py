@@ -6,7 +6,6 @@ import json
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -23,7 +22,6 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 from prometheus_client import REGISTRY
 
 from consumer.runner import LakeWriter
-from consumer.settings import ConsumerSettings
 from consumer.sink import estimate_record_size
 from consumer.sink.layout import parse_file_name
 from tests.conftest import distinct_free_ports
@@ -192,27 +190,8 @@ def test_mixed_writers_land_once_and_bad_records_go_to_the_dead_letter_topic(
     versions = produce_mixed(kafka_bootstrap, lake_registry, topic)
     _produce_bad(kafka_bootstrap, lake_registry, topic)
     lake = tmp_path / "lake"
-    settings = ConsumerSettings.model_validate(
-        {
-            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-            "REGISTRY_URL": lake_registry,
-            "EVENTS_TOPIC": topic,
-            "reader_schema": CONTRACT / "2.avsc",
-            "output": str(lake),
-            "group_id": f"lake-{uuid.uuid4().hex}",
-            "max_age_seconds": 1.0,
-            "metrics_port": 0,
-        }
-    )
-    writer = LakeWriter(settings)
-    stop = threading.Event()
-    thread = threading.Thread(target=writer.run, args=(stop.is_set,), daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while len(rows_in(lake, topic)) < EVENTS and time.monotonic() < deadline:
-        time.sleep(0.5)
-    stop.set()
-    thread.join(30)
+    settings = settings_for(kafka_bootstrap, lake_registry, topic, lake)
+    run_until(settings, lambda _writer: len(rows_in(lake, topic)) >= EVENTS, 60)
 
     rows = rows_in(lake, topic)
     assert sorted(row["event_id"] for row in rows) == sorted(versions)
