@@ -85,11 +85,13 @@ class LakeWriter:
             else AvroFormat(reader.document)
         )
         self._to_row = row_maker(file_format.fields)
-        # Repeats of an event id (a relay's resend) are dropped; off without the field.
+        # Repeats of an event id (a relay's resend) are dropped; off without the field or
+        # with a window of 0 (None then).
         self._dedup_field = (
-            settings.dedup_field if settings.dedup_field in file_format.fields else ""
+            settings.dedup_field
+            if settings.dedup_field in file_format.fields and settings.dedup_window
+            else None
         )
-        self._dedup_window = settings.dedup_window if self._dedup_field else 0
         self._recent: dict[int, RecentIds] = {}
         self.sink = FileSink(
             settings.output,
@@ -179,7 +181,7 @@ class LakeWriter:
         append = self.rotator.append
         to_row = self._to_row
         consumed = self._consumed
-        dedup_field = self._dedup_field if self._dedup_window else None
+        dedup_field = self._dedup_field
         recent = self._recent
         buffered = duplicates = 0
         for message in messages:
@@ -286,17 +288,18 @@ class LakeWriter:
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         committed = {tp.partition: tp.offset for tp in consumer.committed(partitions, 30)}
+        window = self.settings.dedup_window
         for tp in partitions:
-            from_files = self.sink.resume_offset(tp.partition)
+            from_files, recent_ids = self.sink.take_over(
+                tp.partition, field=self._dedup_field, window=window
+            )
             stored = committed.get(tp.partition, OFFSET_INVALID)
             candidates = [o for o in (from_files, stored) if o is not None and o >= 0]
             if candidates:
                 tp.offset = max(candidates)
                 self._committed[tp.partition] = tp.offset
-            self._recent[tp.partition] = RecentIds(
-                self._dedup_window,
-                self.sink.recent_values(tp.partition, self._dedup_field, self._dedup_window),
-            )
+            if self._dedup_field is not None:
+                self._recent[tp.partition] = RecentIds(window, recent_ids)
             log.info("partition_assigned", topic=tp.topic, partition=tp.partition, offset=tp.offset)
         consumer.assign(partitions)
         self.assigned |= {tp.partition for tp in partitions}

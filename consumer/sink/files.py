@@ -11,7 +11,8 @@ Two targets share one interface (`Target`): write a file, list a partition's fil
   the object on close); a crash mid-upload leaves no object.
 
 Files, not committed offsets, are the truth: on assignment the consumer resumes at
-`highest_offset(...) + 1`, and offsets are committed only after files are durable.
+`highest_offset(...) + 1` (`FileSink.take_over`), and offsets are committed only after files
+are durable.
 """
 
 from __future__ import annotations
@@ -278,8 +279,13 @@ def highest_offset(root: Target | str | os.PathLike[str], topic: str, partition:
     Hidden temporaries of this partition are crash leftovers and are deleted. Call it only
     for a partition this consumer owns: another owner's temporary may be in flight.
     """
-    target = open_target(root)
-    highest: int | None = None
+    finals = _final_files_after_cleanup(open_target(root), topic, partition)
+    return max((f.name.last_offset for f in finals), default=None)
+
+
+def _final_files_after_cleanup(target: Target, topic: str, partition: int) -> list[StoredFile]:
+    """The partition's visible files, once its hidden temporaries are deleted."""
+    finals = []
     for stored in target.list_partition_files(topic, partition):
         if stored.temporary:
             target.remove(stored.relative_path)
@@ -289,9 +295,9 @@ def highest_offset(root: Target | str | os.PathLike[str], topic: str, partition:
                 partition=partition,
                 path=stored.relative_path,
             )
-        elif highest is None or stored.name.last_offset > highest:
-            highest = stored.name.last_offset
-    return highest
+        else:
+            finals.append(stored)
+    return finals
 
 
 class FileSink:
@@ -335,28 +341,34 @@ class FileSink:
         )
         return written
 
+    def take_over(
+        self, partition: int, *, field: str | None = None, window: int = 0
+    ) -> tuple[int | None, list[Any]]:
+        """For a partition this consumer now owns: the offset to resume at (after the files'
+        highest, None without files) and the `field` of its last `window` records, oldest
+        first. One listing of the partition's files serves both; temporaries are deleted."""
+        finals = _final_files_after_cleanup(self.target, self.topic, partition)
+        highest = max((f.name.last_offset for f in finals), default=None)
+        recent = self._newest_values(finals, field, window) if field is not None else []
+        return (None if highest is None else highest + 1), recent
+
     def recent_values(self, partition: int, field: str, window: int) -> list[Any]:
         """The `field` of the partition's last `window` records in files, oldest first."""
+        stored = self.target.list_partition_files(self.topic, partition)
+        return self._newest_values([f for f in stored if not f.temporary], field, window)
+
+    def _newest_values(self, finals: list[StoredFile], field: str, window: int) -> list[Any]:
         if window <= 0:
             return []
-        stored = [
-            f
-            for f in self.target.list_partition_files(self.topic, partition)
-            if not f.temporary and f.name.extension == self.file_format.file_extension
-        ]
-        stored.sort(key=lambda f: f.name.last_offset, reverse=True)
+        ours = [f for f in finals if f.name.extension == self.file_format.file_extension]
+        ours.sort(key=lambda f: f.name.last_offset, reverse=True)
 
         def values_by_file() -> Iterator[list[Any]]:
-            for found in stored:
+            for found in ours:
                 with self.target.open_file(found.relative_path) as source:
                     yield self.file_format.read_column(source, field)
 
         return newest(values_by_file(), window)
-
-    def resume_offset(self, partition: int) -> int | None:
-        """The offset to seek to on assignment (after the files' highest), or None."""
-        highest = highest_offset(self.target, self.topic, partition)
-        return None if highest is None else highest + 1
 
 
 def _fsync_folder(folder: Path) -> None:

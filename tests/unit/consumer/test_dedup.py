@@ -72,3 +72,6 @@ def test_the_sink_refills_a_window_from_the_partitions_newest_files(
     assert sink.recent_values(1, "event_id", 8) == [str(other[0]["event_id"])]
     assert sink.recent_values(2, "event_id", 8) == []
     assert sink.recent_values(0, "event_id", 0) == []
+    # Taking the partition over lists its files once for both the resume point and the ids.
+    assert sink.take_over(0, field="event_id", window=8) == (25, ids)
+    assert sink.take_over(0) == (25, [])

@@ -262,9 +262,9 @@ def test_the_sink_resumes_after_its_files(tmp_path: Path) -> None:
         file_format=ParquetFormat(READER_SCHEMA),
         reader_schema_fingerprint=FINGERPRINT,
     )
-    assert sink.resume_offset(0) == 10
-    assert sink.resume_offset(1) == 3
-    assert sink.resume_offset(2) is None
+    assert sink.take_over(0)[0] == 10
+    assert sink.take_over(1)[0] == 3
+    assert sink.take_over(2)[0] is None
     names = [p.name for p in sorted((tmp_path / TOPIC).rglob("part-0-*"))]
     assert names == [
         "part-0-00000000000000000000-00000000000000000003.parquet",
