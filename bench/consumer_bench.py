@@ -7,7 +7,6 @@ import io
 import json
 import threading
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -17,12 +16,12 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
-from prometheus_client.parser import text_string_to_metric_families
 
 from bench.report import Measure
 from bench.services import REPO_ROOT, BenchStack, bench_stack
 from consumer.sink.layout import parse_file_name
 from stack.apps import ConsumerApp
+from stack.metrics import Exposition, fetch_text
 from stack.runner import start_service
 
 EVENTS = 1_000_000
@@ -166,12 +165,9 @@ def _lake_writer(stack: BenchStack, topic: str) -> tuple[float, float]:
 
 
 def _consumed(metrics_url: str) -> float:
-    with urllib.request.urlopen(metrics_url, timeout=5) as response:  # noqa: S310 - loopback
-        text = response.read().decode()
-    for family in text_string_to_metric_families(text):
-        if family.name == "consumer_records":
-            return sum(s.value for s in family.samples if s.name == "consumer_records_total")
-    return 0.0
+    text = fetch_text(metrics_url)
+    found = Exposition(text).total("consumer_records", "consumer_records_total") if text else None
+    return found or 0.0
 
 
 class _PeakRss:

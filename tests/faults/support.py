@@ -25,6 +25,7 @@ from confluent_kafka import Consumer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 
+from platform_common.database import engine_url
 from stack.apps import ConsumerApp
 from stack.runner import local_services, start_service
 from stack.services import Service
@@ -53,9 +54,9 @@ class FaultStack:
         self.settings = settings
         self.services: dict[str, Service] = {s.name: s for s in local_services(settings)}
         self.services["consumer"] = FaultConsumer(settings)
+        # Pre-ping: the PostgreSQL scenario restarts the server under this pool.
         self.engine = sa.create_engine(
-            settings.effective_database_url.replace("postgresql://", "postgresql+psycopg://"),
-            pool_pre_ping=True,
+            engine_url(settings.effective_database_url), pool_pre_ping=True
         )
 
     @property
