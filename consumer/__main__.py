@@ -12,7 +12,7 @@ import structlog
 from prometheus_client import start_http_server
 
 from consumer.runner import LakeWriter
-from consumer.settings import ConsumerSettings
+from consumer.settings import ConsumerSettings, SettingsError
 from platform_common.logs import configure_logging
 
 log = structlog.get_logger("consumer")
@@ -36,7 +36,10 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    writer = LakeWriter(settings)
+    try:
+        writer = LakeWriter(settings)
+    except SettingsError as error:
+        raise SystemExit(f"consumer not started: {error}") from None
     log.info("consumer_started", topic=settings.topic, output=settings.output)
     writer.run(stopping.is_set)
     log.info("consumer_stopped")

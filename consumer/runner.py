@@ -34,7 +34,7 @@ from prometheus_client import Counter, Gauge
 from consumer.dead_letter import DeadLetters
 from consumer.decode import Decoder, EventDates, ReaderSchema, Rejected
 from consumer.dedup import RecentIds
-from consumer.settings import ConsumerSettings
+from consumer.settings import ConsumerSettings, SettingsError
 from consumer.sink import (
     AvroFormat,
     ClosedBatch,
@@ -85,12 +85,16 @@ class LakeWriter:
             else AvroFormat(reader.document)
         )
         self._to_row = row_maker(file_format.fields)
-        # Repeats of an event id (a relay's resend) are dropped; off without the field or
-        # with a window of 0 (None then).
+        # Repeats of an event id (a relay's resend) are dropped; off with '' or a window of
+        # 0 (None then). A name the reader schema lacks is a typo, not a way to turn it off.
+        if settings.dedup_field and settings.dedup_field not in file_format.fields:
+            raise SettingsError(
+                f"CONSUMER_DEDUP_FIELD={settings.dedup_field!r} is not a field of the reader "
+                f"schema (fields: {', '.join(file_format.fields)}); set it to '' to turn "
+                "deduplication off"
+            )
         self._dedup_field = (
-            settings.dedup_field
-            if settings.dedup_field in file_format.fields and settings.dedup_window
-            else None
+            settings.dedup_field if settings.dedup_field and settings.dedup_window else None
         )
         self._recent: dict[int, RecentIds] = {}
         self.sink = FileSink(

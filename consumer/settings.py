@@ -9,6 +9,10 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+class SettingsError(ValueError):
+    """A setting that passes its own checks but does not fit the reader schema."""
+
+
 class ConsumerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CONSUMER_", extra="ignore", frozen=True)
 

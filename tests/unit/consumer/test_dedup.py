@@ -11,11 +11,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from consumer.dedup import RecentIds, newest
+from consumer.runner import LakeWriter
+from consumer.settings import ConsumerSettings, SettingsError
 from consumer.sink.avro import AvroFormat
 from consumer.sink.base import Format
 from consumer.sink.files import FileSink, write_file_atomically
 from consumer.sink.parquet import ParquetFormat
-from tests.unit.consumer.samples import FINGERPRINT, READER_SCHEMA, TOPIC, file_meta, user_event
+from tests.unit.consumer.samples import (
+    FINGERPRINT,
+    READER_SCHEMA,
+    REPO_ROOT,
+    TOPIC,
+    file_meta,
+    user_event,
+)
 
 
 def test_an_id_seen_in_the_window_is_a_repeat_and_one_pushed_out_is_not() -> None:
@@ -75,3 +84,33 @@ def test_the_sink_refills_a_window_from_the_partitions_newest_files(
     # Taking the partition over lists its files once for both the resume point and the ids.
     assert sink.take_over(0, field="event_id", window=8) == (25, ids)
     assert sink.take_over(0) == (25, [])
+
+
+def _writer_settings(tmp_path: Path, dedup_field: str) -> ConsumerSettings:
+    return ConsumerSettings.model_validate(
+        {
+            # Nothing connects while a writer is built: no broker or registry is needed.
+            "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9",
+            "REGISTRY_URL": "http://127.0.0.1:9",
+            "reader_schema": REPO_ROOT / "schemas" / "user-events-value" / "2.avsc",
+            "output": str(tmp_path / "lake"),
+            "dedup_field": dedup_field,
+            "metrics_port": 0,
+        }
+    )
+
+
+def test_a_dedup_field_the_reader_schema_lacks_stops_the_writer_at_start(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match=r"CONSUMER_DEDUP_FIELD='event_idd' is not a field"):
+        LakeWriter(_writer_settings(tmp_path, "event_idd"))
+
+
+@pytest.mark.parametrize(("dedup_field", "expected"), [("", None), ("event_id", "event_id")])
+def test_an_empty_dedup_field_turns_dedup_off(
+    tmp_path: Path, dedup_field: str, expected: str | None
+) -> None:
+    writer = LakeWriter(_writer_settings(tmp_path, dedup_field))
+    try:
+        assert writer._dedup_field == expected
+    finally:
+        writer.consumer.close()
