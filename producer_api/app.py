@@ -62,6 +62,9 @@ def create_app(settings: ApiSettings | None = None, *, engine: sa.Engine | None 
         url = _with_connect_timeout(settings.database_url)
         engine = open_engine(url, pool_size=settings.threads)
         sa.event.listen(engine, "connect", _utc_session)
+    # Each of the API's statements is a whole transaction (the user and its outbox row are one
+    # statement, see outbox.py), so autocommit: no BEGIN and COMMIT, two round trips of three.
+    engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     contract = EventContract.from_folder(
         settings.schema_folder, subject=settings.subject, version=settings.event_schema_version
     )
