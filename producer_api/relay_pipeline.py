@@ -72,8 +72,9 @@ class BatchPipeline:
         """Send batches until no bucket this relay may lock has rows left."""
         sent = 0
         failure: str | None = None
-        received: list[_OpenBatch] = []
         upcoming: Future[_OpenBatch] | None = self._on_database(self._open)
+        # Claimed and being produced: nobody else will release it if sending fails.
+        sending: _OpenBatch | None = None
         closing: Future[int] | None = None
         # Whether the last batch sent left rows in some of its buckets.
         left_rows = False
@@ -81,7 +82,6 @@ class BatchPipeline:
             while upcoming is not None:
                 batch = upcoming.result()
                 upcoming = None
-                received.append(batch)
                 if not batch.claim.rows or stopping():
                     self._on_database(self._abandon, batch)
                     if left_rows and not stopping():
@@ -90,6 +90,7 @@ class BatchPipeline:
                         left_rows = False
                         upcoming = self._on_database(self._open)
                     continue
+                sending = batch
                 upcoming = self._on_database(self._open)
                 delivery = send_rows(
                     batch.claim.rows,
@@ -101,6 +102,7 @@ class BatchPipeline:
                 if closing is not None:
                     sent += closing.result()
                 closing = self._on_database(self._close, batch, delivery)
+                sending = None
                 left_rows = batch.claim.more
                 if delivery.failure is not None:
                     failure = delivery.failure
@@ -110,11 +112,12 @@ class BatchPipeline:
                 closing = None
             return DrainResult(sent=sent, failure=failure)
         finally:
+            releasing = [sending] if sending is not None else []
             if upcoming is not None and upcoming.exception() is None:
-                received.append(upcoming.result())
+                releasing.append(upcoming.result())
             if closing is not None:
                 closing.exception()
-            for batch in received:
+            for batch in releasing:
                 self._on_database(self._abandon, batch).result()
 
     def close(self) -> None:
