@@ -8,7 +8,7 @@ import statistics
 import uuid
 
 from bench.load import Request, requests_per_second
-from bench.report import Measure
+from bench.report import Measure, rounded
 from bench.services import bench_stack
 from stack.apps import ApiApp
 from stack.runner import start_service
@@ -52,7 +52,7 @@ def run() -> list[Measure]:
             for _ in range(ROUNDS):
                 baseline.append(_rate(api.url, "user-only"))
                 ours.append(_rate(api.url, "with-event"))
-            print(f"POST /users req/s by round: {_rounded(ours)}; user alone: {_rounded(baseline)}")
+            print(f"POST /users req/s by round: {rounded(ours)}; user alone: {rounded(baseline)}")
         finally:
             os.environ.pop("API_BENCHMARK_ROUTES", None)
             api.process.stop(timeout=20.0)
@@ -72,10 +72,6 @@ def _rate(url: str, prefix: str) -> float:
     return requests_per_second(
         url, _body(prefix), seconds=ROUND_SECONDS, concurrency=CONCURRENCY, warmup=0.5
     )
-
-
-def _rounded(rates: list[float]) -> list[int]:
-    return [round(rate) for rate in rates]
 
 
 def main() -> None:

@@ -10,6 +10,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 
+def rounded(rates: list[float]) -> list[int]:
+    """Rates of the rounds of a measure, for its progress line."""
+    return [round(rate) for rate in rates]
+
+
 @dataclass(frozen=True)
 class Measure:
     name: str
