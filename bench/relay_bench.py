@@ -24,7 +24,7 @@ from producer_api.database import migrate, open_engine
 from producer_api.events import NewUser, user_created_event
 from producer_api.outbox import insert_user_with_event
 from producer_api.relay import Relay
-from producer_api.relay_batch import producer_config
+from producer_api.relay_batch import produce_record, producer_config
 from producer_api.settings import ApiSettings, RelaySettings
 from producer_api.wakeup import RelayWaker
 
@@ -130,13 +130,7 @@ def _settings(stack: BenchStack, topic: str) -> RelaySettings:
 
 
 def _producer(settings: RelaySettings) -> Producer:
-    return Producer(
-        producer_config(
-            settings.kafka_bootstrap_servers,
-            linger_ms=settings.linger_ms,
-            queue_size=max(100_000, settings.batch_size * 2),
-        )
-    )
+    return Producer(producer_config(settings))
 
 
 def _bare_loop(stack: BenchStack, topic: str) -> float:
@@ -151,15 +145,7 @@ def _bare_loop(stack: BenchStack, topic: str) -> float:
     def produce(events: list[dict[str, Any]]) -> None:
         for event in events:
             value = serializer(event, context)
-            headers = [("event_id", event["event_id"].encode())]
-            while True:
-                try:
-                    producer.produce(
-                        topic, key=str(event["user_id"]).encode(), value=value, headers=headers
-                    )
-                    break
-                except BufferError:
-                    producer.poll(0.05)
+            produce_record(producer, topic, str(event["user_id"]), value, event["event_id"])
             producer.poll(0)
         producer.flush(60)
 

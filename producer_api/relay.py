@@ -71,11 +71,7 @@ class Relay:
         self.failures = DeliveryFailures()
         self.producer = Producer(
             {
-                **producer_config(
-                    settings.kafka_bootstrap_servers,
-                    linger_ms=settings.linger_ms,
-                    queue_size=max(100_000, settings.batch_size * 2),
-                ),
+                **producer_config(settings),
                 "message.timeout.ms": settings.delivery_timeout_ms,
                 "delivery.report.only.error": True,
                 "on_delivery": self.failures.record,

@@ -19,6 +19,7 @@ from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from producer_api.contract import EventContract
+from producer_api.settings import RelaySettings
 from producer_api.tables import BUCKETS
 
 # Advisory lock keys of the buckets: _BUCKET_LOCK_BASE + bucket.
@@ -192,14 +193,14 @@ class DeliveryFailures:
         return taken
 
 
-def producer_config(bootstrap_servers: str, *, linger_ms: int, queue_size: int) -> dict[str, Any]:
+def producer_config(settings: RelaySettings) -> dict[str, Any]:
     """What the relay's producer and the benchmark's bare loop share."""
     return {
-        "bootstrap.servers": bootstrap_servers,
+        "bootstrap.servers": settings.kafka_bootstrap_servers,
         "enable.idempotence": True,
         "acks": "all",
-        "linger.ms": linger_ms,
-        "queue.buffering.max.messages": queue_size,
+        "linger.ms": settings.linger_ms,
+        "queue.buffering.max.messages": max(100_000, settings.batch_size * 2),
         "compression.type": "lz4",
     }
 
@@ -220,7 +221,7 @@ def send_rows(
     """
     for _row_id, _bucket, event_id, topic, key, payload, subject, version in rows:
         value = serializers.serialize(subject, version, topic, orjson.loads(payload))
-        _produce(producer, topic, key, value, event_id)
+        produce_record(producer, topic, key, value, event_id)
     unanswered = producer.flush(timeout)
     failed, error = failures.take()
     if unanswered:
@@ -242,7 +243,8 @@ def mark_sent(connection: sa.Connection, ids: list[int]) -> None:
         connection.execute(_MARK_SENT, {"ids": "{" + ",".join(map(str, ids)) + "}"})
 
 
-def _produce(producer: Producer, topic: str, key: str, value: bytes, event_id: str) -> None:
+def produce_record(producer: Producer, topic: str, key: str, value: bytes, event_id: str) -> None:
+    """One outbox record: the key, the Avro value and the event id as a header."""
     while True:
         try:
             producer.produce(
