@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
 import statistics
+import sys
 import uuid
 
+from bench.api_server import USER_ALONE_PATH
 from bench.load import Request, requests_per_second
 from bench.report import Measure, rounded
 from bench.services import bench_stack
 from stack.apps import ApiApp
 from stack.runner import start_service
+
+
+class BenchApiApp(ApiApp):
+    """The stack's API service, served with the baseline route (bench/api_server.py)."""
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "bench.api_server"]
+
 
 ROUNDS = 5
 ROUND_SECONDS = 3.0
@@ -32,14 +41,13 @@ def _body(prefix: str) -> Request:
         }
         return json.dumps(user).encode()
 
-    path = "/users" if prefix == "with-event" else "/_bench/users"
+    path = "/users" if prefix == "with-event" else USER_ALONE_PATH
     return Request("POST", path, content_type="application/json", body_factory=make)
 
 
 def run() -> list[Measure]:
     with bench_stack(kafka=False) as stack:
-        os.environ["API_BENCHMARK_ROUTES"] = "true"
-        api = ApiApp(stack.settings)
+        api = BenchApiApp(stack.settings)
         try:
             start_service(api, echo=print)
             for prefix in ("user-only", "with-event"):
@@ -54,7 +62,6 @@ def run() -> list[Measure]:
                 ours.append(_rate(api.url, "with-event"))
             print(f"POST /users req/s by round: {rounded(ours)}; user alone: {rounded(baseline)}")
         finally:
-            os.environ.pop("API_BENCHMARK_ROUTES", None)
             api.process.stop(timeout=20.0)
     return [
         Measure(
@@ -62,7 +69,7 @@ def run() -> list[Measure]:
             "req/s",
             statistics.median(ours),
             statistics.median(baseline),
-            "POST /_bench/users (user alone), req/s",
+            f"POST {USER_ALONE_PATH} (user alone), req/s",
             0.85,
         )
     ]

@@ -21,12 +21,13 @@ from bench.services import REPO_ROOT, BenchStack, bench_stack
 from platform_common.database import libpq_url
 from producer_api.contract import EventContract
 from producer_api.database import migrate, open_engine
-from producer_api.events import NewUser, user_created_event
-from producer_api.outbox import insert_user_with_event
-from producer_api.relay import Relay
-from producer_api.relay_batch import produce_record, producer_config
+from producer_api.events import NewUser, user_created_event, user_created_kind
+from producer_api.outbox.wakeup import RelayWaker
+from producer_api.outbox.write import insert_from
+from producer_api.relay.delivery import DeliveryFailures, produce_record, producer_config
+from producer_api.relay.service import Relay
 from producer_api.settings import ApiSettings, RelaySettings
-from producer_api.wakeup import RelayWaker
+from producer_api.users import insert_user_with_event
 
 BACKLOG = 100_000
 DRAIN_ROUNDS = 5
@@ -39,19 +40,16 @@ LATENCY_WARMUP = 50
 LATENCY_RATE = 200.0  # events per second: "a moderate rate"
 CONTRACT_DIR = REPO_ROOT / "schemas" / "user-events-value"
 
-_FILL_BACKLOG = sa.text(
-    """
-    INSERT INTO outbox (event_id, aggregate_type, aggregate_id, event_type, topic,
-                        message_key, bucket, payload, schema_subject, schema_version)
-    SELECT gen_random_uuid(), 'user', n::text, 'UserCreated', :topic, n::text, n % 16,
+# The backlog as the API would have written it, generated in the database.
+_BACKLOG_EVENTS = """
+    SELECT gen_random_uuid() AS event_id, n AS aggregate_id,
            jsonb_build_object(
                'event_id', gen_random_uuid()::text, 'event_time', 1795600000000 + n,
                'user_id', n, 'country_code', 'BE', 'created_at', 1609459200000,
-               'is_a_dog', n % 2 = 0, 'signup_channel', 'api'),
-           :subject, 2
+               'is_a_dog', n % 2 = 0, 'signup_channel', 'api') AS payload
     FROM generate_series(1, :count) AS n
-    """
-)
+"""
+_FILL_BACKLOG = sa.text(insert_from(_BACKLOG_EVENTS))
 
 
 def run() -> list[Measure]:
@@ -130,7 +128,8 @@ def _settings(stack: BenchStack, topic: str) -> RelaySettings:
 
 
 def _producer(settings: RelaySettings) -> Producer:
-    return Producer(producer_config(settings))
+    """A producer configured as the relay's."""
+    return Producer(producer_config(settings, DeliveryFailures()))
 
 
 def _bare_loop(stack: BenchStack, topic: str) -> float:
@@ -174,10 +173,10 @@ def _drain_backlog(stack: BenchStack, engine: sa.Engine, topic: str) -> float:
 
 
 def _fill(engine: sa.Engine, topic: str, count: int) -> None:
+    contract = EventContract.from_folder(CONTRACT_DIR, subject=f"{topic}-value", version=2)
+    kind = user_created_kind(contract, topic)
     with engine.begin() as connection:
-        connection.execute(
-            _FILL_BACKLOG, {"topic": topic, "subject": f"{topic}-value", "count": count}
-        )
+        connection.execute(_FILL_BACKLOG, {**kind.parameters(), "count": count})
         connection.execute(sa.text("ANALYZE outbox"))
 
 
@@ -219,6 +218,7 @@ def _latency(
     wake_interval_ms = ApiSettings.model_fields["wake_interval_ms"].default
     waker = RelayWaker(libpq_url(engine.url), interval=wake_interval_ms / 1000)
     contract = EventContract.from_folder(CONTRACT_DIR, subject=f"{topic}-value")
+    kind = user_created_kind(contract, topic)
     time.sleep(1.0)  # relay listening
     committed: dict[str, float] = {}
     for _ in range(LATENCY_WARMUP + LATENCY_EVENTS):
@@ -229,9 +229,7 @@ def _latency(
             user_created_event(user, event_id=event_id, event_time=datetime.now(UTC))
         )
         with engine.begin() as connection:
-            insert_user_with_event(
-                connection, user, event=event, event_id=event_id, contract=contract, topic=topic
-            )
+            insert_user_with_event(connection, user, event=event, event_id=event_id, kind=kind)
         committed[str(event_id)] = time.perf_counter()
         waker.poke()
         time.sleep(max(0.0, 1 / LATENCY_RATE - (time.perf_counter() - started)))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import structlog
+from flask import Flask
 
 from platform_common.logs import configure_logging
 from platform_common.serving import GunicornServer
@@ -40,7 +42,11 @@ def _prepare_multiprocess_dir(settings: ApiSettings) -> None:
 
 
 def main() -> None:
-    settings = ApiSettings()
+    serve(ApiSettings())
+
+
+def serve(settings: ApiSettings, load_app: Callable[[ApiSettings], Flask] = create_app) -> None:
+    """Check the contract, migrate, then serve ``load_app(settings)`` from each worker."""
     configure_logging(settings.log_level)
     # Fail here, once, rather than in every worker: a missing schema file stops the start.
     EventContract.from_folder(
@@ -57,7 +63,7 @@ def main() -> None:
     if os.environ.get(MULTIPROC_ENV):
         options["child_exit"] = _worker_exit
     GunicornServer(
-        lambda: create_app(settings),
+        lambda: load_app(settings),
         bind=f"{settings.host}:{settings.port}",
         workers=settings.workers,
         threads=settings.threads,

@@ -23,10 +23,10 @@ from producer_api.database import open_engine
 from producer_api.errors import ApiError, DatabaseUnavailableError, FieldError
 from producer_api.metrics import Metrics
 from producer_api.models import country_codes
+from producer_api.outbox.wakeup import RelayWaker
 from producer_api.routes import ApiContext
 from producer_api.service import UserEvents
 from producer_api.settings import ApiSettings
-from producer_api.wakeup import RelayWaker
 
 log = structlog.get_logger("producer_api")
 
@@ -63,7 +63,7 @@ def create_app(settings: ApiSettings | None = None, *, engine: sa.Engine | None 
         engine = open_engine(url, pool_size=settings.threads)
         sa.event.listen(engine, "connect", _utc_session)
     # Each of the API's statements is a whole transaction (the user and its outbox row are one
-    # statement, see outbox.py), so autocommit: no BEGIN and COMMIT, two round trips of three.
+    # statement, see users.py), so autocommit: no BEGIN and COMMIT, two round trips of three.
     engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     contract = EventContract.from_folder(
         settings.schema_folder, subject=settings.subject, version=settings.event_schema_version
@@ -72,7 +72,7 @@ def create_app(settings: ApiSettings | None = None, *, engine: sa.Engine | None 
     country_codes()
     waker = RelayWaker(libpq_url(engine.url), interval=settings.wake_interval_ms / 1000)
     app = Flask("producer_api")
-    # A larger body is a 413 when a route reads it (routes._json_body covers chunked ones).
+    # A larger body is a 413 when a route reads it (routes.json_body covers chunked ones).
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions["producer_api"] = ApiContext(
         engine=engine,
@@ -82,8 +82,6 @@ def create_app(settings: ApiSettings | None = None, *, engine: sa.Engine | None 
     )
     app.register_blueprint(routes.users)
     app.register_blueprint(routes.probes)
-    if settings.benchmark_routes:
-        app.register_blueprint(routes.bench)
     app.before_request(_start_request)
     app.after_request(_finish_request)
     _register_error_handlers(app)

@@ -7,12 +7,16 @@ from importlib import resources
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.orm import DeclarativeBase
 
 from platform_common.database import engine_url
 
 # Any constant works: it only has to be the same in every API and relay process.
 _MIGRATION_LOCK_KEY = 0x0A91_0001
-WAKE_CHANNEL = "outbox_wake"
+
+
+class Base(DeclarativeBase):
+    """The metadata of the API's tables: `users` (users.py) and `outbox` (outbox/table.py)."""
 
 
 def open_engine(database_url: str, *, pool_size: int = 5) -> sa.Engine:

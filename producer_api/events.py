@@ -2,7 +2,7 @@
 
 The event carries analytical fields only. Not the username (personal data), not the
 api_version (no analytical value). The user id is the database's, filled in by the same
-statement that inserts the user (see outbox.py), so the event is built before the id exists.
+statement that inserts the user (see users.py), so the event is built before the id exists.
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from producer_api.contract import EventContract
+from producer_api.outbox.write import EventKind
 
 EVENT_TYPE = "UserCreated"
 AGGREGATE_TYPE = "user"
@@ -47,3 +50,14 @@ def user_created_event(
         "is_a_dog": user.is_a_dog,
         "signup_channel": SIGNUP_CHANNEL,
     }
+
+
+def user_created_kind(contract: EventContract, topic: str) -> EventKind:
+    """What the outbox rows of UserCreated events on ``topic`` share."""
+    return EventKind(
+        aggregate_type=AGGREGATE_TYPE,
+        event_type=EVENT_TYPE,
+        topic=topic,
+        schema_subject=contract.subject,
+        schema_version=contract.version,
+    )

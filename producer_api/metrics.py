@@ -3,8 +3,8 @@
 gunicorn runs several workers, each with its own counters. With PROMETHEUS_MULTIPROC_DIR
 set (before the process starts: prometheus_client reads it at import), counters live in
 files there and a scrape sums every worker's; without it, a scrape shows the one worker
-that answered it. The outbox gauges come from one SQL query per scrape, so they are the
-same whichever worker answers.
+that answered it. The outbox gauges come from one SQL query per scrape (outbox/stats.py),
+so they are the same whichever worker answers.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from producer_api.outbox.stats import read_stats
+
 log = structlog.get_logger("producer_api.metrics")
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -33,18 +35,6 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 _multiprocess_collector: Callable[..., object] = multiprocess.MultiProcessCollector
 mark_process_dead: Callable[[int], None] = multiprocess.mark_process_dead
 _DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
-
-# Unsent rows come from the partial index ix_outbox_unsent; sent rows (kept until the
-# relay's retention cleanup) from ix_outbox_sent_at.
-_OUTBOX_STATS = sa.text(
-    """
-    SELECT unsent.rows AS backlog,
-           COALESCE(EXTRACT(EPOCH FROM now() - unsent.oldest), 0)::float8 AS oldest_age,
-           (SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL) AS sent
-    FROM (SELECT count(*) AS rows, min(created_at) AS oldest
-          FROM outbox WHERE sent_at IS NULL) AS unsent
-    """
-)
 
 
 class OutboxCollector(Collector):
@@ -58,8 +48,7 @@ class OutboxCollector(Collector):
             "producer_api_outbox_up", "1 when this scrape could read the outbox table."
         )
         try:
-            with self._engine.connect() as connection:
-                row = connection.execute(_OUTBOX_STATS).mappings().one()
+            stats = read_stats(self._engine)
         except sa.exc.SQLAlchemyError as error:
             log.warning("outbox_metrics_failed", error_type=type(error).__name__)
             up.add_metric([], 0)
@@ -70,17 +59,17 @@ class OutboxCollector(Collector):
         yield GaugeMetricFamily(
             "producer_api_outbox_backlog_rows",
             "Outbox rows not yet sent to Kafka.",
-            value=row["backlog"],
+            value=stats.backlog,
         )
         yield GaugeMetricFamily(
             "producer_api_outbox_oldest_unsent_age_seconds",
             "Age of the oldest unsent outbox row (0 when none waits).",
-            value=row["oldest_age"],
+            value=stats.oldest_unsent_age,
         )
         yield GaugeMetricFamily(
             "producer_api_outbox_sent_rows",
             "Outbox rows the relay marked sent and its retention cleanup has not deleted yet.",
-            value=row["sent"],
+            value=stats.sent_kept,
         )
 
 

@@ -26,8 +26,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from producer_api.errors import FieldError, InvalidRequestError
 from producer_api.events import NewUser
-from producer_api.outbox import CreatedUser
-from producer_api.service import StoredUser
+from producer_api.users import StoredUser
 
 # The format of the original API; read as UTC when it carries no offset.
 ORIGINAL_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -159,7 +158,7 @@ class UserResponse(BaseModel):
     api_version: str
 
     @classmethod
-    def of(cls, user: CreatedUser | StoredUser) -> UserResponse:
+    def of(cls, user: StoredUser) -> UserResponse:
         return cls(
             id=user.id,
             username=user.username,

@@ -13,13 +13,11 @@ from producer_api import service
 from producer_api.errors import UnsupportedMediaTypeError
 from producer_api.metrics import Metrics
 from producer_api.models import UserResponse, parse_new_user
-from producer_api.outbox import CreatedUser
 from producer_api.service import UserEvents
+from producer_api.users import StoredUser
 
 users = Blueprint("users", __name__)
 probes = Blueprint("probes", __name__)
-# Registered only with API_BENCHMARK_ROUTES=true.
-bench = Blueprint("bench", __name__)
 
 JSON = "application/json"
 _OK = json.dumps({"status": "ok"})
@@ -43,8 +41,8 @@ def context() -> ApiContext:
 @users.post("/users")
 def create_user() -> Response:
     """POST /users: the user and its UserCreated event, in one transaction; 201."""
-    user = parse_new_user(_json_body())
-    return _created(service.create_user(context().engine, user, events=context().events))
+    user = parse_new_user(json_body())
+    return created(service.create_user(context().engine, user, events=context().events))
 
 
 @users.get("/users/<int:user_id>")
@@ -52,13 +50,6 @@ def get_user(user_id: int) -> Response:
     """GET /users/{id}: the user, or 404."""
     found = service.find_user(context().engine, user_id)
     return Response(UserResponse.of(found).model_dump_json(), mimetype=JSON)
-
-
-@bench.post("/_bench/users")
-def create_user_without_event() -> Response:
-    """POST /_bench/users: same validation, the user alone (the benchmark's baseline)."""
-    user = parse_new_user(_json_body())
-    return _created(service.create_user_without_event(context().engine, user))
 
 
 @probes.get("/healthz")
@@ -87,7 +78,7 @@ def openapi() -> Response:
     return Response(context().openapi, mimetype=JSON)
 
 
-def _json_body() -> bytes:
+def json_body() -> bytes:
     """The raw body of a JSON request; 415 for another media type, 413 when too large."""
     if request.mimetype != JSON:
         raise UnsupportedMediaTypeError
@@ -105,7 +96,8 @@ def _json_body() -> bytes:
     return body
 
 
-def _created(user: CreatedUser) -> Response:
+def created(user: StoredUser) -> Response:
+    """201 with the user and its Location."""
     response = Response(UserResponse.of(user).model_dump_json(), status=201, mimetype=JSON)
     response.headers["Location"] = f"/users/{user.id}"
     return response

@@ -10,6 +10,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 import sqlalchemy as sa
 
@@ -20,37 +21,22 @@ from producer_api.errors import (
     UsernameConflictError,
     UserNotFoundError,
 )
-from producer_api.events import NewUser, user_created_event
-from producer_api.outbox import (
-    CreatedUser,
+from producer_api.events import NewUser, user_created_event, user_created_kind
+from producer_api.outbox.wakeup import RelayWaker
+from producer_api.outbox.write import EventKind
+from producer_api.users import (
+    StoredUser,
     UsernameTakenError,
-    insert_user_only,
     insert_user_with_event,
+    select_user,
 )
-from producer_api.tables import User
-from producer_api.wakeup import RelayWaker
 
 # Ids are BIGINT: a larger one cannot exist, and PostgreSQL would refuse to compare it.
 MAX_USER_ID = 2**63 - 1
 # fastavro names the field at fault first: "ns.Record.field is <…>" or "Field(ns.Record.field)".
 _PROBLEM_PATH = re.compile(r"^(?:Field\()?(?P<path>[\w.]+)")
 
-_SELECT_USER = sa.select(
-    User.id, User.username, User.country_code, User.created_at, User.is_a_dog, User.api_version
-).where(User.id == sa.bindparam("user_id"))
 _SELECT_ONE = sa.text("SELECT 1")
-
-
-@dataclass(frozen=True)
-class StoredUser:
-    """A row of the users table, as `GET /users/{id}` shows it."""
-
-    id: int
-    username: str
-    country_code: str
-    created_at: datetime
-    is_a_dog: bool
-    api_version: str
 
 
 @dataclass(frozen=True)
@@ -61,8 +47,13 @@ class UserEvents:
     topic: str
     waker: RelayWaker
 
+    @cached_property
+    def kind(self) -> EventKind:
+        """What each of these events' outbox rows shares."""
+        return user_created_kind(self.contract, self.topic)
 
-def create_user(engine: sa.Engine, user: NewUser, *, events: UserEvents) -> CreatedUser:
+
+def create_user(engine: sa.Engine, user: NewUser, *, events: UserEvents) -> StoredUser:
     """Insert the user and its UserCreated event in one transaction, then wake the relay.
 
     Raises:
@@ -78,12 +69,7 @@ def create_user(engine: sa.Engine, user: NewUser, *, events: UserEvents) -> Crea
     try:
         with engine.begin() as connection:
             created = insert_user_with_event(
-                connection,
-                user,
-                event=event,
-                event_id=event_id,
-                contract=events.contract,
-                topic=events.topic,
+                connection, user, event=event, event_id=event_id, kind=events.kind
             )
     except UsernameTakenError:
         raise UsernameConflictError from None
@@ -92,24 +78,15 @@ def create_user(engine: sa.Engine, user: NewUser, *, events: UserEvents) -> Crea
     return created
 
 
-def create_user_without_event(engine: sa.Engine, user: NewUser) -> CreatedUser:
-    """The user alone: the baseline that `make bench` compares `create_user` with."""
-    try:
-        with engine.begin() as connection:
-            return insert_user_only(connection, user)
-    except UsernameTakenError:
-        raise UsernameConflictError from None
-
-
 def find_user(engine: sa.Engine, user_id: int) -> StoredUser:
     """The user with this id; UserNotFoundError if there is none."""
     if not 0 < user_id <= MAX_USER_ID:
         raise UserNotFoundError
     with engine.connect() as connection:
-        row = connection.execute(_SELECT_USER, {"user_id": user_id}).mappings().one_or_none()
-    if row is None:
+        found = select_user(connection, user_id)
+    if found is None:
         raise UserNotFoundError
-    return StoredUser(**row)
+    return found
 
 
 def check_database(engine: sa.Engine) -> None:

@@ -62,9 +62,6 @@ class ApiSettings(EventSettings):
     wake_interval_ms: int = Field(
         default=10, ge=0, description="At most one relay wake-up per this many ms per process."
     )
-    benchmark_routes: bool = Field(
-        default=False, description="Add POST /_bench/users (user without event) for `make bench`."
-    )
 
 
 class RelaySettings(EventSettings):

@@ -6,7 +6,7 @@ import pytest
 from prometheus_client.metrics import MetricWrapperBase
 
 from consumer.runner import DEAD_LETTERS, FILES_WRITTEN, RECORDS_IN
-from producer_api.relay import EVENTS_SENT, RELAY_ERRORS, RELAY_HEALTHY
+from producer_api.relay.service import EVENTS_SENT, RELAY_ERRORS, RELAY_HEALTHY
 from stack.metrics import endpoints, summary
 from stack.settings import StackSettings
 

@@ -101,8 +101,8 @@ def running_api(
 
 @pytest.fixture(scope="module")
 def api(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApi]:
-    """One API process per test module, on the module's database, bench routes on."""
-    with running_api(tmp_path_factory, database_url, API_BENCHMARK_ROUTES="true") as running:
+    """One API process per test module, on the module's database."""
+    with running_api(tmp_path_factory, database_url) as running:
         yield running
 
 

@@ -289,16 +289,6 @@ def test_one_username_posted_twenty_times_at_once_creates_one_user(
     assert (users, events) == (1, 1)
 
 
-def test_bench_route_inserts_the_user_without_an_event(api: RunningApi, tables: sa.Engine) -> None:
-    users, events = row_counts(tables)
-    answer = requests.post(f"{api.url}/_bench/users", json=valid_body(), timeout=10)
-    assert answer.status_code == 201
-    assert row_counts(tables) == (users + 1, events)
-    refused = requests.post(f"{api.url}/_bench/users", json=valid_body(is_a_dog="yes"), timeout=10)
-    assert refused.status_code == 400
-    assert refused.json()["errors"][0]["field"] == "is_a_dog"
-
-
 def test_get_user_and_its_not_found_answers(api: RunningApi) -> None:
     created = requests.post(f"{api.url}/users", json=valid_body(is_a_dog=True), timeout=10)
     assert created.status_code == 201

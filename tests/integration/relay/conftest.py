@@ -20,9 +20,9 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 
 from producer_api.contract import EventContract
 from producer_api.database import migrate, open_engine
-from producer_api.events import NewUser, user_created_event
-from producer_api.outbox import insert_user_with_event
-from producer_api.tables import BUCKETS
+from producer_api.events import NewUser, user_created_event, user_created_kind
+from producer_api.outbox.write import insert_from
+from producer_api.users import insert_user_with_event
 from stack.apps import ApiApp, RegistryApp, RelayApp
 from stack.ports import free_port
 from stack.runner import start_service
@@ -83,19 +83,18 @@ def insert_one(connection: sa.Connection, contract: EventContract, topic: str) -
         user_created_event(user, event_id=event_id, event_time=datetime.now(UTC))
     )
     insert_user_with_event(
-        connection, user, event=event, event_id=event_id, contract=contract, topic=topic
+        connection, user, event=event, event_id=event_id, kind=user_created_kind(contract, topic)
     )
     return str(event_id)
 
 
+# An outbox row alone, for keys that have many events (no user behind them).
 _INSERT_EVENT = sa.text(
-    """
-    INSERT INTO outbox (event_id, aggregate_type, aggregate_id, event_type, topic,
-                        message_key, bucket, payload, schema_subject, schema_version)
-    VALUES (:event_id, 'user', :key, 'UserCreated', :topic, :key, :bucket,
-            CAST(:payload AS jsonb), :subject, :version)
-    RETURNING id
-    """
+    insert_from(
+        "SELECT CAST(:event_id AS uuid) AS event_id, CAST(:key AS bigint) AS aggregate_id,"
+        " CAST(:payload AS jsonb) AS payload"
+    )
+    + " RETURNING id"
 )
 
 
@@ -104,6 +103,7 @@ def insert_events_with_repeated_keys(
 ) -> dict[str, int]:
     """Outbox rows of a few keys with many events each, interleaved; event id -> row id."""
     contract = EventContract.from_folder(CONTRACT_DIR, subject=f"{topic}-value")
+    kind = user_created_kind(contract, topic)
     user = NewUser("unused", "BE", datetime(2021, 1, 1, tzinfo=UTC), False)
     row_ids: dict[str, int] = {}
     with engine.begin() as connection:
@@ -116,13 +116,10 @@ def insert_events_with_repeated_keys(
                 row_id = connection.execute(
                     _INSERT_EVENT,
                     {
+                        **kind.parameters(),
                         "event_id": event_id,
-                        "key": str(key),
-                        "topic": topic,
-                        "bucket": key % BUCKETS,
+                        "key": key,
                         "payload": json.dumps({**event, "user_id": key}),
-                        "subject": contract.subject,
-                        "version": contract.version,
                     },
                 ).scalar_one()
                 row_ids[str(event_id)] = row_id

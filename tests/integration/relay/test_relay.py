@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from producer_api.contract import EventContract
-from producer_api.relay import Relay
+from producer_api.relay.service import Relay
 from producer_api.settings import RelaySettings
 from stack.apps import RegistryApp
 from tests.integration.relay.conftest import (

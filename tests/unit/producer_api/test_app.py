@@ -78,14 +78,6 @@ def test_unknown_routes_and_methods_answer_json(client: FlaskClient) -> None:
     assert errors_of(wrong)[0]["field"] is None
 
 
-def test_the_bench_route_exists_only_when_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
-    body = {"username": "", "country_code": "BE", "created_at": "2021-01-01 00:00:00"}
-    without = make_app(monkeypatch).test_client().post("/_bench/users", json=body)
-    assert without.status_code == 404
-    client = make_app(monkeypatch, API_BENCHMARK_ROUTES="true").test_client()
-    assert client.post("/_bench/users", json=body).status_code == 400
-
-
 def test_request_ids_are_echoed_or_replaced(client: FlaskClient) -> None:
     assert (
         client.get("/healthz", headers={"X-Request-Id": "abc-123"}).headers["X-Request-Id"]

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from producer_api.contract import EventContract
 from producer_api.errors import EventNotEncodableError
 from producer_api.events import NewUser
+from producer_api.outbox.wakeup import RelayWaker
 from producer_api.service import UserEvents, create_user
-from producer_api.wakeup import RelayWaker
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[3] / "schemas/user-events-value/2.avsc").read_text()

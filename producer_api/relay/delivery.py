@@ -1,92 +1,25 @@
-"""One relay batch: claim unsent outbox rows, serialize, produce, mark what the broker acked."""
+"""The relay's Kafka side: serialize claimed rows, produce them, learn which were acked."""
 
 from __future__ import annotations
 
-import random
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import orjson
-import psycopg
-import sqlalchemy as sa
 from confluent_kafka import KafkaError, Message, Producer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from producer_api.contract import EventContract
+from producer_api.outbox.claim import OutboxRow
 from producer_api.settings import RelaySettings
-from producer_api.tables import BUCKETS
-
-# Advisory lock keys of the buckets: _BUCKET_LOCK_BASE + bucket.
-_BUCKET_LOCK_BASE = 0x0A91_1000
-
-# Try-lock buckets in the given order and keep at most :limit of them, for this transaction
-# only: the LIMIT stops the scan, so no more locks are taken than kept.
-_LOCK_BUCKETS = sa.text(
-    """
-    SELECT bucket FROM unnest(CAST(:order AS int[])) AS bucket
-    WHERE pg_try_advisory_xact_lock(:base + bucket)
-    LIMIT :limit
-    """
-)
-
-# Rows are claimed by their unsent state, never by an id high-water mark: a transaction that
-# commits late with a lower id is picked up by the next batch like any other row. Each bucket
-# is read on its own (a range of the partial index, oldest first), so a claim costs the same
-# whatever the backlog; order matters only within a bucket, where a key's events all are.
-#
-# No FOR UPDATE: the bucket's advisory lock already makes its rows this transaction's alone.
-# Only a relay holding a bucket's lock reads or marks its unsent rows (the cleanup deletes
-# sent rows only). A lock is released after its holder's commit is visible, and under READ
-# COMMITTED this statement's snapshot is taken after _LOCK_BUCKETS returned, so it sees every
-# mark of the bucket's previous holder and never claims a row that holder sent. Row locks
-# would add a heap write and a WAL record per row (a fifth of the claim's cost) for nothing.
-#
-# The payload comes as JSON text and the rows as the driver's plain tuples: the database
-# thread holds the GIL while it builds rows, so the main thread parses each payload instead,
-# just before serializing it.
-_CLAIM = """
-    SELECT claimed.id, claimed.bucket, claimed.event_id::text, claimed.topic,
-           claimed.message_key, claimed.payload::text, claimed.schema_subject,
-           claimed.schema_version
-    FROM unnest(%(buckets)s::int[]) AS locked(bucket)
-    CROSS JOIN LATERAL (
-        SELECT id, bucket, event_id, topic, message_key, payload, schema_subject,
-               schema_version
-        FROM outbox
-        WHERE sent_at IS NULL AND outbox.bucket = locked.bucket
-        ORDER BY id + 0
-        LIMIT %(per_bucket)s
-    ) AS claimed
-    ORDER BY claimed.bucket, claimed.id
-"""
-
-# The ids go as one array literal: the driver would adapt a list of ints one by one.
-_ASYNC_COMMIT = sa.text("SET LOCAL synchronous_commit = off")
-_MARK_SENT = sa.text("UPDATE outbox SET sent_at = now() WHERE id = ANY(CAST(:ids AS bigint[]))")
 
 
 class SchemaNotRegisteredError(Exception):
     """The registry does not know the schema a row was validated against: stop, loudly."""
-
-
-# A claimed row as the driver returns it: (id, bucket, event_id, topic, message_key,
-# payload as JSON text, schema_subject, schema_version).
-OutboxRow = tuple[int, int, str, str, str, str, str, int]
-
-
-@dataclass(frozen=True)
-class Claim:
-    """Rows one transaction holds through its buckets' advisory locks."""
-
-    rows: list[OutboxRow]
-    # True when some bucket had more rows than this claim took from it.
-    more: bool
 
 
 @dataclass(frozen=True)
@@ -140,29 +73,6 @@ def _fixed_subject(subject: str) -> Callable[[Any, Any], str]:
     return strategy
 
 
-def claim(connection: sa.Connection, *, batch_size: int, max_buckets: int) -> Claim:
-    """Lock free buckets (in random order) and claim their oldest unsent rows."""
-    order = list(range(BUCKETS))
-    random.shuffle(order)
-    buckets = list(
-        connection.execute(
-            _LOCK_BUCKETS, {"order": order, "base": _BUCKET_LOCK_BASE, "limit": max_buckets}
-        ).scalars()
-    )
-    if not buckets:
-        return Claim(rows=[], more=False)
-    per_bucket = max(1, batch_size // len(buckets))
-    # The hot read of the relay: straight from the driver, in the same transaction.
-    driver = connection.connection.driver_connection
-    if not isinstance(driver, psycopg.Connection):
-        raise TypeError("the relay needs a psycopg connection")
-    with driver.cursor() as cursor:
-        cursor.execute(_CLAIM, {"buckets": buckets, "per_bucket": per_bucket})
-        rows: list[OutboxRow] = cursor.fetchall()
-    counts = Counter(map(itemgetter(1), rows))
-    return Claim(rows=rows, more=any(count == per_bucket for count in counts.values()))
-
-
 class DeliveryFailures:
     """The producer's delivery reports, which it sends for failed records only.
 
@@ -193,8 +103,8 @@ class DeliveryFailures:
         return taken
 
 
-def producer_config(settings: RelaySettings) -> dict[str, Any]:
-    """What the relay's producer and the benchmark's bare loop share."""
+def producer_config(settings: RelaySettings, failures: DeliveryFailures) -> dict[str, Any]:
+    """The relay's producer: idempotent, acks from all replicas, failures to ``failures``."""
     return {
         "bootstrap.servers": settings.kafka_bootstrap_servers,
         "enable.idempotence": True,
@@ -202,6 +112,10 @@ def producer_config(settings: RelaySettings) -> dict[str, Any]:
         "linger.ms": settings.linger_ms,
         "queue.buffering.max.messages": max(100_000, settings.batch_size * 2),
         "compression.type": "lz4",
+        "message.timeout.ms": settings.delivery_timeout_ms,
+        "delivery.report.only.error": True,
+        "on_delivery": failures.record,
+        "log_level": 3,
     }
 
 
@@ -233,14 +147,6 @@ def send_rows(
         acked=[row[0] for row in rows if row[2] not in failed],
         failure=error.name() if error is not None else "delivery failed",
     )
-
-
-def mark_sent(connection: sa.Connection, ids: list[int]) -> None:
-    if ids:
-        # The commit need not wait for its WAL to reach disk: a mark lost to a power cut
-        # only sends those rows again, and the lake drops the copies by event id.
-        connection.execute(_ASYNC_COMMIT)
-        connection.execute(_MARK_SENT, {"ids": "{" + ",".join(map(str, ids)) + "}"})
 
 
 def produce_record(producer: Producer, topic: str, key: str, value: bytes, event_id: str) -> None:

@@ -1,4 +1,4 @@
-"""The API's tables: users and the outbox of their events (SQLAlchemy 2 models)."""
+"""The outbox table, and the constants every reader and writer of it must agree on."""
 
 from __future__ import annotations
 
@@ -8,32 +8,17 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-API_VERSION = "0.0.1"
+from producer_api.database import Base
+
 # Outbox rows are spread over this many buckets by key; a relay holds a bucket's lock while it
 # sends the bucket's rows, so one key's events leave in order even with several relays.
 BUCKETS = 16
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class User(Base):
-    __tablename__ = "users"
-
-    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
-    username: Mapped[str] = mapped_column(sa.String(100), nullable=False)
-    country_code: Mapped[str] = mapped_column(sa.String(2), nullable=False)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), nullable=False)
-    is_a_dog: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
-    api_version: Mapped[str] = mapped_column(sa.String(16), nullable=False, default=API_VERSION)
-    inserted_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
-    )
-
-    __table_args__ = (sa.UniqueConstraint("username", name="uq_users_username"),)
+# Advisory lock keys of the buckets: BUCKET_LOCK_BASE + bucket.
+BUCKET_LOCK_BASE = 0x0A91_1000
+# The API notifies this channel after committing rows; relays listen on it.
+WAKE_CHANNEL = "outbox_wake"
 
 
 class OutboxEvent(Base):

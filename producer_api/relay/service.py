@@ -1,20 +1,17 @@
-"""`python -m producer_api.relay`: sends committed outbox rows to Kafka, in order per key.
+"""The relay: sends committed outbox rows to Kafka, in order per key.
 
-Woken by `NOTIFY outbox_wake` (see wakeup.py), and polling as a fallback. Several relays may
-run: each batch holds advisory locks on the buckets it sends, so a key is never sent by two
-relays at once. A broker or registry outage delays events; each change of state is logged
-once, not once per row.
+Woken by the API's NOTIFY (see outbox/wakeup.py), and polling as a fallback. Several relays
+may run: each batch holds advisory locks on the buckets it sends, so a key is never sent by
+two relays at once. A broker or registry outage delays events; each change of state is
+logged once, not once per row.
 """
 
 from __future__ import annotations
 
-import signal
 import sys
 import threading
 import time
-from types import FrameType
 
-import psycopg
 import sqlalchemy as sa
 import structlog
 from confluent_kafka import Producer
@@ -23,18 +20,19 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 # The transport errors the registry client raises are those of the httpx it was built on.
 from confluent_kafka.schema_registry.common._httpx_compat import httpx
 from confluent_kafka.schema_registry.error import SchemaRegistryError
-from prometheus_client import Counter, Gauge, start_http_server
+from prometheus_client import Counter, Gauge
 
 from platform_common.database import libpq_url
-from platform_common.logs import configure_logging
-from producer_api.database import WAKE_CHANNEL, migrate, open_engine
-from producer_api.relay_batch import (
+from producer_api.database import open_engine
+from producer_api.outbox.retention import delete_sent
+from producer_api.outbox.wakeup import listen_for_wakeups
+from producer_api.relay.delivery import (
     DeliveryFailures,
     SchemaNotRegisteredError,
     Serializers,
     producer_config,
 )
-from producer_api.relay_pipeline import BatchPipeline
+from producer_api.relay.pipeline import BatchPipeline
 from producer_api.settings import RelaySettings
 
 log = structlog.get_logger("producer_api.relay")
@@ -43,16 +41,6 @@ EVENTS_SENT = Counter("relay_events_sent_total", "Outbox events acknowledged by 
 RELAY_ERRORS = Counter("relay_errors_total", "Batches that failed, by kind.", ["kind"])
 RELAY_HEALTHY = Gauge("relay_healthy", "1 while batches go through, 0 during an outage.")
 
-# Looks at the oldest rows only (a range of the primary key), so a pass costs the same
-# however large the table; rows past retention are the oldest ones.
-_CLEANUP = sa.text(
-    """
-    DELETE FROM outbox WHERE id IN (
-        SELECT id FROM (SELECT id, sent_at FROM outbox ORDER BY id LIMIT :limit) AS oldest
-        WHERE sent_at < now() - make_interval(secs => :seconds)
-    )
-    """
-)
 _CLEANUP_EVERY = 60.0
 _NOT_REGISTERED = {40401, 40403}
 
@@ -69,15 +57,7 @@ class Relay:
         self.settings = settings
         self.engine = open_engine(settings.database_url, pool_size=3)
         self.failures = DeliveryFailures()
-        self.producer = Producer(
-            {
-                **producer_config(settings),
-                "message.timeout.ms": settings.delivery_timeout_ms,
-                "delivery.report.only.error": True,
-                "on_delivery": self.failures.record,
-                "log_level": 3,
-            }
-        )
+        self.producer = Producer(producer_config(settings, self.failures))
         self.registry = SchemaRegistryClient({"url": settings.registry_url})
         self.serializers = Serializers(self.registry, settings.schema_folder)
         self.pipeline = BatchPipeline(
@@ -95,7 +75,12 @@ class Relay:
         self._last_cleanup = 0.0
 
     def run(self) -> None:
-        threading.Thread(target=self._listen, name="outbox-listener", daemon=True).start()
+        threading.Thread(
+            target=listen_for_wakeups,
+            args=(libpq_url(self.engine.url), self.wake, self.stopping),
+            name="outbox-listener",
+            daemon=True,
+        ).start()
         backoff = 0.2
         while not self.stopping.is_set():
             try:
@@ -150,32 +135,14 @@ class Relay:
         if now - self._last_cleanup < _CLEANUP_EVERY:
             return
         self._last_cleanup = now
-        seconds = self.settings.retention_hours * 3600
-        deleted = self.settings.cleanup_batch
-        total = 0
-        while deleted == self.settings.cleanup_batch and not self.stopping.is_set():
-            with self.engine.begin() as connection:
-                result = connection.execute(
-                    _CLEANUP, {"seconds": seconds, "limit": self.settings.cleanup_batch}
-                )
-                deleted = result.rowcount
-            total += deleted
+        total = delete_sent(
+            self.engine,
+            older_than_seconds=self.settings.retention_hours * 3600,
+            batch=self.settings.cleanup_batch,
+            stopping=self.stopping.is_set,
+        )
         if total:
             log.info("outbox_cleanup", deleted=total)
-
-    def _listen(self) -> None:
-        """Turn `NOTIFY outbox_wake` into a wake-up of the main loop; reconnect on failure."""
-        conninfo = libpq_url(self.engine.url)
-        while not self.stopping.is_set():
-            try:
-                with psycopg.connect(conninfo, autocommit=True) as connection:
-                    connection.execute(f"LISTEN {WAKE_CHANNEL}")
-                    self.wake.set()  # rows may have come while not listening
-                    while not self.stopping.is_set():
-                        for _notice in connection.notifies(timeout=1.0):
-                            self.wake.set()
-            except psycopg.Error:
-                self.stopping.wait(1.0)
 
     def stop(self, *_args: object) -> None:
         self.stopping.set()
@@ -185,34 +152,3 @@ class Relay:
         self.pipeline.close()
         self.registry.close()
         self.engine.dispose()
-
-
-def main() -> None:
-    settings = RelaySettings()
-    configure_logging(settings.log_level)
-    migrate(open_engine(settings.database_url, pool_size=1))
-    if settings.metrics_port:
-        start_http_server(settings.metrics_port, addr=settings.metrics_host)
-    relay = Relay(settings)
-
-    def on_signal(_signum: int, _frame: FrameType | None) -> None:
-        relay.stop()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    log.info("relay_started", topic=settings.events_topic)
-    try:
-        relay.run()
-    except SchemaNotRegisteredError as error:
-        log.error("schema_not_registered", detail=str(error))
-        raise SystemExit(
-            f"relay stopped: the event schema is not registered ({error}); "
-            "run `make register-schemas`"
-        ) from None
-    finally:
-        relay.close()
-    log.info("relay_stopped")
-
-
-if __name__ == "__main__":
-    main()

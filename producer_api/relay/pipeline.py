@@ -19,15 +19,8 @@ from typing import TypeVar
 import sqlalchemy as sa
 from confluent_kafka import Producer
 
-from producer_api.relay_batch import (
-    Claim,
-    Delivery,
-    DeliveryFailures,
-    Serializers,
-    claim,
-    mark_sent,
-    send_rows,
-)
+from producer_api.outbox.claim import Claim, claim, mark_sent
+from producer_api.relay.delivery import Delivery, DeliveryFailures, Serializers, send_rows
 
 T = TypeVar("T")
 

@@ -10,7 +10,8 @@ from typing import Any, cast
 from confluent_kafka import KafkaError, Message, Producer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
-from producer_api.relay_batch import DeliveryFailures, OutboxRow, Serializers, send_rows
+from producer_api.outbox.claim import OutboxRow
+from producer_api.relay.delivery import DeliveryFailures, Serializers, send_rows
 
 Report = Callable[[KafkaError | None, Message], None]
 
