@@ -11,6 +11,7 @@ COPY producer_api/__init__.py producer_api/
 COPY consumer/__init__.py consumer/
 COPY stack/__init__.py stack/
 COPY platform_common/__init__.py platform_common/
+COPY contract/__init__.py contract/
 RUN pip install -c constraints.txt .
 
 COPY registry registry
@@ -18,6 +19,7 @@ COPY producer_api producer_api
 COPY consumer consumer
 COPY stack stack
 COPY platform_common platform_common
+COPY contract contract
 COPY schemas schemas
 RUN pip install --no-deps -c constraints.txt . \
     && useradd --system --uid 10001 platform

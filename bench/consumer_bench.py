@@ -20,13 +20,14 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 from bench.report import Measure
 from bench.services import REPO_ROOT, BenchStack, bench_stack
 from consumer.sink.layout import parse_file_name
+from contract.subjects import user_events_folder
 from stack.apps import ConsumerApp
 from stack.metrics import Exposition, fetch_text
 from stack.runner import start_service
 
 EVENTS = 1_000_000
 PARTITIONS = 3
-CONTRACT = REPO_ROOT / "schemas" / "user-events-value"
+CONTRACT = user_events_folder(REPO_ROOT / "schemas")
 
 
 def run() -> list[Measure]:

@@ -10,9 +10,12 @@ import requests
 from bench.load import Request, requests_per_second
 from bench.report import Measure
 from bench.services import bench_stack
+from contract.subjects import user_events_folder
 
 SCHEMA = json.dumps(
-    json.loads((Path(__file__).parent.parent / "schemas/user-events-value/2.avsc").read_text())
+    json.loads(
+        (user_events_folder(Path(__file__).parent.parent / "schemas") / "2.avsc").read_text()
+    )
 )
 SUBJECT = "bench-value"
 SECONDS = 5.0

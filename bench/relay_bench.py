@@ -18,8 +18,9 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 
 from bench.report import Measure, rounded
 from bench.services import REPO_ROOT, BenchStack, bench_stack
+from contract.event_schema import EventContract
+from contract.subjects import user_events_folder
 from platform_common.database import libpq_url
-from producer_api.contract import EventContract
 from producer_api.database import migrate, open_engine
 from producer_api.events import NewUser, user_created_event, user_created_kind
 from producer_api.outbox.wakeup import RelayWaker
@@ -38,7 +39,7 @@ LATENCY_EVENTS = 1_000
 # producer's id and the partition leader's metadata, which is start-up, not steady state.
 LATENCY_WARMUP = 50
 LATENCY_RATE = 200.0  # events per second: "a moderate rate"
-CONTRACT_DIR = REPO_ROOT / "schemas" / "user-events-value"
+CONTRACT_DIR = user_events_folder(REPO_ROOT / "schemas")
 
 # The backlog as the API would have written it, generated in the database.
 _BACKLOG_EVENTS = """

@@ -34,10 +34,10 @@ from confluent_kafka.schema_registry import Schema
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 from fastavro import schemaless_reader
 
-from registry.compatibility import can_read
+from contract.compatibility import can_read
+from contract.framing import HEADER_SIZE, FramingError, schema_id_of
+from contract.registry_client import is_schema_not_found
 
-_MAGIC = 0
-_NOT_FOUND = {40401, 40403}
 # Logical types decoded as their underlying value: (logicalType, underlying type).
 _RAW_LOGICAL = frozenset(
     {
@@ -139,16 +139,19 @@ class Decoder:
             SchemaRegistryError, transport errors: the registry could not be asked; not the
                 record's fault, so the caller retries rather than dead-lettering it.
         """
-        if value is None or len(value) < 5 or value[0] != _MAGIC:
-            raise Rejected(Reason.UNDECODABLE, "no Confluent magic byte and schema id")
-        schema_id = int.from_bytes(value[1:5], "big")
+        # A missing value (a tombstone) is as unframed as an empty one.
+        value = value or b""
+        try:
+            schema_id = schema_id_of(value)
+        except FramingError as error:
+            raise Rejected(Reason.UNDECODABLE, str(error)) from None
         plan = self._plans.get(schema_id)
         if plan is None:
             plan = self._plans[schema_id] = self._plan(schema_id)
         if plan.verdict is not None:
             raise Rejected(Reason.INCOMPATIBLE_SCHEMA, plan.verdict)
         body = io.BytesIO(value)
-        body.seek(5)
+        body.seek(HEADER_SIZE)
         try:
             record = schemaless_reader(body, plan.writer, plan.reader)
         except _DECODE_ERRORS as error:
@@ -171,7 +174,7 @@ class Decoder:
         try:
             writer = self._client.get_schema(schema_id)
         except SchemaRegistryError as error:
-            if error.http_status_code == 404 and error.error_code in _NOT_FOUND:
+            if is_schema_not_found(error):
                 raise Rejected(
                     Reason.UNKNOWN_SCHEMA, f"schema id {schema_id} is not in the registry"
                 ) from None

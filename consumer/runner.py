@@ -25,10 +25,6 @@ from confluent_kafka import (
     TopicPartition,
 )
 from confluent_kafka.schema_registry import SchemaRegistryClient
-
-# The transport errors the registry client raises are those of the httpx it was built on.
-from confluent_kafka.schema_registry.common._httpx_compat import httpx
-from confluent_kafka.schema_registry.error import SchemaRegistryError
 from prometheus_client import Counter, Gauge
 
 from consumer.dead_letter import DeadLetters
@@ -48,6 +44,7 @@ from consumer.sink import (
     row_maker,
     schema_fingerprint,
 )
+from contract.registry_client import REGISTRY_FAILED
 
 log = structlog.get_logger("consumer")
 
@@ -67,6 +64,8 @@ _BUFFERED = RECORDS_IN.labels(outcome="buffered")
 _DEAD_LETTERED = RECORDS_IN.labels(outcome="dead_letter")
 _DUPLICATES = RECORDS_IN.labels(outcome="duplicate")
 
+# A record the fast path could not decode: its fault, or the registry's (retried).
+_NOT_DECODED: tuple[type[Exception], ...] = (Rejected, *REGISTRY_FAILED)
 _BATCH = 1000
 _POLL_SECONDS = 0.2
 _LAG_EVERY = 1.0
@@ -197,7 +196,7 @@ class LakeWriter:
                 continue
             try:
                 record, schema_id = decode(message.value())
-            except (Rejected, SchemaRegistryError, httpx.TransportError):
+            except _NOT_DECODED:
                 decoded = self._decode_patiently(message, partition, offset)
                 if decoded is None:
                     consumed[partition] = offset
@@ -238,7 +237,7 @@ class LakeWriter:
                     reason=rejected.reason.value,
                 )
                 return None
-            except (SchemaRegistryError, httpx.TransportError) as error:
+            except REGISTRY_FAILED as error:
                 log.warning("registry_unavailable", error=type(error).__name__)
                 time.sleep(1.0)
 

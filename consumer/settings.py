@@ -8,6 +8,9 @@ from typing import Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from contract.schema_folder import read_subject
+from contract.subjects import USER_EVENTS_SUBJECT, USER_EVENTS_TOPIC, user_events_folder
+
 
 class SettingsError(ValueError):
     """A setting that passes its own checks but does not fit the reader schema."""
@@ -27,7 +30,7 @@ class ConsumerSettings(BaseSettings):
         description="Schema Registry the writer schemas come from.",
     )
     topic: str = Field(
-        default="user-events",
+        default=USER_EVENTS_TOPIC,
         validation_alias=AliasChoices("EVENTS_TOPIC"),
         description="Topic to land.",
     )
@@ -39,7 +42,7 @@ class ConsumerSettings(BaseSettings):
     )
     reader_schema: Path | None = Field(
         default=None,
-        description="Reader schema file (default: the newest of schemas/<topic>-value/).",
+        description="Reader schema file (default: the newest of EVENT_SCHEMA_DIR).",
     )
     schemas_dir: Path = Field(
         default=Path("schemas"),
@@ -49,7 +52,8 @@ class ConsumerSettings(BaseSettings):
     event_schema_dir: Path | None = Field(
         default=None,
         validation_alias=AliasChoices("EVENT_SCHEMA_DIR"),
-        description="Folder of the event's schema versions (default: SCHEMAS_DIR/<topic>-value).",
+        description="Folder of the event's schema versions (default: "
+        f"SCHEMAS_DIR/{USER_EVENTS_SUBJECT}, whatever the topic is called).",
     )
     output: str = Field(
         default="data/lake", description="Lake root: a folder or a pyarrow URI (s3://…)."
@@ -77,12 +81,12 @@ class ConsumerSettings(BaseSettings):
         return self.dlq_topic or f"{self.topic}.dlq"
 
     def reader_schema_path(self) -> Path:
+        """CONSUMER_READER_SCHEMA, or the newest version file of the event's folder.
+
+        Raises:
+            SchemaFolderError: the folder has no version file, or breaks the layout.
+        """
         if self.reader_schema is not None:
             return self.reader_schema
-        folder = self.event_schema_dir or self.schemas_dir / f"{self.topic}-value"
-        versions = sorted(
-            (int(path.stem), path) for path in folder.glob("*.avsc") if path.stem.isdigit()
-        )
-        if not versions:
-            raise FileNotFoundError(f"no reader schema: {folder} has no N.avsc file")
-        return versions[-1][1]
+        folder = self.event_schema_dir or user_events_folder(self.schemas_dir)
+        return read_subject(folder).version_file().path

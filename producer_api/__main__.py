@@ -10,10 +10,10 @@ from typing import Any
 import structlog
 from flask import Flask
 
+from contract.event_schema import EventContract
 from platform_common.logs import configure_logging
 from platform_common.serving import GunicornServer
 from producer_api.app import create_app
-from producer_api.contract import EventContract
 from producer_api.database import migrate, open_engine
 from producer_api.metrics import MULTIPROC_ENV, mark_process_dead
 from producer_api.settings import ApiSettings

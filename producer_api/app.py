@@ -16,9 +16,9 @@ from flask import Flask, Response, g, request
 from sqlalchemy.engine import make_url
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from contract.event_schema import EventContract
 from platform_common.database import libpq_url
 from producer_api import routes
-from producer_api.contract import EventContract
 from producer_api.database import open_engine
 from producer_api.errors import ApiError, DatabaseUnavailableError, FieldError
 from producer_api.metrics import Metrics

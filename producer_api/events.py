@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from producer_api.contract import EventContract
+from contract.event_schema import EventContract
 from producer_api.outbox.write import EventKind
 
 EVENT_TYPE = "UserCreated"

@@ -14,7 +14,7 @@ from functools import cached_property
 
 import sqlalchemy as sa
 
-from producer_api.contract import EventContract, EventSchemaError
+from contract.event_schema import EventContract, EventSchemaError
 from producer_api.errors import (
     EventNotEncodableError,
     FieldError,

@@ -7,6 +7,13 @@ from pathlib import Path
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from contract.subjects import (
+    USER_EVENTS_SUBJECT,
+    USER_EVENTS_TOPIC,
+    user_events_folder,
+    value_subject,
+)
+
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/platform"
 
 
@@ -21,7 +28,7 @@ class EventSettings(BaseSettings):
         description="PostgreSQL holding users and the outbox.",
     )
     events_topic: str = Field(
-        default="user-events",
+        default=USER_EVENTS_TOPIC,
         validation_alias=AliasChoices("EVENTS_TOPIC"),
         description="Topic of the user events; their subject is `<topic>-value`.",
     )
@@ -33,7 +40,8 @@ class EventSettings(BaseSettings):
     event_schema_dir: Path | None = Field(
         default=None,
         validation_alias=AliasChoices("EVENT_SCHEMA_DIR"),
-        description="Folder of the event's schema versions (default: SCHEMAS_DIR/<topic>-value).",
+        description="Folder of the event's schema versions (default: "
+        f"SCHEMAS_DIR/{USER_EVENTS_SUBJECT}, whatever the topic is called).",
     )
     event_schema_version: int | None = Field(
         default=None,
@@ -43,11 +51,11 @@ class EventSettings(BaseSettings):
 
     @property
     def subject(self) -> str:
-        return f"{self.events_topic}-value"
+        return value_subject(self.events_topic)
 
     @property
     def schema_folder(self) -> Path:
-        return self.event_schema_dir or self.schemas_dir / self.subject
+        return self.event_schema_dir or user_events_folder(self.schemas_dir)
 
 
 class ApiSettings(EventSettings):

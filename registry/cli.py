@@ -12,27 +12,25 @@ from pathlib import Path
 
 import click
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
-
-# The transport errors the client raises are those of whichever httpx it was built on.
-from confluent_kafka.schema_registry.common._httpx_compat import httpx
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 from werkzeug.security import generate_password_hash
 
-from registry.compatibility import (
+from contract.compatibility import (
     AmbiguousFieldError,
     CompatibilityLevel,
     ExistingSchema,
     Incompatibility,
     check,
 )
-from registry.errors import ErrorCode, InvalidSchemaError
+from contract.error_codes import ErrorCode
+from contract.registry_client import REGISTRY_UNREACHABLE, is_schema_not_found
+from contract.schema_folder import SchemaFile, SchemaFolderError, SubjectFolder, read_schemas_dir
+from registry.errors import InvalidSchemaError
 from registry.schema import ParsedSchema, parse_avro
-from registry.schema_folder import SchemaFile, SchemaFolderError, SubjectFolder, read_schemas_dir
 
 DEFAULT_REGISTRY_URL = "http://127.0.0.1:8081"
 # Confluent's default for a subject without compatibility.txt.
 DEFAULT_LEVEL = CompatibilityLevel.BACKWARD
-_NOT_REGISTERED = frozenset({ErrorCode.SUBJECT_NOT_FOUND, ErrorCode.SCHEMA_NOT_FOUND})
 
 _schemas_dir_option = click.option(
     "--schemas-dir",
@@ -120,7 +118,7 @@ def _register_subject(
             try:
                 found = client.lookup_schema(folder.subject, schema)
             except SchemaRegistryError as error:
-                if error.error_code not in _NOT_REGISTERED:
+                if not is_schema_not_found(error):
                     raise
                 client.register_schema(folder.subject, schema)
                 status = "new"
@@ -177,7 +175,7 @@ def register(
             subject_rows, subject_problems = _register_subject(client, folder)
             rows += subject_rows
             problems += subject_problems
-    except httpx.TransportError as error:
+    except REGISTRY_UNREACHABLE as error:
         raise _unreachable(registry_url, error) from error
     finally:
         client.close()
@@ -192,7 +190,7 @@ def register(
 
 
 def _describe(incompatibility: Incompatibility) -> str:
-    # "backward" means the new schema is the reader (see registry.compatibility).
+    # "backward" means the new schema is the reader (see contract.compatibility).
     who = (
         "new cannot read old" if incompatibility.direction == "backward" else "old cannot read new"
     )
@@ -314,7 +312,7 @@ def _check_subject(
             f"{folder.subject} {newest.name}: ERROR from the registry: {_registry_message(error)}"
         )
         return False
-    except httpx.TransportError as error:
+    except REGISTRY_UNREACHABLE as error:
         raise _unreachable(registry_url, error) from error
 
 

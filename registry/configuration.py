@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.compatibility import CompatibilityLevel
+from contract.compatibility import CompatibilityLevel
 from registry.errors import (
     InvalidCompatibilityLevelError,
     InvalidSchemaError,

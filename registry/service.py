@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from cachetools import LRUCache
 
-from registry import compatibility
+from contract import compatibility
+from contract.compatibility import CompatibilityLevel, CompatibilityResult, ExistingSchema
 from registry.catalog import SchemaCatalog
-from registry.compatibility import CompatibilityLevel, CompatibilityResult, ExistingSchema
 from registry.configuration import (
     effective_level,
     effective_mode,

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from registry.compatibility import CompatibilityLevel
+from contract.compatibility import CompatibilityLevel
 
 
 class RegistrySettings(BaseSettings):

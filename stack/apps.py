@@ -107,7 +107,6 @@ class ApiApp(Service):
             "API_HOST": "127.0.0.1",
             "API_PORT": str(self.port),
             "SCHEMAS_DIR": str(self.settings.schemas_dir.resolve()),
-            "EVENT_SCHEMA_DIR": str((self.settings.schemas_dir / "user-events-value").resolve()),
             "EVENTS_TOPIC": self.settings.events_topic,
             "PROMETHEUS_MULTIPROC_DIR": str(metrics.resolve()),
         }
@@ -163,8 +162,6 @@ class RelayApp(MetricsOnlyService):
             "KAFKA_BOOTSTRAP_SERVERS": self.settings.kafka_bootstrap,
             "REGISTRY_URL": f"http://127.0.0.1:{self.settings.registry_port}",
             "SCHEMAS_DIR": str(self.settings.schemas_dir.resolve()),
-            # The platform's event contract, whatever the topic is called.
-            "EVENT_SCHEMA_DIR": str((self.settings.schemas_dir / "user-events-value").resolve()),
             "EVENTS_TOPIC": self.settings.events_topic,
             "RELAY_METRICS_PORT": str(self.port),
         }
@@ -194,7 +191,6 @@ class ConsumerApp(MetricsOnlyService):
             "REGISTRY_URL": f"http://127.0.0.1:{self.settings.registry_port}",
             "SCHEMAS_DIR": str(self.settings.schemas_dir.resolve()),
             "EVENTS_TOPIC": self.settings.events_topic,
-            "EVENT_SCHEMA_DIR": str((self.settings.schemas_dir / "user-events-value").resolve()),
             "CONSUMER_OUTPUT": self.settings.consumer_output,
             "CONSUMER_METRICS_PORT": str(self.port),
         }

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from contract.subjects import USER_EVENTS_TOPIC
 from stack.ports import free_port
 
 
@@ -47,7 +48,7 @@ class StackSettings(BaseSettings):
         default=0, ge=0, le=65535, description="The lake writer's /metrics (0: 9500 + shift)."
     )
     consumer_output: str = Field(default="data/lake", description="The lake's root.")
-    events_topic: str = Field(default="user-events", description="Topic of the user events.")
+    events_topic: str = Field(default=USER_EVENTS_TOPIC, description="Topic of the user events.")
     schemas_dir: Path = Field(
         default=Path("schemas"), description="Schemas `make up` registers in the registry."
     )

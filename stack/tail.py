@@ -9,10 +9,10 @@ the partitions directly, with no group and no commits: tailing moves nobody's of
 from __future__ import annotations
 
 import json
-import struct
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,11 +23,10 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
+from contract.framing import FramingError, schema_id_of
 from stack.errors import StackError
 
 Echo = Callable[[str], None]
-# Confluent framing: magic byte 0, then the schema id as a big-endian int32.
-_FRAME = struct.Struct(">bI")
 _POLL_SECONDS = 0.5
 _METADATA_TIMEOUT_SECONDS = 10.0
 
@@ -117,8 +116,9 @@ def _record(
         "key": key.decode(errors="replace") if key is not None else None,
         "timestamp_ms": message.timestamp()[1],
     }
-    if value is not None and len(value) >= _FRAME.size and value[0] == 0:
-        record["schema_id"] = _FRAME.unpack_from(value)[1]
+    if value is not None:
+        with suppress(FramingError):
+            record["schema_id"] = schema_id_of(value)
     try:
         record["value"] = decoder(value, context)
     except Exception as error:

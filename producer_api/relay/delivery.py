@@ -13,7 +13,7 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
-from producer_api.contract import EventContract
+from contract.event_schema import EventContract
 from producer_api.outbox.claim import OutboxRow
 from producer_api.settings import RelaySettings
 

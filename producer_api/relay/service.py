@@ -16,12 +16,10 @@ import sqlalchemy as sa
 import structlog
 from confluent_kafka import Producer
 from confluent_kafka.schema_registry import SchemaRegistryClient
-
-# The transport errors the registry client raises are those of the httpx it was built on.
-from confluent_kafka.schema_registry.common._httpx_compat import httpx
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 from prometheus_client import Counter, Gauge
 
+from contract.registry_client import REGISTRY_UNREACHABLE, is_schema_not_found
 from platform_common.database import libpq_url
 from producer_api.database import open_engine
 from producer_api.outbox.retention import delete_sent
@@ -42,7 +40,6 @@ RELAY_ERRORS = Counter("relay_errors_total", "Batches that failed, by kind.", ["
 RELAY_HEALTHY = Gauge("relay_healthy", "1 while batches go through, 0 during an outage.")
 
 _CLEANUP_EVERY = 60.0
-_NOT_REGISTERED = {40401, 40403}
 
 
 # How long a thread may keep the GIL while another waits for it. The database thread waits
@@ -88,12 +85,12 @@ class Relay:
             except SchemaNotRegisteredError:
                 raise
             except SchemaRegistryError as error:
-                if error.http_status_code == 404 and error.error_code in _NOT_REGISTERED:
+                if is_schema_not_found(error):
                     raise SchemaNotRegisteredError(str(error)) from error
                 self._trouble("registry_unavailable", f"HTTP {error.http_status_code}")
             except sa.exc.OperationalError:
                 self._trouble("database_unavailable", "OperationalError")
-            except httpx.TransportError as error:
+            except REGISTRY_UNREACHABLE as error:
                 self._trouble("registry_unavailable", type(error).__name__)
             else:
                 if sent:

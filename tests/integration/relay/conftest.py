@@ -18,7 +18,7 @@ from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
-from producer_api.contract import EventContract
+from contract.event_schema import EventContract
 from producer_api.database import migrate, open_engine
 from producer_api.events import NewUser, user_created_event, user_created_kind
 from producer_api.outbox.write import insert_from

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from producer_api.contract import EventContract
+from contract.event_schema import EventContract
 from producer_api.relay.service import Relay
 from producer_api.settings import RelaySettings
 from stack.apps import RegistryApp

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from producer_api.contract import EventContract
+from contract.event_schema import EventContract
 from producer_api.errors import EventNotEncodableError
 from producer_api.events import NewUser
 from producer_api.outbox.wakeup import RelayWaker

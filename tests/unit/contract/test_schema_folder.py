@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner, Result
 from werkzeug.security import check_password_hash
 
+from contract.compatibility import CompatibilityLevel
+from contract.schema_folder import SchemaFolderError, read_schemas_dir, read_subject
 from registry.cli import main
-from registry.compatibility import CompatibilityLevel
-from registry.schema_folder import SchemaFolderError, read_schemas_dir, read_subject
 
 SUBJECT = "users-value"
 

@@ -1,4 +1,4 @@
-"""The event contract: the Avro schema of `schemas/<topic>-value/<version>.avsc`.
+"""One version of an event's Avro schema, read from its subject folder of `schemas/`.
 
 The API validates every event against it before the transaction commits, so an event the
 schema cannot encode never reaches the outbox; the relay serializes with the same text.
@@ -13,6 +13,9 @@ from typing import Any
 
 import fastavro
 from fastavro.validation import ValidationError
+
+from contract.schema_folder import read_subject
+from contract.subjects import value_subject
 
 
 class EventSchemaError(ValueError):
@@ -33,26 +36,25 @@ class EventContract:
 
     @classmethod
     def load(cls, schemas_dir: Path, topic: str, version: int | None = None) -> EventContract:
-        """The given version of `schemas_dir/<topic>-value/`, or its newest file."""
-        subject = f"{topic}-value"
+        """The given version of the topic's value subject folder in ``schemas_dir``, or its
+        newest."""
+        subject = value_subject(topic)
         return cls.from_folder(schemas_dir / subject, subject=subject, version=version)
 
     @classmethod
     def from_folder(
         cls, folder: Path, *, subject: str, version: int | None = None
     ) -> EventContract:
-        """A version file of ``folder`` (newest by default), registered under ``subject``."""
-        versions = sorted(int(path.stem) for path in folder.glob("*.avsc") if path.stem.isdigit())
-        if not versions:
-            raise FileNotFoundError(f"no schema files in {folder}")
-        chosen = versions[-1] if version is None else version
-        if chosen not in versions:
-            raise FileNotFoundError(f"{folder / f'{chosen}.avsc'} does not exist")
-        text = (folder / f"{chosen}.avsc").read_text()
-        document = json.loads(text)
+        """A version file of ``folder`` (newest by default), registered under ``subject``.
+
+        Raises:
+            SchemaFolderError: no such version file, or the folder breaks the layout.
+        """
+        chosen = read_subject(folder).version_file(version)
+        document = json.loads(chosen.text)
         return cls(
             subject=subject,
-            version=chosen,
+            version=chosen.number,
             text=json.dumps(document),
             parsed=fastavro.parse_schema(document),
             field_names=tuple(item["name"] for item in document["fields"]),

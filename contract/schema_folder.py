@@ -8,7 +8,8 @@ Layout::
         1.avsc
         2.avsc
 
-Only the layout is checked here; whether a file holds a valid Avro schema is for
+Every service reads version files through this module, so one rule says what a version file
+is. Only the layout is checked here; whether a file holds a valid Avro schema is for
 ``registry.schema.parse_avro`` to say, so a bad schema can be reported next to its file.
 """
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from registry.compatibility import CompatibilityLevel
+from contract.compatibility import CompatibilityLevel
 
 LEVEL_FILE = "compatibility.txt"
 SCHEMA_SUFFIX = ".avsc"
@@ -58,6 +59,21 @@ class SubjectFolder:
     def earlier(self) -> tuple[SchemaFile, ...]:
         """Every file but the newest, oldest first."""
         return self.files[:-1]
+
+    def version_file(self, number: int | None = None) -> SchemaFile:
+        """The file of version ``number``, or the newest when None.
+
+        Raises:
+            SchemaFolderError: the folder has no such version (or no version at all).
+        """
+        if number is None:
+            if self.newest is None:
+                raise SchemaFolderError(f"{self.path}: no version file (1.avsc, 2.avsc, …)")
+            return self.newest
+        for file in self.files:
+            if file.number == number:
+                return file
+        raise SchemaFolderError(f"{self.path / f'{number}{SCHEMA_SUFFIX}'} does not exist")
 
 
 def _read_text(path: Path) -> str:

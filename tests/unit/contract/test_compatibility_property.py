@@ -15,7 +15,7 @@ from avro.compatibility import ReaderWriterCompatibilityChecker, SchemaCompatibi
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry.compatibility import can_read
+from contract.compatibility import can_read
 
 # The class's __init__ carries no annotations; typed here so mypy --strict accepts the call.
 new_checker = cast(Callable[[], ReaderWriterCompatibilityChecker], ReaderWriterCompatibilityChecker)

@@ -7,7 +7,7 @@ import json
 import avro.schema
 import pytest
 
-from registry.compatibility import (
+from contract.compatibility import (
     AmbiguousFieldError,
     CompatibilityLevel,
     ExistingSchema,

@@ -14,7 +14,7 @@ from pathlib import Path
 import avro.schema
 import pytest
 
-from registry.compatibility import (
+from contract.compatibility import (
     CompatibilityLevel,
     ExistingSchema,
     can_read,

@@ -1,0 +1,12 @@
+"""The event contract as every service reads it.
+
+- `schema_folder`: the `schemas/` layout, one rule for what a version file is;
+- `subjects`: subject names from topic names (Confluent's TopicNameStrategy), and the
+  platform's own events topic and subject;
+- `event_schema`: one version of the event's schema, and events checked against it;
+- `compatibility`: the seven Confluent levels over `avro.compatibility`, shared by the
+  registry, its CLI and the consumer;
+- `framing`: Confluent's wire framing of a record value;
+- `error_codes`: Confluent's `error_code` values;
+- `registry_client`: what a caller of `confluent_kafka`'s registry client catches.
+"""
