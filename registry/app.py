@@ -12,7 +12,13 @@ from werkzeug.exceptions import HTTPException
 
 from registry.auth import BasicAuth, load_users
 from registry.configuration import ConfigService
-from registry.errors import RegistryError, UnauthorizedError
+from registry.errors import (
+    ErrorCode,
+    NotAcceptableError,
+    RegistryError,
+    UnauthorizedError,
+    UnsupportedMediaTypeError,
+)
 from registry.http import REQUEST_TYPES, RESPONSE_TYPES, json_response
 from registry.paths import RestConverter, SegmentConverter
 from registry.routes import Services, compatibility, config, root, schemas, subjects
@@ -66,17 +72,10 @@ def _negotiate() -> None:
     """415 for a body in another media type, 406 when the client accepts none of ours."""
     has_body = request.method in ("POST", "PUT") and bool(request.content_type)
     if has_body and request.mimetype not in REQUEST_TYPES:
-        raise _MediaTypeError(415, "HTTP 415 Unsupported Media Type")
+        raise UnsupportedMediaTypeError()
     accepts = request.headers.get("Accept") and request.path != "/openapi.json"
     if accepts and request.accept_mimetypes.best_match(RESPONSE_TYPES) is None:
-        raise _MediaTypeError(406, "HTTP 406 Not Acceptable")
-
-
-class _MediaTypeError(RegistryError):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.http_status = status
-        self.error_code = status
+        raise NotAcceptableError()
 
 
 def _log_request(response: Response) -> Response:
@@ -104,12 +103,13 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         status = error.code or 500
-        return _error_body(status, status, f"HTTP {status} {error.name}")
+        code = int(ErrorCode.of_http_status(status))
+        return _error_body(status, code, f"HTTP {status} {error.name}")
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
         log.exception("unhandled_error", error_type=type(error).__name__)
-        return _error_body(500, 500, "Internal Server Error")
+        return _error_body(500, int(ErrorCode.INTERNAL_SERVER_ERROR), "Internal Server Error")
 
 
 def _error_body(status: int, code: int, message: str) -> Response:

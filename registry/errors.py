@@ -1,7 +1,8 @@
 """Registry errors: each carries its HTTP status and Confluent error code.
 
 Codes and message texts follow Confluent Schema Registry's `rest/exceptions/Errors.java`, so
-clients that branch on `error_code` behave as they do against Confluent.
+clients that branch on `error_code` behave as they do against Confluent. Every error class
+of the registry lives here, and every error_code it sends is an `ErrorCode` member.
 """
 
 from __future__ import annotations
@@ -10,7 +11,17 @@ from enum import IntEnum
 
 
 class ErrorCode(IntEnum):
+    # rest-utils answers what the framework refuses (no such route or method, a media type,
+    # a body that is not JSON) with the HTTP status as error_code, and a crash with 500.
+    BAD_REQUEST = 400
+    NOT_FOUND = 404
+    METHOD_NOT_ALLOWED = 405
+    NOT_ACCEPTABLE = 406
+    UNSUPPORTED_MEDIA_TYPE = 415
+    INTERNAL_SERVER_ERROR = 500
     UNAUTHORIZED = 40101
+    # Confluent's authorizer answers a denied operation with 403 and 40301.
+    FORBIDDEN = 40301
     SUBJECT_NOT_FOUND = 40401
     VERSION_NOT_FOUND = 40402
     SCHEMA_NOT_FOUND = 40403
@@ -20,6 +31,7 @@ class ErrorCode(IntEnum):
     VERSION_NOT_SOFT_DELETED = 40407
     SUBJECT_COMPATIBILITY_NOT_CONFIGURED = 40408
     SUBJECT_MODE_NOT_CONFIGURED = 40409
+    ASSOCIATION_NOT_FOUND = 40410
     # Confluent's published API answers an incompatible schema with error_code 409.
     INCOMPATIBLE_SCHEMA = 409
     INVALID_SCHEMA = 42201
@@ -31,21 +43,64 @@ class ErrorCode(IntEnum):
     INVALID_SUBJECT = 42208
     STORE_ERROR = 50001
 
+    @classmethod
+    def of_http_status(cls, status: int) -> ErrorCode | int:
+        """The error_code of an error the framework raised: its status, as rest-utils sends.
+
+        Routing raises only 404 and 405, werkzeug a 400 at most; another status would be
+        sent as its bare number, as before, rather than turned into a wrong code."""
+        try:
+            return cls(status)
+        except ValueError:
+            return status
+
 
 class RegistryError(Exception):
     """Base of every error the API reports; subclasses fix the status and code."""
 
     http_status = 500
-    error_code: int = ErrorCode.STORE_ERROR
+    error_code = ErrorCode.STORE_ERROR
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
 
+class BadRequestError(RegistryError):
+    """A body that is not JSON, as Confluent answers it (error_code = HTTP status)."""
+
+    http_status = 400
+    error_code = ErrorCode.BAD_REQUEST
+
+
+class NotAcceptableError(RegistryError):
+    """The client accepts none of the registry's media types."""
+
+    http_status = 406
+    error_code = ErrorCode.NOT_ACCEPTABLE
+
+    def __init__(self) -> None:
+        super().__init__("HTTP 406 Not Acceptable")
+
+
+class UnsupportedMediaTypeError(RegistryError):
+    """A body in a media type the registry does not read."""
+
+    http_status = 415
+    error_code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
+
+    def __init__(self) -> None:
+        super().__init__("HTTP 415 Unsupported Media Type")
+
+
 class UnauthorizedError(RegistryError):
     http_status = 401
     error_code = ErrorCode.UNAUTHORIZED
+
+
+class ForbiddenError(RegistryError):
+    http_status = 403
+    error_code = ErrorCode.FORBIDDEN
 
 
 class SubjectNotFoundError(RegistryError):
@@ -131,6 +186,11 @@ class SubjectModeNotConfiguredError(RegistryError):
 
     def __init__(self, subject: str) -> None:
         super().__init__(f"Subject '{subject}' does not have subject-level mode configured")
+
+
+class AssociationNotFoundError(RegistryError):
+    http_status = 404
+    error_code = ErrorCode.ASSOCIATION_NOT_FOUND
 
 
 class IncompatibleSchemaError(RegistryError):
