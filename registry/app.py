@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
-import uuid
 from importlib import resources
 
 import structlog
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from platform_common.request_log import install_request_log
 from registry.auth import BasicAuth, load_users
 from registry.configuration import ConfigService
 from registry.errors import (
@@ -48,12 +47,12 @@ def create_app(
         app.register_blueprint(module.blueprint)
     app.add_url_rule("/openapi.json", "openapi", _openapi)
 
-    app.before_request(_start_request)
+    # Its hooks run before auth's whatever the order here: a 401's log line has the id.
+    install_request_log(app)
     if settings.auth_file is not None:
         auth = BasicAuth(load_users(settings.auth_file))
         app.before_request(auth.authorize)
     app.before_request(_negotiate)
-    app.after_request(_log_request)
     _register_error_handlers(app)
     return app
 
@@ -61,11 +60,6 @@ def create_app(
 def _openapi() -> Response:
     text = resources.files("registry").joinpath("openapi.json").read_text()
     return Response(text, mimetype="application/json")
-
-
-def _start_request() -> None:
-    g.started = time.perf_counter()
-    g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
 
 
 def _negotiate() -> None:
@@ -76,20 +70,6 @@ def _negotiate() -> None:
     accepts = request.headers.get("Accept") and request.path != "/openapi.json"
     if accepts and request.accept_mimetypes.best_match(RESPONSE_TYPES) is None:
         raise NotAcceptableError()
-
-
-def _log_request(response: Response) -> Response:
-    elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-    log.info(
-        "request",
-        method=request.method,
-        route=request.url_rule.rule if request.url_rule else None,
-        status=response.status_code,
-        duration_ms=round(elapsed * 1000, 2),
-        request_id=g.get("request_id"),
-    )
-    response.headers["X-Request-Id"] = g.get("request_id", "")
-    return response
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -12,10 +12,8 @@ from flask import Flask
 from werkzeug.test import TestResponse
 
 import registry
-from registry.app import create_app
 from registry.errors import ErrorCode, RegistryError
-from registry.settings import RegistrySettings
-from registry.storage import open_store
+from tests.unit.registry.flask_app import make_registry_app
 
 
 def every_error_class() -> list[type[RegistryError]]:
@@ -60,9 +58,7 @@ def test_a_status_without_a_member_stays_its_number() -> None:
 
 @pytest.fixture
 def app(tmp_path: Path) -> Flask:
-    store = open_store(f"sqlite:///{tmp_path / 'registry.db'}")
-    store.migrate()
-    return create_app(RegistrySettings(), store=store)
+    return make_registry_app(tmp_path)
 
 
 def sent_code(answer: TestResponse) -> int:
