@@ -31,10 +31,15 @@ log = structlog.get_logger("registry")
 def create_app(
     settings: RegistrySettings | None = None, *, store: RegistryStore | None = None
 ) -> Flask:
+    """The application; the caller migrates the database first (`python -m registry` does).
+
+    Args:
+        settings: read from the environment when None.
+        store: the storage to use; by default one opened from ``settings.database_url``.
+    """
     settings = settings or RegistrySettings()
     if store is None:
         store = open_store(settings.database_url, pool_size=settings.threads + 1)
-    store.migrate()
     app = Flask("registry")
     app.url_map.converters["subject"] = SegmentConverter
     app.url_map.converters["segment"] = SegmentConverter

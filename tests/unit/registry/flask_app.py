@@ -13,5 +13,6 @@ from registry.storage import open_store
 
 def make_registry_app(folder: Path, settings: RegistrySettings | None = None) -> Flask:
     store = open_store(f"sqlite:///{folder / 'registry.db'}")
+    # create_app does not migrate: `python -m registry` does, once, before its workers start.
     store.migrate()
     return create_app(settings or RegistrySettings(), store=store)
