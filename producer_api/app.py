@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import json
-import re
-import time
 import traceback
-import uuid
 from importlib import resources
 from typing import Any
 
 import sqlalchemy as sa
 import structlog
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g
 from sqlalchemy.engine import make_url
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from contract.event_schema import EventContract
 from platform_common.database import libpq_url
+from platform_common.request_log import install_request_log
 from producer_api import routes
 from producer_api.database import open_engine
 from producer_api.errors import ApiError, DatabaseUnavailableError, FieldError
@@ -30,9 +28,6 @@ from producer_api.settings import ApiSettings
 
 log = structlog.get_logger("producer_api")
 
-# A client's X-Request-Id is kept only if it looks like an id; anything else (too long,
-# free text that could hold personal data) is replaced by one of ours.
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 # A server that does not answer must not hang readiness probes and requests for minutes.
 _CONNECT_TIMEOUT_SECONDS = "5"
 # SQLAlchemy's errors for a database that cannot be reached or a pool that is exhausted.
@@ -82,8 +77,7 @@ def create_app(settings: ApiSettings | None = None, *, engine: sa.Engine | None 
     )
     app.register_blueprint(routes.users)
     app.register_blueprint(routes.probes)
-    app.before_request(_start_request)
-    app.after_request(_finish_request)
+    install_request_log(app, observe=_observe)
     _register_error_handlers(app)
     return app
 
@@ -106,31 +100,9 @@ def _utc_session(dbapi_connection: Any, _record: object) -> None:
     dbapi_connection.autocommit = autocommit
 
 
-def _start_request() -> None:
-    g.started = time.perf_counter()
-    offered = request.headers.get("X-Request-Id", "")
-    g.request_id = offered if _REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
-
-
-def _finish_request(response: Response) -> Response:
-    """One log line and the metrics of every answer, errors included; never the body."""
-    elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-    # The rule, not the path: /users/{id} stays one route in logs and metrics.
-    route = request.url_rule.rule if request.url_rule else "unmatched"
-    routes.context().metrics.observe(
-        method=request.method, route=route, status=response.status_code, seconds=elapsed
-    )
-    request_id = g.get("request_id", "")
-    log.info(
-        "request",
-        method=request.method,
-        route=route,
-        status=response.status_code,
-        duration_ms=round(elapsed * 1000, 2),
-        request_id=request_id,
-    )
-    response.headers["X-Request-Id"] = request_id
-    return response
+def _observe(*, method: str, route: str, status: int, seconds: float) -> None:
+    """The metrics of every answer, errors included, from the request log's timing."""
+    routes.context().metrics.observe(method=method, route=route, status=status, seconds=seconds)
 
 
 def _register_error_handlers(app: Flask) -> None:

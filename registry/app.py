@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-import time
-import uuid
 from importlib import resources
 
 import structlog
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from contract.error_codes import ErrorCode
+from platform_common.request_log import install_request_log
 from registry.auth import BasicAuth, load_users
 from registry.configuration import ConfigService
-from registry.errors import RegistryError, UnauthorizedError
+from registry.errors import (
+    NotAcceptableError,
+    RegistryError,
+    UnauthorizedError,
+    UnsupportedMediaTypeError,
+)
 from registry.http import REQUEST_TYPES, RESPONSE_TYPES, json_response
 from registry.paths import RestConverter, SegmentConverter
 from registry.routes import Services, compatibility, config, root, schemas, subjects
@@ -26,10 +31,15 @@ log = structlog.get_logger("registry")
 def create_app(
     settings: RegistrySettings | None = None, *, store: RegistryStore | None = None
 ) -> Flask:
+    """The application; the caller migrates the database first (`python -m registry` does).
+
+    Args:
+        settings: read from the environment when None.
+        store: the storage to use; by default one opened from ``settings.database_url``.
+    """
     settings = settings or RegistrySettings()
     if store is None:
         store = open_store(settings.database_url, pool_size=settings.threads + 1)
-    store.migrate()
     app = Flask("registry")
     app.url_map.converters["subject"] = SegmentConverter
     app.url_map.converters["segment"] = SegmentConverter
@@ -42,12 +52,12 @@ def create_app(
         app.register_blueprint(module.blueprint)
     app.add_url_rule("/openapi.json", "openapi", _openapi)
 
-    app.before_request(_start_request)
+    # Its hooks run before auth's whatever the order here: a 401's log line has the id.
+    install_request_log(app)
     if settings.auth_file is not None:
         auth = BasicAuth(load_users(settings.auth_file))
         app.before_request(auth.authorize)
     app.before_request(_negotiate)
-    app.after_request(_log_request)
     _register_error_handlers(app)
     return app
 
@@ -57,40 +67,14 @@ def _openapi() -> Response:
     return Response(text, mimetype="application/json")
 
 
-def _start_request() -> None:
-    g.started = time.perf_counter()
-    g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
-
-
 def _negotiate() -> None:
     """415 for a body in another media type, 406 when the client accepts none of ours."""
     has_body = request.method in ("POST", "PUT") and bool(request.content_type)
     if has_body and request.mimetype not in REQUEST_TYPES:
-        raise _MediaTypeError(415, "HTTP 415 Unsupported Media Type")
+        raise UnsupportedMediaTypeError()
     accepts = request.headers.get("Accept") and request.path != "/openapi.json"
     if accepts and request.accept_mimetypes.best_match(RESPONSE_TYPES) is None:
-        raise _MediaTypeError(406, "HTTP 406 Not Acceptable")
-
-
-class _MediaTypeError(RegistryError):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.http_status = status
-        self.error_code = status
-
-
-def _log_request(response: Response) -> Response:
-    elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-    log.info(
-        "request",
-        method=request.method,
-        route=request.url_rule.rule if request.url_rule else None,
-        status=response.status_code,
-        duration_ms=round(elapsed * 1000, 2),
-        request_id=g.get("request_id"),
-    )
-    response.headers["X-Request-Id"] = g.get("request_id", "")
-    return response
+        raise NotAcceptableError()
 
 
 def _register_error_handlers(app: Flask) -> None:
@@ -104,12 +88,13 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         status = error.code or 500
-        return _error_body(status, status, f"HTTP {status} {error.name}")
+        code = int(ErrorCode.of_http_status(status))
+        return _error_body(status, code, f"HTTP {status} {error.name}")
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
         log.exception("unhandled_error", error_type=type(error).__name__)
-        return _error_body(500, 500, "Internal Server Error")
+        return _error_body(500, int(ErrorCode.INTERNAL_SERVER_ERROR), "Internal Server Error")
 
 
 def _error_body(status: int, code: int, message: str) -> Response:

@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import request
 from werkzeug.security import check_password_hash
 
-from registry.errors import RegistryError, UnauthorizedError
+from registry.errors import ForbiddenError, UnauthorizedError
 
 ROLES = ("read-only", "read-write")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -22,11 +22,6 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _READING_ENDPOINTS = frozenset(
     {"subjects.lookup", "compatibility.against_all", "compatibility.against_one"}
 )
-
-
-class ForbiddenError(RegistryError):
-    http_status = 403
-    error_code = 40301
 
 
 @dataclass(frozen=True)

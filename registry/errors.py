@@ -1,7 +1,8 @@
 """Registry errors: each carries its HTTP status and Confluent error code.
 
 Codes and message texts follow Confluent Schema Registry's `rest/exceptions/Errors.java`, so
-clients that branch on `error_code` behave as they do against Confluent.
+clients that branch on `error_code` behave as they do against Confluent. Every error class
+of the registry lives here, and every error_code it sends is an `ErrorCode` member.
 """
 
 from __future__ import annotations
@@ -13,16 +14,48 @@ class RegistryError(Exception):
     """Base of every error the API reports; subclasses fix the status and code."""
 
     http_status = 500
-    error_code: int = ErrorCode.STORE_ERROR
+    error_code = ErrorCode.STORE_ERROR
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
 
+class BadRequestError(RegistryError):
+    """A body that is not JSON, as Confluent answers it (error_code = HTTP status)."""
+
+    http_status = 400
+    error_code = ErrorCode.BAD_REQUEST
+
+
+class NotAcceptableError(RegistryError):
+    """The client accepts none of the registry's media types."""
+
+    http_status = 406
+    error_code = ErrorCode.NOT_ACCEPTABLE
+
+    def __init__(self) -> None:
+        super().__init__("HTTP 406 Not Acceptable")
+
+
+class UnsupportedMediaTypeError(RegistryError):
+    """A body in a media type the registry does not read."""
+
+    http_status = 415
+    error_code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
+
+    def __init__(self) -> None:
+        super().__init__("HTTP 415 Unsupported Media Type")
+
+
 class UnauthorizedError(RegistryError):
     http_status = 401
     error_code = ErrorCode.UNAUTHORIZED
+
+
+class ForbiddenError(RegistryError):
+    http_status = 403
+    error_code = ErrorCode.FORBIDDEN
 
 
 class SubjectNotFoundError(RegistryError):
@@ -108,6 +141,11 @@ class SubjectModeNotConfiguredError(RegistryError):
 
     def __init__(self, subject: str) -> None:
         super().__init__(f"Subject '{subject}' does not have subject-level mode configured")
+
+
+class AssociationNotFoundError(RegistryError):
+    http_status = 404
+    error_code = ErrorCode.ASSOCIATION_NOT_FOUND
 
 
 class IncompatibleSchemaError(RegistryError):

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from flask import Response, request
 
-from registry.errors import InvalidSchemaError, RegistryError
+from registry.errors import BadRequestError, InvalidSchemaError
 from registry.model import LATEST, MAX_INT, SchemaRequest, StoredSchema, parse_version
 from registry.schema import SchemaReference
 from registry.service import RegisteredVersion
@@ -19,13 +19,6 @@ REQUEST_TYPES = (*RESPONSE_TYPES, "application/octet-stream")
 
 
 T = TypeVar("T")
-
-
-class BadRequestError(RegistryError):
-    """A body that is not JSON, as Confluent answers it (error_code = HTTP status)."""
-
-    http_status = 400
-    error_code = 400
 
 
 def flag(name: str) -> bool:

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from registry.errors import RegistryError
+from registry.errors import AssociationNotFoundError
 from registry.http import json_response
 
 blueprint = Blueprint("root", __name__)
-
-
-class AssociationNotFoundError(RegistryError):
-    http_status = 404
-    error_code = 40410
 
 
 @blueprint.get("/")
