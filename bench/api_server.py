@@ -42,4 +42,4 @@ def create_bench_app(settings: ApiSettings | None = None) -> Flask:
 
 
 if __name__ == "__main__":
-    serve(ApiSettings(), load_app=create_bench_app)
+    serve(ApiSettings.from_environment("api"), load_app=create_bench_app)

@@ -25,8 +25,9 @@ def main() -> None:
     # Arrow's default pool (mimalloc) keeps the pages of every written file's columns; the
     # system allocator hands them back, which keeps the process's peak memory flat.
     pa.set_memory_pool(pa.system_memory_pool())
-    settings = ConsumerSettings()
+    settings = ConsumerSettings.from_environment("consumer")
     configure_logging(settings.log_level)
+    settings.log_effective("consumer")
     if settings.metrics_port:
         start_http_server(settings.metrics_port, addr=settings.metrics_host)
     stopping = threading.Event()
@@ -40,7 +41,7 @@ def main() -> None:
         writer = LakeWriter(settings)
     except SettingsError as error:
         raise SystemExit(f"consumer not started: {error}") from None
-    log.info("consumer_started", topic=settings.topic, output=settings.output)
+    log.info("consumer_started", topic=settings.events_topic, output=settings.output)
     writer.run(stopping.is_set)
     log.info("consumer_stopped")
 

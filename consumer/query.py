@@ -34,13 +34,13 @@ def events_view(connection: duckdb.DuckDBPyConnection, root: str, topic: str) ->
 
 
 def main() -> None:
-    settings = ConsumerSettings()
+    settings = ConsumerSettings.from_environment("make query")
     sql = " ".join(sys.argv[1:]).strip() or DEFAULT_SQL
     connection = duckdb.connect()
     try:
-        events_view(connection, settings.output, settings.topic)
+        events_view(connection, settings.output, settings.events_topic)
     except duckdb.IOException:
-        print(f"the lake at {settings.output} has no files of {settings.topic} yet")
+        print(f"the lake at {settings.output} has no files of {settings.events_topic} yet")
         raise SystemExit(1) from None
     connection.sql(sql).show(max_rows=100)
 

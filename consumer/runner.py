@@ -98,7 +98,7 @@ class LakeWriter:
         self._recent: dict[int, RecentIds] = {}
         self.sink = FileSink(
             settings.output,
-            topic=settings.topic,
+            topic=settings.events_topic,
             file_format=file_format,
             reader_schema_fingerprint=schema_fingerprint(reader.document),
         )
@@ -148,7 +148,7 @@ class LakeWriter:
 
     def run(self, stopping: Callable[[], bool]) -> None:
         self.consumer.subscribe(
-            [self.settings.topic],
+            [self.settings.events_topic],
             on_assign=self._on_assign,
             on_revoke=self._on_revoke,
             on_lost=self._on_lost,
@@ -256,7 +256,7 @@ class LakeWriter:
         for partition in self.assigned:
             try:
                 _low, high = self.consumer.get_watermark_offsets(
-                    TopicPartition(self.settings.topic, partition), cached=True
+                    TopicPartition(self.settings.events_topic, partition), cached=True
                 )
             except KafkaException:
                 continue
@@ -280,7 +280,7 @@ class LakeWriter:
                 continue
             safe = open_buffers.get(partition, consumed + 1)
             if safe > self._committed.get(partition, -1):
-                offsets.append(TopicPartition(self.settings.topic, partition, safe))
+                offsets.append(TopicPartition(self.settings.events_topic, partition, safe))
         if not offsets:
             return
         # Dead letters first: an offset is committed only once its record is stored somewhere.

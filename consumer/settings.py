@@ -5,35 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
 from contract.schema_folder import read_subject
-from contract.subjects import USER_EVENTS_SUBJECT, USER_EVENTS_TOPIC, user_events_folder
+from platform_common.settings import (
+    EventStreamSettings,
+    KafkaClientSettings,
+    RegistryClientSettings,
+)
 
 
 class SettingsError(ValueError):
     """A setting that passes its own checks but does not fit the reader schema."""
 
 
-class ConsumerSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CONSUMER_", extra="ignore", frozen=True)
+class ConsumerSettings(EventStreamSettings, KafkaClientSettings, RegistryClientSettings):
+    model_config = SettingsConfigDict(env_prefix="CONSUMER_")
 
-    kafka_bootstrap_servers: str = Field(
-        default="127.0.0.1:9092",
-        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS"),
-        description="Kafka brokers.",
-    )
-    registry_url: str = Field(
-        default="http://127.0.0.1:8081",
-        validation_alias=AliasChoices("REGISTRY_URL"),
-        description="Schema Registry the writer schemas come from.",
-    )
-    topic: str = Field(
-        default=USER_EVENTS_TOPIC,
-        validation_alias=AliasChoices("EVENTS_TOPIC"),
-        description="Topic to land.",
-    )
     group_id: str = Field(default="lake-writer", description="Consumer group.")
     group_instance_id: str | None = Field(
         default=None,
@@ -43,17 +32,6 @@ class ConsumerSettings(BaseSettings):
     reader_schema: Path | None = Field(
         default=None,
         description="Reader schema file (default: the newest of EVENT_SCHEMA_DIR).",
-    )
-    schemas_dir: Path = Field(
-        default=Path("schemas"),
-        validation_alias=AliasChoices("SCHEMAS_DIR"),
-        description="Where the default reader schema is looked for.",
-    )
-    event_schema_dir: Path | None = Field(
-        default=None,
-        validation_alias=AliasChoices("EVENT_SCHEMA_DIR"),
-        description="Folder of the event's schema versions (default: "
-        f"SCHEMAS_DIR/{USER_EVENTS_SUBJECT}, whatever the topic is called).",
     )
     output: str = Field(
         default="data/lake", description="Lake root: a folder or a pyarrow URI (s3://…)."
@@ -74,11 +52,10 @@ class ConsumerSettings(BaseSettings):
     )
     metrics_port: int = Field(default=9500, ge=0, le=65535, description="/metrics (0: off).")
     metrics_host: str = Field(default="127.0.0.1", description="Address /metrics binds.")
-    log_level: str = Field(default="INFO", description="Level of the JSON logs.")
 
     @property
     def dead_letter_topic(self) -> str:
-        return self.dlq_topic or f"{self.topic}.dlq"
+        return self.dlq_topic or f"{self.events_topic}.dlq"
 
     def reader_schema_path(self) -> Path:
         """CONSUMER_READER_SCHEMA, or the newest version file of the event's folder.
@@ -88,5 +65,4 @@ class ConsumerSettings(BaseSettings):
         """
         if self.reader_schema is not None:
             return self.reader_schema
-        folder = self.event_schema_dir or user_events_folder(self.schemas_dir)
-        return read_subject(folder).version_file().path
+        return read_subject(self.schema_folder).version_file().path

@@ -42,18 +42,19 @@ def _prepare_multiprocess_dir(settings: ApiSettings) -> None:
 
 
 def main() -> None:
-    serve(ApiSettings())
+    serve(ApiSettings.from_environment("api"))
 
 
 def serve(settings: ApiSettings, load_app: Callable[[ApiSettings], Flask] = create_app) -> None:
     """Check the contract, migrate, then serve ``load_app(settings)`` from each worker."""
     configure_logging(settings.log_level)
+    settings.log_effective("api")
     # Fail here, once, rather than in every worker: a missing schema file stops the start.
     EventContract.from_folder(
         settings.schema_folder, subject=settings.subject, version=settings.event_schema_version
     )
     # Migrate once in the master, before workers fork and connect.
-    engine = open_engine(settings.database_url, pool_size=1)
+    engine = open_engine(settings.database_url.get_secret_value(), pool_size=1)
     try:
         migrate(engine)
     finally:

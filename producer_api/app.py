@@ -54,7 +54,7 @@ def create_app(settings: ApiSettings | None = None, *, engine: sa.Engine | None 
     """
     settings = settings or ApiSettings()
     if engine is None:
-        url = _with_connect_timeout(settings.database_url)
+        url = _with_connect_timeout(settings.database_url.get_secret_value())
         engine = open_engine(url, pool_size=settings.threads)
         sa.event.listen(engine, "connect", _utc_session)
     # Each of the API's statements is a whole transaction (the user and its outbox row are one

@@ -2,46 +2,25 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import SettingsConfigDict
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from contract.subjects import (
-    USER_EVENTS_SUBJECT,
-    USER_EVENTS_TOPIC,
-    user_events_folder,
-    value_subject,
+from platform_common.settings import (
+    EventStreamSettings,
+    KafkaClientSettings,
+    RegistryClientSettings,
 )
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/platform"
 
 
-class EventSettings(BaseSettings):
+class EventSettings(EventStreamSettings):
     """What both the API and the relay need to agree on."""
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
-
-    database_url: str = Field(
-        default=DEFAULT_DATABASE_URL,
+    database_url: SecretStr = Field(
+        default=SecretStr(DEFAULT_DATABASE_URL),
         validation_alias=AliasChoices("DATABASE_URL"),
         description="PostgreSQL holding users and the outbox.",
-    )
-    events_topic: str = Field(
-        default=USER_EVENTS_TOPIC,
-        validation_alias=AliasChoices("EVENTS_TOPIC"),
-        description="Topic of the user events; their subject is `<topic>-value`.",
-    )
-    schemas_dir: Path = Field(
-        default=Path("schemas"),
-        validation_alias=AliasChoices("SCHEMAS_DIR"),
-        description="Folder of the event schemas (one folder per subject).",
-    )
-    event_schema_dir: Path | None = Field(
-        default=None,
-        validation_alias=AliasChoices("EVENT_SCHEMA_DIR"),
-        description="Folder of the event's schema versions (default: "
-        f"SCHEMAS_DIR/{USER_EVENTS_SUBJECT}, whatever the topic is called).",
     )
     event_schema_version: int | None = Field(
         default=None,
@@ -49,42 +28,24 @@ class EventSettings(BaseSettings):
         description="Version of the event schema the API writes (default: the newest file).",
     )
 
-    @property
-    def subject(self) -> str:
-        return value_subject(self.events_topic)
-
-    @property
-    def schema_folder(self) -> Path:
-        return self.event_schema_dir or user_events_folder(self.schemas_dir)
-
 
 class ApiSettings(EventSettings):
-    model_config = SettingsConfigDict(env_prefix="API_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="API_")
+    # Where clients find the API (the stack exports it).
+    foreign_variables = frozenset({"API_URL"})
 
     host: str = Field(default="127.0.0.1", description="Address the API binds.")
     port: int = Field(default=5000, ge=1, le=65535, description="Port the API binds.")
     max_body_bytes: int = Field(default=16 * 1024, ge=256, description="Larger bodies get 413.")
     workers: int = Field(default=2, ge=1, description="gunicorn worker processes.")
     threads: int = Field(default=4, ge=1, description="Threads per worker.")
-    log_level: str = Field(default="INFO", description="Level of the JSON logs.")
     wake_interval_ms: int = Field(
         default=10, ge=0, description="At most one relay wake-up per this many ms per process."
     )
 
 
-class RelaySettings(EventSettings):
-    model_config = SettingsConfigDict(env_prefix="RELAY_", extra="ignore", frozen=True)
-
-    kafka_bootstrap_servers: str = Field(
-        default="127.0.0.1:9092",
-        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS"),
-        description="Kafka brokers the relay produces to.",
-    )
-    registry_url: str = Field(
-        default="http://127.0.0.1:8081",
-        validation_alias=AliasChoices("REGISTRY_URL"),
-        description="Schema Registry the serializer looks the schema up in.",
-    )
+class RelaySettings(EventSettings, KafkaClientSettings, RegistryClientSettings):
+    model_config = SettingsConfigDict(env_prefix="RELAY_")
     batch_size: int = Field(default=4000, ge=1, description="Outbox rows claimed per batch.")
     max_buckets: int = Field(
         default=16, ge=1, le=16, description="Key buckets one batch may take (of 16)."
@@ -104,4 +65,3 @@ class RelaySettings(EventSettings):
     cleanup_batch: int = Field(default=5000, ge=1, description="Rows deleted per cleanup pass.")
     metrics_port: int = Field(default=9400, ge=0, le=65535, description="/metrics (0: off).")
     metrics_host: str = Field(default="127.0.0.1", description="Address /metrics binds.")
-    log_level: str = Field(default="INFO", description="Level of the JSON logs.")

@@ -11,10 +11,11 @@ from registry.storage import open_store
 
 
 def main() -> None:
-    settings = RegistrySettings()
+    settings = RegistrySettings.from_environment("registry")
     configure_logging(settings.log_level)
+    settings.log_effective("registry")
     # Migrate once in the master, before workers fork and connect.
-    store = open_store(settings.database_url)
+    store = open_store(settings.database_url.get_secret_value())
     store.migrate()
     store.close()
     GunicornServer(

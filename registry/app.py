@@ -39,7 +39,7 @@ def create_app(
     """
     settings = settings or RegistrySettings()
     if store is None:
-        store = open_store(settings.database_url, pool_size=settings.threads + 1)
+        store = open_store(settings.database_url.get_secret_value(), pool_size=settings.threads + 1)
     app = Flask("registry")
     app.url_map.converters["subject"] = SegmentConverter
     app.url_map.converters["segment"] = SegmentConverter

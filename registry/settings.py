@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import SettingsConfigDict
 
 from contract.compatibility import CompatibilityLevel
+from platform_common.settings import ServiceSettings
 
 
-class RegistrySettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="forbid", frozen=True)
+class RegistrySettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="forbid")
+    # Where clients find the registry, and the schema CLI's credentials.
+    foreign_variables = frozenset({"REGISTRY_URL", "REGISTRY_BASIC_AUTH"})
 
     host: str = Field(default="127.0.0.1", description="Address the server binds.")
     port: int = Field(default=8081, ge=1, le=65535, description="Port the server binds.")
-    database_url: str = Field(
-        default="sqlite:///registry.db",
+    database_url: SecretStr = Field(
+        default=SecretStr("sqlite:///registry.db"),
         description="PostgreSQL (`postgresql://…`, tables in schema `registry`) or SQLite.",
     )
     compatibility: CompatibilityLevel = Field(
@@ -28,7 +31,6 @@ class RegistrySettings(BaseSettings):
     )
     workers: int = Field(default=2, ge=1, description="gunicorn worker processes.")
     threads: int = Field(default=4, ge=1, description="Threads per worker.")
-    log_level: str = Field(default="INFO", description="Level of the JSON logs.")
 
     @field_validator("compatibility", mode="before")
     @classmethod

@@ -18,9 +18,10 @@ log = structlog.get_logger("producer_api.relay")
 
 
 def main() -> None:
-    settings = RelaySettings()
+    settings = RelaySettings.from_environment("relay")
     configure_logging(settings.log_level)
-    migrate(open_engine(settings.database_url, pool_size=1))
+    settings.log_effective("relay")
+    migrate(open_engine(settings.database_url.get_secret_value(), pool_size=1))
     if settings.metrics_port:
         start_http_server(settings.metrics_port, addr=settings.metrics_host)
     relay = Relay(settings)

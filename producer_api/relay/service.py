@@ -52,7 +52,7 @@ class Relay:
     def __init__(self, settings: RelaySettings) -> None:
         sys.setswitchinterval(_GIL_SWITCH_SECONDS)
         self.settings = settings
-        self.engine = open_engine(settings.database_url, pool_size=3)
+        self.engine = open_engine(settings.database_url.get_secret_value(), pool_size=3)
         self.failures = DeliveryFailures()
         self.producer = Producer(producer_config(settings, self.failures))
         self.registry = SchemaRegistryClient({"url": settings.registry_url})

@@ -1,0 +1,162 @@
+"""The base of every service's settings, and the variables several services share.
+
+Each service has one settings class, read from the environment once at start through
+`ServiceSettings.from_environment`, which:
+- refuses a variable that carries the service's prefix but names no setting (a typo such as
+  `REGISTRY_PORTT` would otherwise be ignored), naming the nearest known one;
+- logs the effective settings once, secrets masked.
+
+The shared variables (the broker, the registry, the event stream) are declared once, in the
+mixins below, with their defaults.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Self
+from urllib.parse import urlsplit, urlunsplit
+
+import structlog
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from contract.subjects import (
+    USER_EVENTS_SUBJECT,
+    USER_EVENTS_TOPIC,
+    user_events_folder,
+    value_subject,
+)
+
+log = structlog.get_logger("platform_common.settings")
+_MASK = "***"
+
+
+class UnknownVariableError(ValueError):
+    """An environment variable with a service's prefix that names none of its settings."""
+
+
+class ServiceSettings(BaseSettings):
+    """Base of a service's settings: `<PREFIX>LOG_LEVEL` and the start-up checks."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    # Variables that carry this service's prefix but belong to others (`REGISTRY_URL` is
+    # where clients find the registry, not a registry setting).
+    foreign_variables: ClassVar[frozenset[str]] = frozenset()
+
+    log_level: str = Field(default="INFO", description="Level of the JSON logs.")
+
+    @classmethod
+    def from_environment(cls, service: str) -> Self:
+        """The settings from the environment; stops the process with a clear message when a
+        variable is unknown or a value does not validate."""
+        try:
+            cls.check_variables(os.environ)
+            settings = cls()
+        except (UnknownVariableError, ValidationError) as error:
+            raise SystemExit(f"{service} not started: {error}") from None
+        return settings
+
+    @classmethod
+    def known_variables(cls) -> frozenset[str]:
+        """Every variable name this class reads, upper case."""
+        prefix = cls.model_config.get("env_prefix", "")
+        names: set[str] = set()
+        for name, field in cls.model_fields.items():
+            alias = field.validation_alias
+            if isinstance(alias, AliasChoices):
+                names.update(choice for choice in alias.choices if isinstance(choice, str))
+            elif isinstance(alias, str):
+                names.add(alias)
+            else:
+                names.add(f"{prefix}{name}")
+        return frozenset(name.upper() for name in names)
+
+    @classmethod
+    def check_variables(cls, environment: Mapping[str, str]) -> None:
+        """Raises UnknownVariableError for the first prefixed variable no setting reads."""
+        prefix = cls.model_config.get("env_prefix", "").upper()
+        if not prefix:
+            return
+        known = cls.known_variables() | cls.foreign_variables
+        for variable in sorted(environment):
+            name = variable.upper()
+            if name.startswith(prefix) and name not in known:
+                nearest = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+                hint = f"; did you mean {nearest[0]}?" if nearest else ""
+                raise UnknownVariableError(f"{variable} is not a setting of this service{hint}")
+
+    def loggable(self) -> dict[str, Any]:
+        """The settings as JSON values, secrets masked (a URL keeps all but its password)."""
+        shown: dict[str, Any] = {}
+        for name, value in self.model_dump(mode="python").items():
+            if isinstance(value, SecretStr):
+                shown[name] = _masked(value.get_secret_value())
+            elif isinstance(value, Path):
+                shown[name] = str(value)
+            else:
+                shown[name] = value
+        return shown
+
+    def log_effective(self, service: str) -> None:
+        log.info("settings", service=service, settings=self.loggable())
+
+
+def _masked(secret: str) -> str:
+    """A URL with its password replaced, or the mask alone for any other secret."""
+    parts = urlsplit(secret)
+    if not parts.scheme or "://" not in secret:
+        return _MASK
+    if parts.password is None:
+        return secret
+    user = parts.username or ""
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{user}:{_MASK}@{host}"))
+
+
+class KafkaClientSettings(ServiceSettings):
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS"),
+        description="Kafka brokers.",
+    )
+
+
+class RegistryClientSettings(ServiceSettings):
+    registry_url: str = Field(
+        default="http://127.0.0.1:8081",
+        validation_alias=AliasChoices("REGISTRY_URL"),
+        description="Schema Registry the event schemas are looked up in.",
+    )
+
+
+class EventStreamSettings(ServiceSettings):
+    """The events' topic and the folder of their schema versions."""
+
+    events_topic: str = Field(
+        default=USER_EVENTS_TOPIC,
+        validation_alias=AliasChoices("EVENTS_TOPIC"),
+        description="Topic of the user events; their subject is `<topic>-value`.",
+    )
+    schemas_dir: Path = Field(
+        default=Path("schemas"),
+        validation_alias=AliasChoices("SCHEMAS_DIR"),
+        description="Folder of the event schemas (one folder per subject).",
+    )
+    event_schema_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("EVENT_SCHEMA_DIR"),
+        description="Folder of the event's schema versions (default: "
+        f"SCHEMAS_DIR/{USER_EVENTS_SUBJECT}, whatever the topic is called).",
+    )
+
+    @property
+    def subject(self) -> str:
+        return value_subject(self.events_topic)
+
+    @property
+    def schema_folder(self) -> Path:
+        return self.event_schema_dir or user_events_folder(self.schemas_dir)

@@ -1,0 +1,56 @@
+"""The settings base: unknown prefixed variables refused, shared variables, secrets masked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from consumer.settings import ConsumerSettings
+from platform_common.settings import UnknownVariableError
+from producer_api.settings import ApiSettings, RelaySettings
+from registry.settings import RegistrySettings
+
+
+def test_a_prefixed_variable_no_setting_reads_is_refused_with_the_nearest_name() -> None:
+    with pytest.raises(UnknownVariableError, match=r"CONSUMER_MAX_RECORD .*CONSUMER_MAX_RECORDS"):
+        ConsumerSettings.check_variables({"CONSUMER_MAX_RECORD": "5"})
+    with pytest.raises(UnknownVariableError, match=r"REGISTRY_PORTT .*REGISTRY_PORT\?"):
+        RegistrySettings.check_variables({"REGISTRY_PORTT": "1"})
+
+
+def test_known_shared_and_foreign_variables_pass() -> None:
+    RegistrySettings.check_variables({"REGISTRY_PORT": "1", "REGISTRY_URL": "http://x"})
+    ApiSettings.check_variables({"API_URL": "http://x", "API_LOG_LEVEL": "INFO", "OTHER": "1"})
+    RelaySettings.check_variables({"RELAY_BATCH_SIZE": "5", "KAFKA_BOOTSTRAP_SERVERS": "x"})
+
+
+def test_an_unknown_variable_stops_the_start_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELAY_LINGER", "5")
+    with pytest.raises(SystemExit, match=r"relay not started: RELAY_LINGER .*RELAY_LINGER_MS"):
+        RelaySettings.from_environment("relay")
+
+
+def test_shared_variables_are_read_the_same_by_every_service(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EVENTS_TOPIC", "orders")
+    monkeypatch.setenv("REGISTRY_URL", "http://registry:1")
+    monkeypatch.setenv("SCHEMAS_DIR", "/s")
+    relay, consumer = RelaySettings(), ConsumerSettings()
+    assert relay.events_topic == consumer.events_topic == "orders"
+    assert relay.registry_url == consumer.registry_url == "http://registry:1"
+    # The event's folder is the platform's, whatever the topic is called.
+    assert relay.schema_folder == consumer.schema_folder == Path("/s/user-events-value")
+    assert relay.subject == "orders-value"
+
+
+def test_the_logged_settings_mask_secrets() -> None:
+    api = ApiSettings(database_url=SecretStr("postgresql://app:hunter2@db:5432/platform"))
+    shown = api.loggable()
+    assert shown["database_url"] == "postgresql://app:***@db:5432/platform"
+    assert "hunter2" not in repr(shown)
+    assert ApiSettings().loggable()["database_url"].startswith("postgresql://postgres@")
+    registry = RegistrySettings(database_url=SecretStr("sqlite:///r.db"))
+    assert registry.loggable()["database_url"] == "sqlite:///r.db"
