@@ -75,14 +75,12 @@ def test_the_sink_refills_a_window_from_the_partitions_newest_files(
         tmp_path, topic=TOPIC, file_format=file_format, reader_schema_fingerprint=FINGERPRINT
     )
 
-    ids = sink.recent_values(0, "event_id", 8)
+    ids = [str(user_event(offset)["event_id"]) for offset in range(17, 25)]
 
-    assert ids == [str(user_event(offset)["event_id"]) for offset in range(17, 25)]
-    assert sink.recent_values(1, "event_id", 8) == [str(other[0]["event_id"])]
-    assert sink.recent_values(2, "event_id", 8) == []
-    assert sink.recent_values(0, "event_id", 0) == []
-    # Taking the partition over lists its files once for both the resume point and the ids.
     assert sink.take_over(0, field="event_id", window=8) == (25, ids)
+    assert sink.take_over(1, field="event_id", window=8) == (1, [str(other[0]["event_id"])])
+    assert sink.take_over(2, field="event_id", window=8) == (None, [])
+    assert sink.take_over(0, field="event_id", window=0) == (25, [])
     assert sink.take_over(0) == (25, [])
 
 

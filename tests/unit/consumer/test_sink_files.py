@@ -19,7 +19,7 @@ from consumer.sink.files import (
     ArrowFsTarget,
     FileSink,
     LocalTarget,
-    highest_offset,
+    Target,
     open_target,
     write_file_atomically,
 )
@@ -53,6 +53,17 @@ def events(first: int, last: int, day: date = MAY_1) -> list[dict[str, Any]]:
 
 def every_file(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def resume_at(root: Path | Target, partition: int, topic: str = TOPIC) -> int | None:
+    """Where a consumer taking the partition over resumes, from its files (None: no files)."""
+    sink = FileSink(
+        root,
+        topic=topic,
+        file_format=ParquetFormat(READER_SCHEMA),
+        reader_schema_fingerprint=FINGERPRINT,
+    )
+    return sink.take_over(partition)[0]
 
 
 def test_a_parquet_file_lands_under_its_date_with_its_offsets_in_the_name(tmp_path: Path) -> None:
@@ -142,7 +153,7 @@ def test_a_failed_write_leaves_nothing_where_readers_or_the_scan_look(tmp_path: 
     with pytest.raises(SinkError, match="boom"):
         write_file_atomically(tmp_path, file_meta(0, 0), ExplodingFormat(), events(0, 0))
     assert every_file(tmp_path) == []
-    assert highest_offset(tmp_path, TOPIC, 0) is None
+    assert resume_at(tmp_path, 0) is None
 
 
 def test_the_scan_finds_the_highest_offset_across_date_folders(tmp_path: Path) -> None:
@@ -154,10 +165,10 @@ def test_the_scan_finds_the_highest_offset_across_date_folders(tmp_path: Path) -
     # Another partition's higher offsets are not partition 0's.
     write_file_atomically(tmp_path, file_meta(0, 50, partition=1), parquet, events(0, 50))
 
-    assert highest_offset(tmp_path, TOPIC, 0) == 8
-    assert highest_offset(tmp_path, TOPIC, 1) == 50
-    assert highest_offset(tmp_path, TOPIC, 2) is None
-    assert highest_offset(tmp_path, "other-topic", 0) is None
+    assert resume_at(tmp_path, 0) == 9
+    assert resume_at(tmp_path, 1) == 51
+    assert resume_at(tmp_path, 2) is None
+    assert resume_at(tmp_path, 0, topic="other-topic") is None
 
 
 def test_the_scan_deletes_its_partitions_crash_leftovers_and_nothing_else(tmp_path: Path) -> None:
@@ -169,7 +180,7 @@ def test_the_scan_deletes_its_partitions_crash_leftovers_and_nothing_else(tmp_pa
     for leftover in (mine, theirs, foreign):
         leftover.write_bytes(b"torn")
 
-    assert highest_offset(tmp_path, TOPIC, 0) == 2
+    assert resume_at(tmp_path, 0) == 3
     assert not mine.exists()
     assert theirs.exists() and foreign.exists()
 
@@ -214,8 +225,8 @@ def test_an_arrow_file_system_gets_one_upload_under_the_final_name(tmp_path: Pat
     assert every_file(tmp_path / "lake") == [name]
     assert written.byte_size == os.path.getsize(written.path)
     assert pq.read_table(written.path).to_pylist() == [as_read_back(r) for r in records]
-    assert highest_offset(target, TOPIC, 0) == 12
-    assert highest_offset(target, TOPIC, 1) is None
+    assert resume_at(target, 0) == 13
+    assert resume_at(target, 1) is None
 
 
 def test_the_arrow_target_lists_and_removes_like_the_local_one(tmp_path: Path) -> None:
@@ -229,7 +240,7 @@ def test_the_arrow_target_lists_and_removes_like_the_local_one(tmp_path: Path) -
     assert sorted(local.list_topic_files(TOPIC)) == sorted(arrow.list_topic_files(TOPIC))
     assert [f.name.first_offset for f in arrow.list_partition_files(TOPIC, 0)] == [0, 2]
     arrow.remove(arrow.list_partition_files(TOPIC, 0)[1].relative_path)
-    assert highest_offset(local, TOPIC, 0) == 1
+    assert resume_at(local, 0) == 2
 
 
 def run_pipeline(
