@@ -7,7 +7,6 @@ of paths or durability: `files.py` decides where the bytes go and how they becom
 
 from __future__ import annotations
 
-import io
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -160,9 +159,3 @@ class Format(ABC):
     @abstractmethod
     def read_column(self, source: IO[bytes], field: str) -> list[Any]:
         """One field's values in a whole file this format wrote, in file order."""
-
-    def serialize(self, records: Records, metadata: Mapping[str, str]) -> bytes:
-        """The whole file as bytes (for object stores that take one upload)."""
-        buffer = io.BytesIO()
-        self.write(records, metadata, buffer)
-        return buffer.getvalue()
