@@ -26,7 +26,6 @@ from consumer.sink.files import (
 from consumer.sink.layout import (
     PartName,
     file_name,
-    parse_date_directory,
     parse_file_name,
     parse_temporary_name,
     relative_path,
@@ -126,9 +125,6 @@ def test_parsing_tells_final_names_from_temporaries_and_strangers() -> None:
         "part-x-" + final[7:],
     ):
         assert parse_file_name(stranger) is None
-    assert parse_date_directory("event_date=2024-02-29") == date(2024, 2, 29)
-    assert parse_date_directory("event_date=2023-02-29") is None
-    assert parse_date_directory("date=2024-02-29") is None
 
 
 def test_a_topic_name_cannot_climb_out_of_the_root() -> None:
@@ -236,6 +232,9 @@ def test_the_arrow_target_lists_and_removes_like_the_local_one(tmp_path: Path) -
     write_file_atomically(local, file_meta(0, 1), avro, events(0, 1))
     write_file_atomically(arrow, file_meta(2, 3, day=MAY_2), avro, events(2, 3, MAY_2))
     (tmp_path / TOPIC / "stray.txt").write_text("not in a date folder")
+    other_folder = tmp_path / TOPIC / "date=2024-05-01"
+    other_folder.mkdir()
+    (other_folder / file_name(0, 9, 9, "avro")).write_bytes(b"a part file outside the layout")
 
     assert sorted(local.list_topic_files(TOPIC)) == sorted(arrow.list_topic_files(TOPIC))
     assert [f.name.first_offset for f in arrow.list_partition_files(TOPIC, 0)] == [0, 2]
