@@ -66,7 +66,6 @@ class ClosedBatch:
     last_offset: int
     records: list[Any]
     writer_schema_ids: frozenset[int]
-    estimated_bytes: int
     reason: RotationReason
 
     def file_meta(self, *, topic: str, reader_schema_fingerprint: str) -> FileMeta:
@@ -118,7 +117,6 @@ class PartitionBuffer:
             last_offset=self.last_offset,
             records=self.records,
             writer_schema_ids=frozenset(self.writer_schema_ids),
-            estimated_bytes=self.estimated_bytes,
             reason=reason,
         )
 
@@ -230,13 +228,6 @@ class Rotator:
     def open_first_offsets(self) -> dict[int, int]:
         """First offset of each open buffer: below it, a partition's records are in files."""
         return {partition: buffer.first_offset for partition, buffer in self._open.items()}
-
-    @property
-    def open_partitions(self) -> frozenset[int]:
-        return frozenset(self._open)
-
-    def buffered_records(self) -> int:
-        return sum(len(b.records) for b in self._open.values())
 
     def _open_for(
         self,

@@ -69,7 +69,6 @@ def test_a_buffer_closes_at_the_byte_estimate_or_the_sizes_given() -> None:
         for batch in rot.append(0, offset, DAY, record(offset), writer_schema_id=1, size=size)
     ]
     assert spans(closed) == [(0, 0, 2, "bytes")]
-    assert closed[0].estimated_bytes == 120
     # Without sizes, each record counts record_size_estimate (10) bytes.
     assert spans(feed(rotator(max_bytes=30), 0, range(4))) == [(0, 0, 2, "bytes")]
 
@@ -115,8 +114,8 @@ def test_partitions_rotate_independently_and_revocation_drains_only_its_own() ->
     feed(rot, 1, range(10, 12))
     feed(rot, 2, range(20, 21))
     assert spans(rot.drain([1, 2, 7])) == [(1, 10, 11, "revocation"), (2, 20, 20, "revocation")]
-    assert rot.open_partitions == {0}
-    assert rot.buffered_records() == 2
+    assert rot.open_first_offsets() == {0: 0}
+    assert spans(rot.drain_all()) == [(0, 0, 1, "shutdown")]
 
 
 def test_the_writer_schema_ids_of_a_file_are_all_its_records_had() -> None:
