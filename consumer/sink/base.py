@@ -101,9 +101,6 @@ class Rows:
     fields: tuple[str, ...]
     rows: Sequence[Row]
 
-    def __len__(self) -> int:
-        return len(self.rows)
-
     @classmethod
     def of(cls, fields: Sequence[str], records: Records) -> Rows:
         """Rows from tuples already in field order, or from mappings (converted once).
