@@ -128,11 +128,6 @@ def test_parquet_takes_uuids_as_objects_or_text_and_stores_the_same() -> None:
     assert as_objects.column("event_id").to_pylist() == [str(uuid.UUID(int=2))]
 
 
-def test_parquet_snappy_is_a_choice() -> None:
-    data = file_bytes(ParquetFormat(READER_SCHEMA, compression="snappy"), [user_event(1)], {})
-    assert pq.read_metadata(io.BytesIO(data)).row_group(0).column(0).compression == "SNAPPY"
-
-
 @pytest.mark.parametrize(
     ("change", "says"),
     [
