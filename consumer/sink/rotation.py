@@ -42,8 +42,8 @@ class RotationPolicy:
 
     Args:
         max_records: records per file.
-        max_bytes: estimated bytes of a buffer's records (their encoded Avro size when the
-            consumer passes it, else a per-record estimate from the schema).
+        max_bytes: estimated bytes of a buffer's records (records times the `Rotator`'s
+            per-record estimate).
         max_age_seconds: seconds from a buffer's first record until `due` closes it.
     """
 
@@ -129,8 +129,8 @@ class Rotator:
 
     Args:
         policy: the limits.
-        record_size_estimate: bytes counted for a record appended without `size`
-            (`estimate_record_size(reader_schema)` gives one).
+        record_size_estimate: bytes counted per record (`estimate_record_size(reader_schema)`
+            gives one).
         clock: monotonic seconds; tests inject their own.
     """
 
@@ -156,7 +156,6 @@ class Rotator:
         record: Any,
         *,
         writer_schema_id: int,
-        size: int | None = None,
     ) -> tuple[ClosedBatch, ...]:
         """Buffer one record; return the batches this closed (usually none), oldest first.
 
@@ -173,7 +172,7 @@ class Rotator:
             buffer = self._open[partition]
         buffer.records.append(record)
         buffer.last_offset = offset
-        buffer.estimated_bytes += self._record_size if size is None else size
+        buffer.estimated_bytes += self._record_size
         if writer_schema_id != buffer.last_schema_id:
             buffer.writer_schema_ids.add(writer_schema_id)
             buffer.last_schema_id = writer_schema_id
