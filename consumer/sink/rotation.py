@@ -11,8 +11,8 @@ date whose buffer had not been written yet.
 Records are opaque here (the consumer buffers rows, see `base.Row`). The consumer calls
 `append` per decoded record, `due` from a timer (age closes buffers
 even when no record arrives), `drain` on revocation, `discard` when partitions are lost,
-and `drain_all` at shutdown, then writes every returned batch before committing
-`last_offset + 1` for its partition.
+and `drain_all` at shutdown, and writes every returned batch; per partition it commits the
+first offset not yet in a file (`open_first_offsets`).
 """
 
 from __future__ import annotations
