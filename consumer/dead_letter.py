@@ -24,7 +24,6 @@ class DeadLetters:
         self._producer = producer
         self.topic = topic
         self._failures: list[KafkaError] = []
-        self.sent = 0
 
     def send(self, message: Message, reason: Reason, detail: str) -> None:
         """Copy the record (key, value, headers) with the reason headers added."""
@@ -43,7 +42,6 @@ class DeadLetters:
             headers=headers,
             on_delivery=self._on_delivery,
         )
-        self.sent += 1
 
     def flush(self, timeout: float) -> None:
         """Wait until every dead letter is stored; raise if one was not."""

@@ -67,6 +67,7 @@ _LOCAL_EPOCH = datetime(1970, 1, 1)
 _MILLI = timedelta(milliseconds=1)
 _MICRO = timedelta(microseconds=1)
 _NO_DEFAULT = object()
+_EVENT_TIME = "event_time"
 _UNITS_PER_DAY = {"timestamp-millis": 86_400_000, "timestamp-micros": 86_400_000_000}
 
 
@@ -89,15 +90,14 @@ class Rejected(Exception):
 
 @dataclass(frozen=True)
 class ReaderSchema:
-    text: str
-    document: dict[str, Any] = field(repr=False)
+    document: dict[str, Any]
     parsed: avro.schema.Schema = field(repr=False, compare=False)
 
     @classmethod
     def load(cls, path: Path) -> ReaderSchema:
         document = json.loads(path.read_text())
         text = json.dumps(document)
-        return cls(text=text, document=document, parsed=avro.schema.parse(text))
+        return cls(document=document, parsed=avro.schema.parse(text))
 
 
 @dataclass(frozen=True)
@@ -210,25 +210,24 @@ class EventDates:
     """The UTC date of a record's event time, one `date` object per day (cached).
 
     Args:
-        reader_schema: the reader schema; its `field` must be a timestamp-millis or
+        reader_schema: the reader schema; its `event_time` must be a timestamp-millis or
             timestamp-micros long.
     """
 
-    def __init__(self, reader_schema: Mapping[str, Any], field_name: str = "event_time") -> None:
+    def __init__(self, reader_schema: Mapping[str, Any]) -> None:
         logical = None
         for declared in reader_schema.get("fields", []):
-            if declared["name"] == field_name and isinstance(declared["type"], dict):
+            if declared["name"] == _EVENT_TIME and isinstance(declared["type"], dict):
                 logical = declared["type"].get("logicalType")
         if logical not in _UNITS_PER_DAY:
             raise ValueError(
-                f"the reader schema's {field_name} must be a timestamp-millis or -micros long"
+                f"the reader schema's {_EVENT_TIME} must be a timestamp-millis or -micros long"
             )
-        self.field_name = field_name
         self._per_day = _UNITS_PER_DAY[logical]
         self._days: dict[int, date] = {}
 
     def of(self, record: Mapping[str, Any]) -> date:
-        day = record[self.field_name] // self._per_day
+        day = record[_EVENT_TIME] // self._per_day
         found = self._days.get(day)
         if found is None:
             found = self._days[day] = _EPOCH + timedelta(days=day)

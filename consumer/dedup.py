@@ -14,7 +14,7 @@ A copy further behind than the window lands twice; the window is a setting
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 
@@ -40,12 +40,6 @@ class RecentIds:
         order.append(event_id)
         ids.add(event_id)
         return True
-
-    def __len__(self) -> int:
-        return len(self._order)
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._order)
 
 
 def newest(values_by_file: Iterable[Sequence[Any]], window: int) -> list[Any]:

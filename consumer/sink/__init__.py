@@ -23,7 +23,6 @@ from consumer.sink.files import (
     LocalTarget,
     Target,
     WrittenFile,
-    highest_offset,
     open_target,
     write_file_atomically,
 )
@@ -57,7 +56,6 @@ __all__ = [
     "WrittenFile",
     "arrow_schema",
     "estimate_record_size",
-    "highest_offset",
     "open_target",
     "row_maker",
     "schema_fingerprint",

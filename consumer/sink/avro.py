@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
-from typing import IO, Any, Literal
+from typing import IO, Any
 
 import fastavro
 
@@ -18,8 +18,9 @@ from consumer.sink.base import Format, Records, Rows, SchemaMappingError, SinkEr
 
 # fastavro names the field at fault: "... on field user_id", "no value and no default for x".
 _FIELD_IN_MESSAGE = re.compile(r"(?:on field|default for) ([A-Za-z_][A-Za-z0-9_.]*)")
-# Codecs fastavro writes without an extra package.
-AvroCodec = Literal["deflate", "null"]
+# Block compression that needs no extra package, and bytes per block before another starts.
+_CODEC = "deflate"
+_SYNC_INTERVAL = 1024 * 1024
 
 
 class AvroFormat(Format):
@@ -27,26 +28,16 @@ class AvroFormat(Format):
 
     Args:
         reader_schema: the consumer's Avro reader schema.
-        codec: block compression; "deflate" needs no extra package.
-        sync_interval: bytes per block before fastavro starts another.
     """
 
     file_extension = "avro"
 
-    def __init__(
-        self,
-        reader_schema: Mapping[str, Any],
-        *,
-        codec: AvroCodec = "deflate",
-        sync_interval: int = 1024 * 1024,
-    ) -> None:
+    def __init__(self, reader_schema: Mapping[str, Any]) -> None:
         try:
             self._schema = fastavro.parse_schema(dict(reader_schema))
         except (ValueError, TypeError, KeyError) as exc:
             raise SchemaMappingError(f"the reader schema does not parse: {exc}") from exc
         self.fields = tuple(f["name"] for f in reader_schema.get("fields", []))
-        self._codec: AvroCodec = codec
-        self._sync_interval = sync_interval
 
     def write(self, records: Records, metadata: Mapping[str, str], out: IO[bytes]) -> None:
         rows = Rows.of(self.fields, records)
@@ -55,8 +46,8 @@ class AvroFormat(Format):
                 out,
                 self._schema,
                 rows.records(),
-                codec=self._codec,
-                sync_interval=self._sync_interval,
+                codec=_CODEC,
+                sync_interval=_SYNC_INTERVAL,
                 metadata=dict(metadata),
             )
         except (ValueError, TypeError, KeyError, AttributeError) as exc:

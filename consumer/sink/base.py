@@ -1,13 +1,14 @@
 """What every file sink shares: the `Format` interface, a file's coordinates, sink errors.
 
-A format turns a batch of decoded records (dicts in the consumer's reader schema, logical
-types as Python values) plus file-level metadata into the bytes of one file. It knows nothing
-of paths or durability: `files.py` decides where the bytes go and how they become visible.
+A format turns a batch of decoded records (rows in the reader schema's field order, as the
+consumer buffers them, or mappings; timestamps as epoch integers or datetimes, uuids as text or
+`uuid.UUID`) plus file-level metadata into the bytes of one file, and reads one column of such
+a file back (the dedup window is refilled from it). It knows nothing of paths or durability:
+`files.py` decides where the bytes go and how they become visible.
 """
 
 from __future__ import annotations
 
-import io
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -60,8 +61,9 @@ class FileMeta:
     """One file's coordinates: which offsets of which partition it holds, and how they read.
 
     `first_offset..last_offset` is the file's range of its partition; offsets inside it that
-    are not in the file were no records of this consumer (transaction markers, compacted
-    away, or sent to the dead-letter topic). `byte_size` is 0 until the file is written.
+    are not in the file held nothing to land (transaction markers, compacted away, sent to
+    the dead-letter topic, or dropped as a repeat of a recent event id). `byte_size` is 0
+    until the file is written.
     """
 
     topic: str
@@ -102,9 +104,6 @@ class Rows:
     fields: tuple[str, ...]
     rows: Sequence[Row]
 
-    def __len__(self) -> int:
-        return len(self.rows)
-
     @classmethod
     def of(cls, fields: Sequence[str], records: Records) -> Rows:
         """Rows from tuples already in field order, or from mappings (converted once).
@@ -127,7 +126,8 @@ class Rows:
 
 
 def row_maker(fields: Sequence[str]) -> Callable[[Record], Row]:
-    """A C-level function from a mapping to its row (a tuple even for a single field)."""
+    """A function from a mapping to its row: C-level `itemgetter`, or for a single field a
+    lambda, so that the row is a tuple there too."""
     names = tuple(fields)
     if len(names) == 1:
         only = names[0]
@@ -136,7 +136,8 @@ def row_maker(fields: Sequence[str]) -> Callable[[Record], Row]:
 
 
 class Format(ABC):
-    """A file format (Quix Streams style): an extension and a way to write a batch.
+    """A file format (Quix Streams style): an extension, a way to write a batch, and a way
+    to read one column back.
 
     `file_extension` has no leading dot ("parquet", "avro"); `fields` are the reader
     schema's field names, the order of a row's values.
@@ -160,9 +161,3 @@ class Format(ABC):
     @abstractmethod
     def read_column(self, source: IO[bytes], field: str) -> list[Any]:
         """One field's values in a whole file this format wrote, in file order."""
-
-    def serialize(self, records: Records, metadata: Mapping[str, str]) -> bytes:
-        """The whole file as bytes (for object stores that take one upload)."""
-        buffer = io.BytesIO()
-        self.write(records, metadata, buffer)
-        return buffer.getvalue()

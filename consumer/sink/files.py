@@ -10,9 +10,9 @@ Two targets share one interface (`Target`): write a file, list a partition's fil
   serialized in memory and uploaded once under its final name (`open_output_stream` commits
   the object on close); a crash mid-upload leaves no object.
 
-Files, not committed offsets, are the truth: on assignment the consumer resumes at
-`highest_offset(...) + 1` (`FileSink.take_over`), and offsets are committed only after files
-are durable.
+Files, not committed offsets, are the truth: on assignment the consumer resumes after the
+highest offset in the partition's files (`FileSink.take_over`), and offsets are committed only
+after files are durable.
 """
 
 from __future__ import annotations
@@ -273,16 +273,6 @@ def write_file_atomically(
     return WrittenFile(path, replace(meta, byte_size=size))
 
 
-def highest_offset(root: Target | str | os.PathLike[str], topic: str, partition: int) -> int | None:
-    """The highest last offset in the partition's files (every date folder), or None.
-
-    Hidden temporaries of this partition are crash leftovers and are deleted. Call it only
-    for a partition this consumer owns: another owner's temporary may be in flight.
-    """
-    finals = _final_files_after_cleanup(open_target(root), topic, partition)
-    return max((f.name.last_offset for f in finals), default=None)
-
-
 def _final_files_after_cleanup(target: Target, topic: str, partition: int) -> list[StoredFile]:
     """The partition's visible files, once its hidden temporaries are deleted."""
     finals = []
@@ -351,11 +341,6 @@ class FileSink:
         highest = max((f.name.last_offset for f in finals), default=None)
         recent = self._newest_values(finals, field, window) if field is not None else []
         return (None if highest is None else highest + 1), recent
-
-    def recent_values(self, partition: int, field: str, window: int) -> list[Any]:
-        """The `field` of the partition's last `window` records in files, oldest first."""
-        stored = self.target.list_partition_files(self.topic, partition)
-        return self._newest_values([f for f in stored if not f.temporary], field, window)
 
     def _newest_values(self, finals: list[StoredFile], field: str, window: int) -> list[Any]:
         if window <= 0:

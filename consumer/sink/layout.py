@@ -17,14 +17,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-OFFSET_WIDTH = 20
 DATE_DIRECTORY_PREFIX = "event_date="
 
 _TOPIC = re.compile(r"[A-Za-z0-9._-]+")
 _PART = r"part-(\d+)-(\d{20})-(\d{20})\.([A-Za-z0-9]+)"
 _FINAL_NAME = re.compile(_PART)
 _TEMPORARY_NAME = re.compile(r"\." + _PART + r"\.tmp-[0-9a-f]+")
-_DATE_DIRECTORY = re.compile(re.escape(DATE_DIRECTORY_PREFIX) + r"(\d{4}-\d{2}-\d{2})")
 
 
 @dataclass(frozen=True, order=True)
@@ -72,17 +70,6 @@ def parse_temporary_name(name: str) -> PartName | None:
     """The coordinates of the file a hidden temporary was meant to become, or None."""
     found = _TEMPORARY_NAME.fullmatch(name)
     return None if found is None else _part_name(found)
-
-
-def parse_date_directory(name: str) -> date | None:
-    """The date in an `event_date=YYYY-MM-DD` folder name, or None."""
-    found = _DATE_DIRECTORY.fullmatch(name)
-    if found is None:
-        return None
-    try:
-        return date.fromisoformat(found.group(1))
-    except ValueError:
-        return None
 
 
 def _part_name(found: re.Match[str]) -> PartName:

@@ -13,14 +13,15 @@ from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import IO, Any, Literal
+from typing import IO, Any, Final
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from consumer.sink.base import Format, Records, Rows, SchemaMappingError, SinkError
 
-ParquetCompression = Literal["zstd", "snappy", "gzip", "lz4", "brotli", "none"]
+# zstd compresses best at a speed similar to snappy's.
+_COMPRESSION: Final = "zstd"
 
 _PRIMITIVES: dict[str, pa.DataType] = {
     "boolean": pa.bool_(),
@@ -156,25 +157,14 @@ class ParquetFormat(Format):
 
     Args:
         reader_schema: the consumer's Avro reader schema (a flat record).
-        compression: Parquet codec; zstd compresses best at a similar speed to snappy.
-        row_group_size: rows per row group (None: pyarrow's default, one group per file
-            for files under 1 Mi rows).
     """
 
     file_extension = "parquet"
 
-    def __init__(
-        self,
-        reader_schema: Mapping[str, Any],
-        *,
-        compression: ParquetCompression = "zstd",
-        row_group_size: int | None = None,
-    ) -> None:
+    def __init__(self, reader_schema: Mapping[str, Any]) -> None:
         self._columns = _columns(reader_schema)
         self.fields = tuple(c.name for c in self._columns)
         self.schema = arrow_schema(reader_schema)
-        self._compression: ParquetCompression = compression
-        self._row_group_size = row_group_size
 
     def table(self, records: Records, metadata: Mapping[str, str]) -> pa.Table:
         """The batch as an Arrow table carrying `metadata` as schema metadata."""
@@ -188,9 +178,7 @@ class ParquetFormat(Format):
     def write(self, records: Records, metadata: Mapping[str, str], out: IO[bytes]) -> None:
         table = self.table(records, metadata)
         try:
-            pq.write_table(
-                table, out, compression=self._compression, row_group_size=self._row_group_size
-            )
+            pq.write_table(table, out, compression=_COMPRESSION)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
             # e.g. "Column 'x' is declared non-nullable but contains nulls": names, no values.
             # I/O errors (a full disk) stay OSError: they are not the batch's fault.

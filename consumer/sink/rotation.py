@@ -11,8 +11,8 @@ date whose buffer had not been written yet.
 Records are opaque here (the consumer buffers rows, see `base.Row`). The consumer calls
 `append` per decoded record, `due` from a timer (age closes buffers
 even when no record arrives), `drain` on revocation, `discard` when partitions are lost,
-and `drain_all` at shutdown, then writes every returned batch before committing
-`last_offset + 1` for its partition.
+and `drain_all` at shutdown, and writes every returned batch; per partition it commits the
+first offset not yet in a file (`open_first_offsets`).
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ class RotationPolicy:
 
     Args:
         max_records: records per file.
-        max_bytes: estimated bytes of a buffer's records (their encoded Avro size when the
-            consumer passes it, else a per-record estimate from the schema).
+        max_bytes: estimated bytes of a buffer's records (records times the `Rotator`'s
+            per-record estimate).
         max_age_seconds: seconds from a buffer's first record until `due` closes it.
     """
 
@@ -66,7 +66,6 @@ class ClosedBatch:
     last_offset: int
     records: list[Any]
     writer_schema_ids: frozenset[int]
-    estimated_bytes: int
     reason: RotationReason
 
     def file_meta(self, *, topic: str, reader_schema_fingerprint: str) -> FileMeta:
@@ -118,7 +117,6 @@ class PartitionBuffer:
             last_offset=self.last_offset,
             records=self.records,
             writer_schema_ids=frozenset(self.writer_schema_ids),
-            estimated_bytes=self.estimated_bytes,
             reason=reason,
         )
 
@@ -131,8 +129,8 @@ class Rotator:
 
     Args:
         policy: the limits.
-        record_size_estimate: bytes counted for a record appended without `size`
-            (`estimate_record_size(reader_schema)` gives one).
+        record_size_estimate: bytes counted per record (`estimate_record_size(reader_schema)`
+            gives one).
         clock: monotonic seconds; tests inject their own.
     """
 
@@ -158,7 +156,6 @@ class Rotator:
         record: Any,
         *,
         writer_schema_id: int,
-        size: int | None = None,
     ) -> tuple[ClosedBatch, ...]:
         """Buffer one record; return the batches this closed (usually none), oldest first.
 
@@ -175,7 +172,7 @@ class Rotator:
             buffer = self._open[partition]
         buffer.records.append(record)
         buffer.last_offset = offset
-        buffer.estimated_bytes += self._record_size if size is None else size
+        buffer.estimated_bytes += self._record_size
         if writer_schema_id != buffer.last_schema_id:
             buffer.writer_schema_ids.add(writer_schema_id)
             buffer.last_schema_id = writer_schema_id
@@ -230,13 +227,6 @@ class Rotator:
     def open_first_offsets(self) -> dict[int, int]:
         """First offset of each open buffer: below it, a partition's records are in files."""
         return {partition: buffer.first_offset for partition, buffer in self._open.items()}
-
-    @property
-    def open_partitions(self) -> frozenset[int]:
-        return frozenset(self._open)
-
-    def buffered_records(self) -> int:
-        return sum(len(b.records) for b in self._open.values())
 
     def _open_for(
         self,

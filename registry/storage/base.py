@@ -63,6 +63,4 @@ class RegistryStore(Protocol):
     def migrate(self) -> None:
         """Create or upgrade the tables (idempotent, safe with several processes)."""
 
-    def ping(self) -> bool: ...
-
     def close(self) -> None: ...

@@ -9,7 +9,6 @@ fall back to querying the counter.
 from __future__ import annotations
 
 import threading
-import time
 
 import psycopg
 import structlog
@@ -69,11 +68,3 @@ class GenerationWatcher:
         with self._lock:
             if self._value is None or value > self._value:
                 self._value = value
-
-
-def wait_until(watcher: GenerationWatcher, timeout: float) -> bool:
-    """True once the watcher listens (for tests and start-up)."""
-    deadline = time.monotonic() + timeout
-    while watcher.value is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return watcher.value is not None

@@ -130,14 +130,6 @@ class SqlRegistryStore:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
-    def ping(self) -> bool:
-        try:
-            with self.engine.connect() as connection:
-                connection.execute(sa.text("SELECT 1"))
-        except sa.exc.SQLAlchemyError:
-            return False
-        return True
-
     def close(self) -> None:
         if self._watcher is not None:
             self._watcher.stop()

@@ -73,7 +73,8 @@ id_allocator = sa.Table(
 )
 
 # Bumped by every transaction that changes anything: a process compares it with the value
-# its caches were filled at, one cheap query instead of re-reading a subject.
+# its caches were filled at instead of re-reading a subject. On PostgreSQL the new value is
+# pushed to every process (notify.py); SQLite, or a watcher not yet listening, queries it.
 generation = sa.Table(
     "generation",
     metadata,

@@ -21,7 +21,8 @@ TOPIC = "user-events"
 def user_event(
     user_id: int, *, day: date = date(2024, 5, 1), as_uuid: bool = True
 ) -> dict[str, Any]:
-    """One decoded event; fastavro hands uuid as uuid.UUID and timestamps as UTC datetimes."""
+    """One event with uuid.UUID and UTC datetimes, forms the formats take besides the text
+    and epoch integers the consumer's decoder yields."""
     event_id = uuid.UUID(int=user_id + 1)
     moment = datetime(day.year, day.month, day.day, 12, 30, 15, 123000, tzinfo=UTC)
     return {

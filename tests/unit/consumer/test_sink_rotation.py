@@ -60,18 +60,11 @@ def test_a_buffer_closes_at_the_record_count() -> None:
     assert spans(rot.drain_all()) == [(0, 6, 6, "shutdown")]
 
 
-def test_a_buffer_closes_at_the_byte_estimate_or_the_sizes_given() -> None:
-    rot = rotator(max_bytes=100)
-    sizes = [40, 40, 40, 5]
-    closed = [
-        batch
-        for offset, size in enumerate(sizes)
-        for batch in rot.append(0, offset, DAY, record(offset), writer_schema_id=1, size=size)
-    ]
-    assert spans(closed) == [(0, 0, 2, "bytes")]
-    assert closed[0].estimated_bytes == 120
-    # Without sizes, each record counts record_size_estimate (10) bytes.
-    assert spans(feed(rotator(max_bytes=30), 0, range(4))) == [(0, 0, 2, "bytes")]
+def test_a_buffer_closes_at_the_byte_estimate() -> None:
+    # Each record counts record_size_estimate (10) bytes: the third reaches 30, not the second.
+    rot = rotator(max_bytes=30)
+    assert spans(feed(rot, 0, range(4))) == [(0, 0, 2, "bytes")]
+    assert spans(rot.drain_all()) == [(0, 3, 3, "shutdown")]
 
 
 def test_a_buffer_closes_by_age_from_its_first_record_on_the_timer() -> None:
@@ -115,8 +108,8 @@ def test_partitions_rotate_independently_and_revocation_drains_only_its_own() ->
     feed(rot, 1, range(10, 12))
     feed(rot, 2, range(20, 21))
     assert spans(rot.drain([1, 2, 7])) == [(1, 10, 11, "revocation"), (2, 20, 20, "revocation")]
-    assert rot.open_partitions == {0}
-    assert rot.buffered_records() == 2
+    assert rot.open_first_offsets() == {0: 0}
+    assert spans(rot.drain_all()) == [(0, 0, 1, "shutdown")]
 
 
 def test_the_writer_schema_ids_of_a_file_are_all_its_records_had() -> None:
@@ -165,7 +158,6 @@ step = st.tuples(
     st.integers(0, 2),  # partition
     st.integers(1, 3),  # offset gap (compaction, transaction markers, dead letters)
     st.integers(0, 2),  # event date, days after DAY (late events go back)
-    st.integers(1, 60),  # encoded size
     st.floats(0, 5),  # seconds since the previous record
     st.booleans(),  # the timer fires
 )
@@ -176,6 +168,7 @@ step = st.tuples(
     max_records=st.integers(1, 12),
     max_bytes=st.integers(1, 400),
     max_age=st.floats(0.5, 20),
+    record_size=st.integers(1, 60),
     steps=st.lists(step, max_size=150),
     revoke_at=st.integers(0, 150),
 )
@@ -183,17 +176,17 @@ def test_every_offset_lands_in_exactly_one_file_in_contiguous_ranges(
     max_records: int,
     max_bytes: int,
     max_age: float,
-    steps: list[tuple[int, int, int, int, float, bool]],
+    record_size: int,
+    steps: list[tuple[int, int, int, float, bool]],
     revoke_at: int,
 ) -> None:
     clock = Clock()
     policy = RotationPolicy(max_records=max_records, max_bytes=max_bytes, max_age_seconds=max_age)
-    rot = Rotator(policy, record_size_estimate=10, clock=clock)
+    rot = Rotator(policy, record_size_estimate=record_size, clock=clock)
     next_offset = dict.fromkeys(range(3), 0)
     appended: list[tuple[int, int]] = []
-    sizes: dict[tuple[int, int], int] = {}
     closed: list[ClosedBatch] = []
-    for index, (partition, gap, days, size, elapsed, timer) in enumerate(steps):
+    for index, (partition, gap, days, elapsed, timer) in enumerate(steps):
         clock.now += elapsed
         if timer:
             closed += rot.due()
@@ -203,11 +196,8 @@ def test_every_offset_lands_in_exactly_one_file_in_contiguous_ranges(
         offset = next_offset[partition]
         next_offset[partition] = offset + gap
         day = DAY + timedelta(days=days)
-        closed += rot.append(
-            partition, offset, day, record(offset, day), writer_schema_id=1, size=size
-        )
+        closed += rot.append(partition, offset, day, record(offset, day), writer_schema_id=1)
         appended.append((partition, offset))
-        sizes[(partition, offset)] = size
     closed += rot.drain_all()
 
     landed = Counter((b.partition, r["offset"]) for b in closed for r in b.records)
@@ -219,7 +209,7 @@ def test_every_offset_lands_in_exactly_one_file_in_contiguous_ranges(
         assert {r["day"] for r in batch.records} == {batch.event_date}
         assert len(offsets) <= max_records
         # Closed no later than needed: every record before the last left room.
-        assert sum(sizes[(batch.partition, o)] for o in offsets[:-1]) < max_bytes
+        assert (len(offsets) - 1) * record_size < max_bytes
         if batch.reason == RotationReason.COUNT:
             assert len(offsets) == max_records
     for partition in range(3):
