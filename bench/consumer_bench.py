@@ -20,7 +20,7 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 from bench.report import Measure
 from bench.services import REPO_ROOT, BenchStack, bench_stack
 from consumer.sink.layout import parse_file_name
-from contract.subjects import user_events_folder
+from contract.subjects import user_events_folder, value_subject
 from stack.apps import ConsumerApp
 from stack.metrics import Exposition, fetch_text
 from stack.runner import start_service
@@ -63,7 +63,7 @@ def _produce(stack: BenchStack, topic: str) -> None:
     admin.create_topics([NewTopic(topic, num_partitions=PARTITIONS)])[topic].result(timeout=30)
     client = SchemaRegistryClient({"url": stack.registry_url})
     text = (CONTRACT / "2.avsc").read_text()
-    client.register_schema(f"{topic}-value", Schema(text, "AVRO"))
+    client.register_schema(value_subject(topic), Schema(text, "AVRO"))
     serializer = AvroSerializer(client, text, conf={"auto.register.schemas": False})
     context = SerializationContext(topic, MessageField.VALUE)
     producer = Producer(

@@ -10,14 +10,14 @@ import requests
 from bench.load import Request, requests_per_second
 from bench.report import Measure
 from bench.services import bench_stack
-from contract.subjects import user_events_folder
+from contract.subjects import user_events_folder, value_subject
 
 SCHEMA = json.dumps(
     json.loads(
         (user_events_folder(Path(__file__).parent.parent / "schemas") / "2.avsc").read_text()
     )
 )
-SUBJECT = "bench-value"
+SUBJECT = value_subject("bench")
 SECONDS = 5.0
 CONCURRENCY = 8
 

@@ -19,7 +19,7 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 from bench.report import Measure, rounded
 from bench.services import REPO_ROOT, BenchStack, bench_stack
 from contract.event_schema import EventContract
-from contract.subjects import user_events_folder
+from contract.subjects import user_events_folder, value_subject
 from platform_common.database import libpq_url
 from producer_api.database import migrate, open_engine
 from producer_api.events import NewUser, user_created_event, user_created_kind
@@ -110,7 +110,7 @@ def _topic(stack: BenchStack, name: str) -> str:
     client = SchemaRegistryClient({"url": stack.registry_url})
     for number in (1, 2):
         text = (CONTRACT_DIR / f"{number}.avsc").read_text()
-        client.register_schema(f"{name}-value", Schema(text, "AVRO"))
+        client.register_schema(value_subject(name), Schema(text, "AVRO"))
     client.close()
     return name
 
@@ -136,7 +136,7 @@ def _producer(settings: RelaySettings) -> Producer:
 def _bare_loop(stack: BenchStack, topic: str) -> float:
     """The same records as the relay's (key, value, event id header), from memory."""
     settings = _settings(stack, topic)
-    contract = EventContract.from_folder(CONTRACT_DIR, subject=f"{topic}-value")
+    contract = EventContract.from_folder(CONTRACT_DIR, subject=value_subject(topic))
     client = SchemaRegistryClient({"url": stack.registry_url})
     serializer = AvroSerializer(client, contract.text, conf={"auto.register.schemas": False})
     producer = _producer(settings)
@@ -174,7 +174,7 @@ def _drain_backlog(stack: BenchStack, engine: sa.Engine, topic: str) -> float:
 
 
 def _fill(engine: sa.Engine, topic: str, count: int) -> None:
-    contract = EventContract.from_folder(CONTRACT_DIR, subject=f"{topic}-value", version=2)
+    contract = EventContract.from_folder(CONTRACT_DIR, subject=value_subject(topic), version=2)
     kind = user_created_kind(contract, topic)
     with engine.begin() as connection:
         connection.execute(_FILL_BACKLOG, {**kind.parameters(), "count": count})
@@ -218,7 +218,7 @@ def _latency(
     # Woken as the API wakes it, at the API's default pace.
     wake_interval_ms = ApiSettings.model_fields["wake_interval_ms"].default
     waker = RelayWaker(libpq_url(engine.url), interval=wake_interval_ms / 1000)
-    contract = EventContract.from_folder(CONTRACT_DIR, subject=f"{topic}-value")
+    contract = EventContract.from_folder(CONTRACT_DIR, subject=value_subject(topic))
     kind = user_created_kind(contract, topic)
     time.sleep(1.0)  # relay listening
     committed: dict[str, float] = {}

@@ -4,8 +4,8 @@
 - `subjects`: subject names from topic names (Confluent's TopicNameStrategy), and the
   platform's own events topic and subject;
 - `event_schema`: one version of the event's schema, and events checked against it;
-- `compatibility`: the seven Confluent levels over `avro.compatibility`, shared by the
-  registry, its CLI and the consumer;
+- `compatibility`: the checker under the seven Confluent levels, shared by the registry,
+  its CLI and the consumer;
 - `framing`: Confluent's wire framing of a record value;
 - `error_codes`: Confluent's `error_code` values;
 - `registry_client`: what a caller of `confluent_kafka`'s registry client catches.

@@ -15,7 +15,6 @@ import fastavro
 from fastavro.validation import ValidationError
 
 from contract.schema_folder import read_subject
-from contract.subjects import value_subject
 
 
 class EventSchemaError(ValueError):
@@ -33,13 +32,6 @@ class EventContract:
     text: str
     parsed: Any = field(repr=False, compare=False)
     field_names: tuple[str, ...] = ()
-
-    @classmethod
-    def load(cls, schemas_dir: Path, topic: str, version: int | None = None) -> EventContract:
-        """The given version of the topic's value subject folder in ``schemas_dir``, or its
-        newest."""
-        subject = value_subject(topic)
-        return cls.from_folder(schemas_dir / subject, subject=subject, version=version)
 
     @classmethod
     def from_folder(

@@ -17,11 +17,12 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Self
-from urllib.parse import urlsplit, urlunsplit
 
 import structlog
 from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from contract.subjects import (
     USER_EVENTS_SUBJECT,
@@ -106,15 +107,13 @@ class ServiceSettings(BaseSettings):
 
 
 def _masked(secret: str) -> str:
-    """A URL with its password replaced, or the mask alone for any other secret."""
-    parts = urlsplit(secret)
-    if not parts.scheme or "://" not in secret:
+    """A database URL with its password hidden (parsed as SQLAlchemy parses it, so a `#` or
+    `/` in the password cannot expose it), or the mask alone for any other secret."""
+    try:
+        url = make_url(secret)
+    except ArgumentError:
         return _MASK
-    if parts.password is None:
-        return secret
-    user = parts.username or ""
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{user}:{_MASK}@{host}"))
+    return url.render_as_string(hide_password=True)
 
 
 class KafkaClientSettings(ServiceSettings):

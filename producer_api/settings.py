@@ -10,6 +10,7 @@ from platform_common.settings import (
     KafkaClientSettings,
     RegistryClientSettings,
 )
+from producer_api.outbox.table import BUCKETS
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/platform"
 
@@ -48,7 +49,10 @@ class RelaySettings(EventSettings, KafkaClientSettings, RegistryClientSettings):
     model_config = SettingsConfigDict(env_prefix="RELAY_")
     batch_size: int = Field(default=4000, ge=1, description="Outbox rows claimed per batch.")
     max_buckets: int = Field(
-        default=16, ge=1, le=16, description="Key buckets one batch may take (of 16)."
+        default=BUCKETS,
+        ge=1,
+        le=BUCKETS,
+        description=f"Key buckets one batch may take (of {BUCKETS}).",
     )
     poll_interval_ms: int = Field(
         default=500, ge=10, description="Look for rows this often even without a wake-up."

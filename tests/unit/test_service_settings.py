@@ -50,6 +50,9 @@ def test_the_logged_settings_mask_secrets() -> None:
     api = ApiSettings(database_url=SecretStr("postgresql://app:hunter2@db:5432/platform"))
     shown = api.loggable()
     assert shown["database_url"] == "postgresql://app:***@db:5432/platform"
+    odd = ApiSettings(database_url=SecretStr("postgresql://u:se#cr/et@db/platform"))
+    assert "se#cr" not in repr(odd.loggable())
+    assert RelaySettings(database_url=SecretStr("not a url")).loggable()["database_url"] == "***"
     assert "hunter2" not in repr(shown)
     assert ApiSettings().loggable()["database_url"].startswith("postgresql://postgres@")
     registry = RegistrySettings(database_url=SecretStr("sqlite:///r.db"))

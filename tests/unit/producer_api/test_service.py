@@ -55,7 +55,7 @@ def test_an_event_the_contract_refuses_raises_before_any_database_work(
     folder = tmp_path / "user-events-value"
     folder.mkdir()
     (folder / "1.avsc").write_text(json.dumps(schema))
-    contract = EventContract.load(tmp_path, "user-events")
+    contract = EventContract.from_folder(folder, subject="user-events-value")
     waker = CountingWaker()
     # Nothing listens on port 1: touching the database would raise OperationalError instead.
     engine = sa.create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
