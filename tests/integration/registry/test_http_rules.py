@@ -54,6 +54,15 @@ def test_media_types(registry_url: str, subject: str) -> None:
         f"{registry_url}/subjects", headers={"Accept": "application/json"}, timeout=30
     )
     assert plain.headers["Content-Type"] == "application/json"
+    # What Java's HTTP client sends when its caller sets no Accept: Jersey reads "*" and
+    # "q=.2", and answers with its preferred type.
+    java = requests.get(
+        f"{registry_url}/subjects",
+        headers={"Accept": "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"},
+        timeout=30,
+    )
+    assert java.status_code == 200
+    assert java.headers["Content-Type"] == V1
     assert error(requests.get(f"{registry_url}/no/such/route", timeout=30)) == (404, 404)
     broken = requests.post(
         f"{registry_url}/subjects/{subject}/versions",
