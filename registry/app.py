@@ -18,8 +18,9 @@ from registry.errors import (
     UnauthorizedError,
     UnsupportedMediaTypeError,
 )
-from registry.http import REQUEST_TYPES, RESPONSE_TYPES, json_response
-from registry.paths import RestConverter, SegmentConverter
+from registry.http import REQUEST_TYPES, json_response
+from registry.negotiation import choose
+from registry.paths import JavaIntConverter, RestConverter, SegmentConverter
 from registry.routes import Services, compatibility, config, root, schemas, subjects
 from registry.service import RegistryService
 from registry.settings import RegistrySettings
@@ -44,6 +45,7 @@ def create_app(
     app.url_map.converters["subject"] = SegmentConverter
     app.url_map.converters["segment"] = SegmentConverter
     app.url_map.converters["rest"] = RestConverter
+    app.url_map.converters["java_int"] = JavaIntConverter
     app.extensions["registry"] = Services(
         registry=RegistryService(store, default_level=settings.compatibility),
         config=ConfigService(store, default_level=settings.compatibility),
@@ -72,8 +74,7 @@ def _negotiate() -> None:
     has_body = request.method in ("POST", "PUT") and bool(request.content_type)
     if has_body and request.mimetype not in REQUEST_TYPES:
         raise UnsupportedMediaTypeError()
-    accepts = request.headers.get("Accept") and request.path != "/openapi.json"
-    if accepts and request.accept_mimetypes.best_match(RESPONSE_TYPES) is None:
+    if request.path != "/openapi.json" and choose(request.headers.get("Accept")) is None:
         raise NotAcceptableError()
 
 

@@ -6,9 +6,10 @@ from typing import Any
 
 from contract.compatibility import CompatibilityLevel
 from registry.errors import (
+    ImportWithSubjectsError,
     InvalidCompatibilityLevelError,
     InvalidSchemaError,
-    OperationNotPermittedError,
+    ReadOnlyModeError,
     SubjectCompatibilityNotConfiguredError,
     SubjectModeNotConfiguredError,
     SubjectNotFoundError,
@@ -57,8 +58,7 @@ def effective_mode(tx: StoreTransaction, subject: str | None) -> Mode:
 
 def refuse_if_read_only(tx: StoreTransaction, subject: str | None) -> None:
     if effective_mode(tx, subject).read_only:
-        target = f"Subject '{subject}'" if subject is not None else "The registry"
-        raise OperationNotPermittedError(f"{target} is in read-only mode")
+        raise ReadOnlyModeError(subject)
 
 
 class ConfigService:
@@ -137,7 +137,7 @@ class ConfigService:
             check_subject(subject)
         with self.store.transaction() as tx:
             if mode is Mode.IMPORT and not force and _has_live_versions(tx, subject):
-                raise OperationNotPermittedError("Cannot import since found existing subjects")
+                raise ImportWithSubjectsError()
             tx.put_mode(scope=scope_of(subject), mode=mode)
         return {"mode": mode.value}
 

@@ -78,7 +78,7 @@ class SchemaNotFoundError(RegistryError):
     http_status = 404
     error_code = ErrorCode.SCHEMA_NOT_FOUND
 
-    def __init__(self, schema_id: int | None = None) -> None:
+    def __init__(self, schema_id: int | str | None = None) -> None:
         found = "Schema not found" if schema_id is None else f"Schema {schema_id} not found"
         super().__init__(found)
 
@@ -89,7 +89,7 @@ class SubjectSoftDeletedError(RegistryError):
 
     def __init__(self, subject: str) -> None:
         super().__init__(
-            f"Subject '{subject}' was soft deleted. Set permanent=true to delete permanently"
+            f"Subject '{subject}' was soft deleted.Set permanent=true to delete permanently"
         )
 
 
@@ -109,7 +109,7 @@ class VersionSoftDeletedError(RegistryError):
 
     def __init__(self, subject: str, version: int) -> None:
         super().__init__(
-            f"Subject '{subject}' Version {version} was soft deleted. "
+            f"Subject '{subject}' Version {version} was soft deleted."
             "Set permanent=true to delete permanently"
         )
 
@@ -193,12 +193,64 @@ class InvalidModeError(RegistryError):
     error_code = ErrorCode.INVALID_MODE
 
     def __init__(self) -> None:
-        super().__init__("Invalid mode. Valid values are READWRITE, READONLY and IMPORT.")
+        super().__init__("Invalid mode. Valid values are READWRITE, READONLY, and IMPORT.")
 
 
 class OperationNotPermittedError(RegistryError):
     http_status = 422
     error_code = ErrorCode.OPERATION_NOT_PERMITTED
+
+
+# Confluent names the subject's context in 42205 texts; the default context is "", so its
+# texts carry two spaces ("in context  is"). A missing subject (the registry's own scope)
+# prints as Java prints null.
+def _in_context(subject: str | None) -> str:
+    return f"Subject {'null' if subject is None else subject} in context "
+
+
+class ReadOnlyModeError(OperationNotPermittedError):
+    def __init__(self, subject: str | None) -> None:
+        super().__init__(f"{_in_context(subject)} is in read-only mode")
+
+
+class NotImportModeError(OperationNotPermittedError):
+    def __init__(self, subject: str) -> None:
+        super().__init__(f"{_in_context(subject)} is not in import mode")
+
+
+class NotReadWriteModeError(OperationNotPermittedError):
+    def __init__(self, subject: str) -> None:
+        super().__init__(f"{_in_context(subject)} is not in read-write mode")
+
+
+class OverwriteSchemaError(OperationNotPermittedError):
+    """IMPORT of an id that names another schema, or of a schema stored under another id."""
+
+    def __init__(self, schema_id: int) -> None:
+        super().__init__(f"Overwrite new schema with id {schema_id} in context  is not permitted.")
+
+
+class ImportVersionExistsError(OperationNotPermittedError):
+    """IMPORT of a version number the subject already holds (Confluent overwrites it; this
+    registry keeps versions immutable)."""
+
+    def __init__(self, subject: str, version: int) -> None:
+        super().__init__(f"Version {version} of subject '{subject}' already exists")
+
+
+class ImportedUnderOtherIdError(OperationNotPermittedError):
+    """IMPORT of a schema this registry already holds under another id (ids name one schema
+    each here, and a schema has one id)."""
+
+    def __init__(self, registered_id: int, requested_id: int) -> None:
+        super().__init__(
+            f"The schema is already registered with id {registered_id}, not {requested_id}"
+        )
+
+
+class ImportWithSubjectsError(OperationNotPermittedError):
+    def __init__(self) -> None:
+        super().__init__("Cannot import since found existing subjects")
 
 
 class ReferenceExistsError(RegistryError):
@@ -217,7 +269,8 @@ class InvalidSubjectError(RegistryError):
     error_code = ErrorCode.INVALID_SUBJECT
 
     def __init__(self, subject: str) -> None:
-        super().__init__(f"The specified subject '{subject}' is not valid.")
+        # Confluent's text, "a" and all.
+        super().__init__(f"The specified subject '{subject}' is not a valid.")
 
 
 class StoreError(RegistryError):

@@ -8,12 +8,20 @@ from typing import Any, TypeVar
 from flask import Response, request
 
 from registry.errors import BadRequestError, InvalidSchemaError
-from registry.model import LATEST, MAX_INT, SchemaRequest, StoredSchema, parse_version
+from registry.model import (
+    LATEST,
+    MAX_INT,
+    SchemaRequest,
+    StoredSchema,
+    SubjectVersion,
+    parse_version,
+)
+from registry.negotiation import PRODUCED, choose
 from registry.schema import SchemaReference
 from registry.service import RegisteredVersion
 
-SCHEMA_REGISTRY_V1 = "application/vnd.schemaregistry.v1+json"
-RESPONSE_TYPES = (SCHEMA_REGISTRY_V1, "application/vnd.schemaregistry+json", "application/json")
+SCHEMA_REGISTRY_V1 = PRODUCED[0][0]
+RESPONSE_TYPES = tuple(media_type for media_type, _ in PRODUCED)
 # Confluent also takes octet-stream (Jersey's type for a body without Content-Type).
 REQUEST_TYPES = (*RESPONSE_TYPES, "application/octet-stream")
 
@@ -49,9 +57,8 @@ def raw_response(text: str) -> Response:
 
 
 def negotiated_type() -> str:
-    if not request.headers.get("Accept"):
-        return SCHEMA_REGISTRY_V1
-    return request.accept_mimetypes.best_match(RESPONSE_TYPES) or SCHEMA_REGISTRY_V1
+    """The type the response is sent as; an unacceptable Accept was refused before routing."""
+    return choose(request.headers.get("Accept")) or SCHEMA_REGISTRY_V1
 
 
 def json_body() -> Any:
@@ -134,25 +141,70 @@ def _int_or_none(body: dict[str, Any], key: str) -> int | None:
     return value
 
 
-def render_schema(found: RegisteredVersion) -> dict[str, Any]:
-    """The Schema entity of Confluent's API; empty fields are left out, as Confluent does."""
-    body: dict[str, Any] = {
-        "subject": found.subject,
-        "version": found.version,
-        "id": found.schema.id,
-        "schemaType": found.schema.schema_type,
-    }
-    body.update(schema_extras(found.schema))
-    body["schema"] = found.schema.text
+# Confluent 8 writes each entity's keys in the order Jackson takes from its class (creator
+# parameters, then fields), leaving out empty values; `docs/registry-api.md` §2.6 names the
+# class each order was read from. A register or lookup answer that was not read from a
+# stored version has no `ts` and `deleted`, as there.
+
+
+def render_registered(found: RegisteredVersion) -> dict[str, Any]:
+    """POST /subjects/{s}/versions: Confluent's RegisterSchemaResponse."""
+    schema = found.schema
+    body: dict[str, Any] = {"id": schema.id, "version": found.version, "guid": schema.guid}
+    body["schemaType"] = schema.schema_type
+    body.update(_references_and_metadata(schema))
+    body.update(_rule_set(schema))
+    body["schema"] = schema.text
+    body.update(_stored_state(found.ts, found.deleted))
     return body
 
 
-def schema_extras(schema: StoredSchema) -> dict[str, Any]:
+def render_schema(found: RegisteredVersion) -> dict[str, Any]:
+    """Confluent's Schema entity: lookup, a subject's version, and each item of /schemas."""
+    schema = found.schema
+    body: dict[str, Any] = {
+        "subject": found.subject,
+        "version": found.version,
+        "id": schema.id,
+        "guid": schema.guid,
+        "schemaType": schema.schema_type,
+    }
+    body.update(_references_and_metadata(schema))
+    body["schema"] = schema.text
+    body.update(_stored_state(found.ts, found.deleted))
+    # Last: Confluent's creator calls this parameter "ruleset", so Jackson writes it after
+    # every creator property.
+    body.update(_rule_set(schema))
+    return body
+
+
+def render_schema_string(
+    schema: StoredSchema, holder: SubjectVersion | None, *, with_subject: bool
+) -> dict[str, Any]:
+    """GET /schemas/ids/{id} and /schemas/guids/{guid}: Confluent's SchemaString."""
+    body: dict[str, Any] = {}
+    if with_subject and holder is not None:
+        body.update(subject=holder.subject, version=holder.version)
+    body.update(guid=schema.guid, schemaType=schema.schema_type, schema=schema.text)
+    body.update(_references_and_metadata(schema))
+    body.update(_rule_set(schema))
+    if holder is not None:
+        body.update(_stored_state(holder.ts, holder.deleted))
+    return body
+
+
+def _references_and_metadata(schema: StoredSchema) -> dict[str, Any]:
     extras: dict[str, Any] = {}
     if schema.references:
         extras["references"] = [reference.to_json() for reference in schema.references]
     if schema.metadata:
         extras["metadata"] = schema.metadata
-    if schema.rule_set:
-        extras["ruleSet"] = schema.rule_set
     return extras
+
+
+def _rule_set(schema: StoredSchema) -> dict[str, Any]:
+    return {"ruleSet": schema.rule_set} if schema.rule_set else {}
+
+
+def _stored_state(ts: int | None, deleted: bool) -> dict[str, Any]:
+    return {} if ts is None else {"ts": ts, "deleted": deleted}

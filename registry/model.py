@@ -87,6 +87,7 @@ class StoredSchema:
     fingerprint: str
     schema_type: str
     text: str
+    guid: str
     references: tuple[SchemaReference, ...] = ()
     metadata: dict[str, Any] | None = None
     rule_set: dict[str, Any] | None = None
@@ -98,6 +99,8 @@ class SubjectVersion:
     version: int
     schema_id: int
     deleted: bool = False
+    # When the version was stored, in epoch milliseconds: Confluent 8's `ts`.
+    ts: int | None = None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ import fastavro
 from fastavro.schema import SchemaParseException, UnknownType
 
 from registry.errors import InvalidSchemaError
+from registry.guid import schema_guid
 
 PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 _NAMED = frozenset({"record", "error", "enum", "fixed"})
@@ -82,6 +83,11 @@ class ParsedSchema:
         }
         encoded = json.dumps(identity, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(encoded.encode()).hexdigest()
+
+    @property
+    def guid(self) -> str:
+        """Confluent 8's GUID of the schema as it will be stored."""
+        return schema_guid(self.canonical, self.references, self.metadata, self.rule_set)
 
 
 def parse_avro(

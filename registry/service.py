@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,9 +25,14 @@ from registry.configuration import (
     refuse_if_read_only,
 )
 from registry.errors import (
+    ImportedUnderOtherIdError,
+    ImportVersionExistsError,
     IncompatibleSchemaError,
     InvalidSchemaError,
-    OperationNotPermittedError,
+    NotImportModeError,
+    NotReadWriteModeError,
+    OverwriteSchemaError,
+    ReadOnlyModeError,
     ReferenceExistsError,
     SchemaNotFoundError,
     SubjectNotFoundError,
@@ -59,6 +65,12 @@ class RegisteredVersion:
     version: int
     schema: StoredSchema
     deleted: bool = False
+    # Set when the answer is read from the stored version, as Confluent's `ts` is.
+    ts: int | None = None
+
+    @classmethod
+    def stored(cls, version: SubjectVersion, schema: StoredSchema) -> RegisteredVersion:
+        return cls(version.subject, version.version, schema, version.deleted, version.ts)
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,9 @@ class _View:
     generation: int
     subjects: LRUCache[str, SubjectSnapshot] = field(default_factory=lambda: LRUCache(4096))
     fingerprints: LRUCache[str, StoredSchema | None] = field(default_factory=lambda: LRUCache(4096))
+    holders: LRUCache[tuple[int, str | None], SubjectVersion | None] = field(
+        default_factory=lambda: LRUCache(4096)
+    )
 
 
 class RegistryService:
@@ -112,9 +127,7 @@ class RegistryService:
             if request.version is not None and request.version != LATEST:
                 if mode is Mode.IMPORT:
                     if any(v.version == request.version for v in versions):
-                        raise OperationNotPermittedError(
-                            f"Version {request.version} of subject '{subject}' already exists"
-                        )
+                        raise ImportVersionExistsError(subject, request.version)
                     new_version = request.version
                 elif request.version != new_version:
                     raise InvalidSchemaError("Version is not one more than previous version")
@@ -137,13 +150,11 @@ class RegistryService:
     @staticmethod
     def _check_register_mode(subject: str, mode: Mode, request: SchemaRequest) -> None:
         if mode.read_only:
-            raise OperationNotPermittedError(f"Subject '{subject}' is in read-only mode")
+            raise ReadOnlyModeError(subject)
         if mode is Mode.IMPORT and request.id is None:
-            raise OperationNotPermittedError(
-                f"Subject '{subject}' is not in read-write mode: IMPORT needs an id"
-            )
+            raise NotReadWriteModeError(subject)
         if mode is not Mode.IMPORT and request.id is not None:
-            raise OperationNotPermittedError(f"Subject '{subject}' is not in import mode")
+            raise NotImportModeError(subject)
 
     @staticmethod
     def _check_import_id(
@@ -151,13 +162,9 @@ class RegistryService:
     ) -> None:
         holder = tx.schema_by_id(schema_id=schema_id)
         if holder is not None and holder.fingerprint != parsed.fingerprint:
-            raise OperationNotPermittedError(
-                f"Overwrite new schema with id {schema_id} is not permitted."
-            )
+            raise OverwriteSchemaError(schema_id)
         if known is not None and known.id != schema_id:
-            raise OperationNotPermittedError(
-                f"The schema is already registered with id {known.id}, not {schema_id}"
-            )
+            raise ImportedUnderOtherIdError(known.id, schema_id)
 
     def lookup(
         self, subject: str, request: SchemaRequest, *, normalize: bool, deleted: bool
@@ -273,9 +280,7 @@ class RegistryService:
         """GET /subjects/{subject}/versions/{version}."""
         with self.store.transaction() as tx:
             found = resolve_version(tx.subject_versions(subject=subject), subject, version, deleted)
-            return RegisteredVersion(
-                subject, found.version, self.catalog.stored(tx, found.schema_id), found.deleted
-            )
+            return RegisteredVersion.stored(found, self.catalog.stored(tx, found.schema_id))
 
     def list_versions(self, subject: str, *, deleted: bool, deleted_only: bool) -> list[int]:
         with self.store.transaction() as tx:
@@ -310,6 +315,39 @@ class RegistryService:
         with self.store.transaction() as tx:
             return self.catalog.stored(tx, schema_id)
 
+    def holder_of(self, schema_id: int, subject: str | None) -> SubjectVersion | None:
+        """The version a by-id answer speaks for: the hinted subject's, else the first.
+
+        Cached until anything changes: by-id reads are what deserializers make.
+        """
+        view = self._current_view()
+        key = (schema_id, subject)
+        if key not in view.holders:
+            holders = self.versions_of_schema(schema_id, deleted=True)
+            view.holders[key] = next(
+                (v for v in holders if v.subject == subject), next(iter(holders), None)
+            )
+        return view.holders[key]
+
+    def schema_by_guid(self, guid: str) -> tuple[StoredSchema, SubjectVersion | None]:
+        """GET /schemas/guids/{guid}: the schema and the version its answer speaks for."""
+        canonical = _canonical_guid(guid)
+        found = []
+        if canonical is not None:
+            with self.store.transaction() as tx:
+                found = tx.schemas_by_guid(guid=canonical)
+        if not found:
+            raise SchemaNotFoundError(guid)
+        return found[0], self.holder_of(found[0].id, None)
+
+    def ids_of_guid(self, guid: str) -> list[int]:
+        """GET /schemas/guids/{guid}/ids: every id of the schema; none for an unknown GUID."""
+        canonical = _canonical_guid(guid)
+        if canonical is None:
+            return []
+        with self.store.transaction() as tx:
+            return [schema.id for schema in tx.schemas_by_guid(guid=canonical)]
+
     def versions_of_schema(self, schema_id: int, *, deleted: bool) -> list[SubjectVersion]:
         if not 0 < schema_id <= MAX_INT:
             raise SchemaNotFoundError()
@@ -333,10 +371,7 @@ class RegistryService:
                     newest[version.subject] = version
                 versions = list(newest.values())
             return [
-                RegisteredVersion(
-                    v.subject, v.version, self.catalog.stored(tx, v.schema_id), v.deleted
-                )
-                for v in versions
+                RegisteredVersion.stored(v, self.catalog.stored(tx, v.schema_id)) for v in versions
             ]
 
     def referenced_by(self, subject: str, version: int) -> list[int]:
@@ -425,6 +460,14 @@ def _normalized_text(parsed: ParsedSchema) -> str:
     return json.dumps(
         canonical_json(json.loads(parsed.canonical), normalize=True), separators=(",", ":")
     )
+
+
+def _canonical_guid(text: str) -> str | None:
+    """A GUID as stored, from any spelling `java.util.UUID` or hex reads; None if neither."""
+    try:
+        return str(uuid.UUID(text.strip()))
+    except ValueError:
+        return None
 
 
 def _visible(version: SubjectVersion, deleted: bool, deleted_only: bool) -> bool:

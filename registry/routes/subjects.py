@@ -9,6 +9,7 @@ from registry.http import (
     json_response,
     page,
     raw_response,
+    render_registered,
     render_schema,
     schema_request,
 )
@@ -46,14 +47,7 @@ def register(subject: str) -> Response:
     registered = services().registry.register(
         subject, schema_request(), normalize=flag("normalize")
     )
-    return json_response(
-        {
-            "id": registered.schema.id,
-            "version": registered.version,
-            "schemaType": registered.schema.schema_type,
-            "schema": registered.schema.text,
-        }
-    )
+    return json_response(render_registered(registered))
 
 
 @blueprint.post("/subjects/<subject:subject>")

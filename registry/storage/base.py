@@ -26,6 +26,9 @@ class StoreTransaction(Protocol):
 
     def schema_by_fingerprint(self, *, fingerprint: str) -> StoredSchema | None: ...
 
+    def schemas_by_guid(self, *, guid: str) -> list[StoredSchema]:
+        """The schemas with this GUID, by id (one, unless ids were imported twice)."""
+
     def store_schema(
         self, *, schema: ParsedSchema, schema_type: str, schema_id: int | None
     ) -> StoredSchema:

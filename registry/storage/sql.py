@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
@@ -193,6 +194,12 @@ class SqlTransaction:
         ).first()
         return _schema(row) if row is not None else None
 
+    def schemas_by_guid(self, *, guid: str) -> list[StoredSchema]:
+        rows = self.connection.execute(
+            sa.select(schemas).where(schemas.c.guid == guid).order_by(schemas.c.id)
+        )
+        return [_schema(row) for row in rows]
+
     def store_schema(
         self, *, schema: ParsedSchema, schema_type: str, schema_id: int | None
     ) -> StoredSchema:
@@ -210,6 +217,7 @@ class SqlTransaction:
         if found is not None:
             return found
         self.changed = True
+        guid = schema.guid
         new_id = schema_id if schema_id is not None else last_id + 1
         self.connection.execute(
             id_allocator.update()
@@ -225,6 +233,7 @@ class SqlTransaction:
                 references=[reference.to_json() for reference in schema.references],
                 metadata=schema.metadata,
                 rule_set=schema.rule_set,
+                guid=guid,
             )
         )
         if schema.references:
@@ -240,6 +249,7 @@ class SqlTransaction:
             fingerprint=schema.fingerprint,
             schema_type=schema_type,
             text=schema.canonical,
+            guid=guid,
             references=schema.references,
             metadata=schema.metadata,
             rule_set=schema.rule_set,
@@ -345,8 +355,20 @@ def _storable(text: str) -> bool:
 
 def _version(row: sa.Row[Any]) -> SubjectVersion:
     return SubjectVersion(
-        subject=row.subject, version=row.version, schema_id=row.schema_id, deleted=row.deleted
+        subject=row.subject,
+        version=row.version,
+        schema_id=row.schema_id,
+        deleted=row.deleted,
+        ts=_epoch_millis(row.created_at),
     )
+
+
+def _epoch_millis(moment: datetime | None) -> int | None:
+    if moment is None:
+        return None
+    # SQLite gives back the naive UTC time its CURRENT_TIMESTAMP wrote.
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return int(aware.timestamp() * 1000)
 
 
 def _schema(row: sa.Row[Any]) -> StoredSchema:
@@ -355,6 +377,7 @@ def _schema(row: sa.Row[Any]) -> StoredSchema:
         fingerprint=row.fingerprint,
         schema_type=row.schema_type,
         text=row.schema_text,
+        guid=row.guid,
         references=tuple(
             SchemaReference(name=ref["name"], subject=ref["subject"], version=int(ref["version"]))
             for ref in row.references

@@ -18,6 +18,8 @@ schemas = sa.Table(
     sa.Column("metadata", sa.JSON, nullable=True),
     sa.Column("rule_set", sa.JSON, nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+    # Confluent 8's name of the schema, for records that carry it instead of the id.
+    sa.Column("guid", sa.String(36), nullable=False, index=True),
 )
 
 # Subject rows exist to be locked: every change to a subject holds its row lock.
