@@ -10,10 +10,17 @@ INSTALLED := $(VENV)/.installed
 PYTEST_FLAGS := $(if $(filter true,$(CI)),-v --color=no,)
 REGISTRY_URL ?= http://127.0.0.1:$(or $(REGISTRY_PORT),8081)
 SCHEMAS_DIR ?= schemas
+# The registry clients of other ecosystems that tests/clients runs (see tests/README.md).
+CLIENTS_JS := tests/clients/js
+CLIENTS_GO := tests/clients/go
+CLIENTS_JS_INSTALLED := $(CLIENTS_JS)/node_modules/.package-lock.json
+CLIENTS_GO_BINARY := $(CLIENTS_GO)/bin/registry-client-go
+# -mod=mod: go.sum is completed rather than refused if a module's checksum is missing.
+CLIENTS_GOFLAGS := -mod=mod -buildvcs=false
 
-.PHONY: help install lock kafka-jars lint format test test-unit test-integration test-faults test-e2e \
-        up down status logs psql query clean register-schemas check-schemas bench tail-events \
-        metrics
+.PHONY: help install lock kafka-jars client-deps lint format test test-unit test-integration \
+        test-faults test-clients test-e2e up down status logs psql query clean register-schemas \
+        check-schemas bench tail-events metrics
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z0-9_-]+:.*?## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,6 +45,18 @@ lock: ## Re-resolve pyproject.toml's ranges in a scratch venv and pin the result
 kafka-jars: $(INSTALLED) ## Fetch the Kafka broker jars from Maven Central (once per stack/pom.xml)
 	$(BIN)/python -m stack jars
 
+$(CLIENTS_JS_INSTALLED): $(CLIENTS_JS)/package.json $(CLIENTS_JS)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 20+) is needed for the JavaScript clients of tests/clients"; exit 1; }
+	cd $(CLIENTS_JS) && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+$(CLIENTS_GO_BINARY): $(CLIENTS_GO)/go.mod $(CLIENTS_GO)/go.sum $(wildcard $(CLIENTS_GO)/*.go)
+	@command -v go >/dev/null || { echo "Go is needed for the Go client of tests/clients"; exit 1; }
+	cd $(CLIENTS_GO) && GOFLAGS='$(CLIENTS_GOFLAGS)' go mod download
+	cd $(CLIENTS_GO) && GOFLAGS='$(CLIENTS_GOFLAGS)' go build -o bin/registry-client-go .
+
+client-deps: $(CLIENTS_JS_INSTALLED) $(CLIENTS_GO_BINARY) ## Fetch the JavaScript (npm ci) and Go (go mod download) registry clients, once per lock file
+
 lint: $(INSTALLED) ## Check style and types (ruff, ruff format --check, mypy --strict); changes nothing
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -47,8 +66,9 @@ format: $(INSTALLED) ## Fix what ruff can fix and format the code
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint kafka-jars ## Lint, then unit, integration and fault tests against real Kafka and PostgreSQL
+test: lint kafka-jars client-deps ## Lint, then unit, integration, fault and client tests against real Kafka and PostgreSQL
 	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests/unit tests/integration tests/faults
+	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests/clients
 
 test-unit: $(INSTALLED) ## Unit tests only (no processes)
 	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests/unit
@@ -58,6 +78,9 @@ test-integration: kafka-jars ## Integration tests only (start their own Kafka an
 
 test-faults: kafka-jars ## Fault scenarios against a whole local stack of their own; prints their figures
 	$(BIN)/python -m pytest $(PYTEST_FLAGS) -p no:randomly tests/faults
+
+test-clients: $(INSTALLED) client-deps ## Python, JavaScript and Go registry clients against the registry; prints what each did
+	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests/clients
 
 test-e2e: $(INSTALLED) ## End-to-end tests against a stack started by `make up`
 	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests/e2e
