@@ -25,7 +25,13 @@ from producer_api.database import migrate, open_engine
 from producer_api.events import NewUser, user_created_event, user_created_kind
 from producer_api.outbox.wakeup import RelayWaker
 from producer_api.outbox.write import insert_from
-from producer_api.relay.delivery import DeliveryFailures, produce_record, producer_config
+from producer_api.relay.delivery import (
+    EVENT_ID_HEADER,
+    DeliveryFailures,
+    RecordHeaders,
+    produce_record,
+    producer_config,
+)
 from producer_api.relay.service import Relay
 from producer_api.settings import ApiSettings, RelaySettings
 from producer_api.users import insert_user_with_event
@@ -145,7 +151,8 @@ def _bare_loop(stack: BenchStack, topic: str) -> float:
     def produce(events: list[dict[str, Any]]) -> None:
         for event in events:
             value = serializer(event, context)
-            produce_record(producer, topic, str(event["user_id"]), value, event["event_id"])
+            headers: RecordHeaders = [(EVENT_ID_HEADER, event["event_id"].encode())]
+            produce_record(producer, topic, str(event["user_id"]), value, headers)
             producer.poll(0)
         producer.flush(60)
 

@@ -1,11 +1,14 @@
-"""Kafka record values → dicts in the consumer's own reader schema, or a reason they cannot be.
+"""Kafka records → dicts in the consumer's own reader schema, or a reason they cannot be.
 
-Every writer schema id is checked once against the reader schema with the registry's own
-compatibility checker, and the verdict is cached: an incompatible writer is refused before
-any byte of it is decoded, with the checker's reasons.
+A record names its writer schema as `contract.framing` reads it: a schema id in the value's
+prefix, or a schema GUID (in a header, or the prefix). Every writer schema so named is checked
+once against the reader schema with the registry's own compatibility checker, and the verdict
+is cached: an incompatible writer is refused before any byte of it is decoded, with the
+checker's reasons. Verdicts are kept by what records name, id or GUID: a schema named both
+ways is fetched and checked once per way, with no request to map one to the other.
 
 The bytes are decoded by fastavro, as `AvroDeserializer` does, but driven directly through a
-plan made once per writer schema id, because the deserializer's per-record work (subject and
+plan made once per writer schema, because the deserializer's per-record work (subject and
 rule lookups, schema cache locks, logical-type objects) cost three times the decode itself:
 - timestamps stay epoch integers and uuids stay text, the forms Arrow and fastavro's writer
   take directly (a `datetime` or `uuid.UUID` per value was a third of the decode);
@@ -35,7 +38,7 @@ from confluent_kafka.schema_registry.error import SchemaRegistryError
 from fastavro import schemaless_reader
 
 from contract.compatibility import can_read
-from contract.framing import HEADER_SIZE, FramingError, schema_id_of
+from contract.framing import FramingError, Headers, SchemaRef, read_framing
 from contract.registry_client import is_schema_not_found
 
 # Logical types decoded as their underlying value: (logicalType, underlying type).
@@ -102,7 +105,7 @@ class ReaderSchema:
 
 @dataclass(frozen=True)
 class _Plan:
-    """How to read one writer schema id; `verdict` is why not, when it cannot be read."""
+    """How to read one writer schema; `verdict` is why not, when it cannot be read."""
 
     verdict: str | None
     writer: Any = None
@@ -114,9 +117,12 @@ class _Plan:
 
 
 class SchemaSource(Protocol):
-    """Where writer schemas come from: `SchemaRegistryClient` (which caches them by id)."""
+    """Where writer schemas come from: `SchemaRegistryClient` (which caches them by id and
+    by GUID)."""
 
     def get_schema(self, schema_id: int) -> Schema: ...
+
+    def get_schema_by_guid(self, guid: str) -> Schema: ...
 
 
 class Decoder:
@@ -127,11 +133,15 @@ class Decoder:
         # reader's top-level raw-logical fields into their plain values.
         self._reader_resolved = fastavro.parse_schema(reader.document)
         self._top_level_raw = _raw_fields(reader.document)
-        self._plans: dict[int, _Plan] = {}
+        self._plans: dict[SchemaRef, _Plan] = {}
 
-    def decode(self, value: bytes | None) -> tuple[dict[str, Any], int]:
+    def decode(self, value: bytes | None, headers: Headers) -> tuple[dict[str, Any], SchemaRef]:
         """The record in the reader schema (timestamps as epoch integers, uuids as text)
-        and its writer schema id.
+        and the writer schema its framing names (an id, or a GUID).
+
+        Args:
+            value: the record's value.
+            headers: the record's headers (`Message.headers()`): one may name the schema.
 
         Raises:
             Rejected: the record is not Confluent-framed Avro, names an unknown schema, was
@@ -142,16 +152,16 @@ class Decoder:
         # A missing value (a tombstone) is as unframed as an empty one.
         value = value or b""
         try:
-            schema_id = schema_id_of(value)
+            schema, body_start = read_framing(value, headers)
         except FramingError as error:
             raise Rejected(Reason.UNDECODABLE, str(error)) from None
-        plan = self._plans.get(schema_id)
+        plan = self._plans.get(schema)
         if plan is None:
-            plan = self._plans[schema_id] = self._plan(schema_id)
+            plan = self._plans[schema] = self._plan(schema)
         if plan.verdict is not None:
             raise Rejected(Reason.INCOMPATIBLE_SCHEMA, plan.verdict)
         body = io.BytesIO(value)
-        body.seek(HEADER_SIZE)
+        body.seek(body_start)
         try:
             record = schemaless_reader(body, plan.writer, plan.reader)
         except _DECODE_ERRORS as error:
@@ -168,24 +178,27 @@ class Decoder:
             record.update(plan.defaults)
         for name, logical in plan.to_raw:
             record[name] = _plain(record[name], logical)
-        return record, schema_id
+        return record, schema
 
-    def _plan(self, schema_id: int) -> _Plan:
+    def _plan(self, schema: SchemaRef) -> _Plan:
+        named = f"schema id {schema}" if isinstance(schema, int) else f"schema guid {schema}"
         try:
-            writer = self._client.get_schema(schema_id)
+            writer = (
+                self._client.get_schema(schema)
+                if isinstance(schema, int)
+                else self._client.get_schema_by_guid(str(schema))
+            )
         except SchemaRegistryError as error:
             if is_schema_not_found(error):
-                raise Rejected(
-                    Reason.UNKNOWN_SCHEMA, f"schema id {schema_id} is not in the registry"
-                ) from None
+                raise Rejected(Reason.UNKNOWN_SCHEMA, f"{named} is not in the registry") from None
             raise
         if writer.schema_type not in (None, "AVRO") or writer.schema_str is None:
-            return _Plan(verdict=f"schema id {schema_id} is not an Avro schema")
+            return _Plan(verdict=f"{named} is not an Avro schema")
         try:
             parsed = avro.schema.parse(writer.schema_str)
             document = json.loads(writer.schema_str)
         except (avro.errors.AvroException, ValueError):
-            return _Plan(verdict=f"schema id {schema_id} does not parse")
+            return _Plan(verdict=f"{named} does not parse")
         problems = can_read(self._reader.parsed, parsed)
         if problems:
             return _Plan(verdict="; ".join(p.message() for p in problems))

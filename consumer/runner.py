@@ -44,6 +44,7 @@ from consumer.sink import (
     row_maker,
     schema_fingerprint,
 )
+from contract.framing import SchemaRef
 from contract.registry_client import REGISTRY_FAILED
 
 log = structlog.get_logger("consumer")
@@ -195,19 +196,19 @@ class LakeWriter:
             if partition is None or offset is None:
                 continue
             try:
-                record, schema_id = decode(message.value())
+                record, writer_schema = decode(message.value(), message.headers())
             except _NOT_DECODED:
                 decoded = self._decode_patiently(message, partition, offset)
                 if decoded is None:
                     consumed[partition] = offset
                     continue
-                record, schema_id = decoded
+                record, writer_schema = decoded
             if dedup_field is not None and not recent[partition].add(record[dedup_field]):
                 consumed[partition] = offset
                 duplicates += 1
                 continue
             closed = append(
-                partition, offset, event_date(record), to_row(record), writer_schema_id=schema_id
+                partition, offset, event_date(record), to_row(record), writer_schema=writer_schema
             )
             consumed[partition] = offset
             buffered += 1
@@ -219,12 +220,12 @@ class LakeWriter:
 
     def _decode_patiently(
         self, message: Message, partition: int, offset: int
-    ) -> tuple[dict[str, Any], int] | None:
+    ) -> tuple[dict[str, Any], SchemaRef] | None:
         """Decode a record the fast path could not: None once it is in the dead-letter topic;
         while the registry is down, wait for it (the record is not at fault)."""
         while True:
             try:
-                return self.decoder.decode(message.value())
+                return self.decoder.decode(message.value(), message.headers())
             except Rejected as rejected:
                 self.dead_letters.send(message, rejected.reason, rejected.detail)
                 DEAD_LETTERS.labels(reason=rejected.reason.value).inc()

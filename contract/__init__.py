@@ -6,7 +6,8 @@
 - `event_schema`: one version of the event's schema, and events checked against it;
 - `compatibility`: the checker under the seven Confluent levels, shared by the registry,
   its CLI and the consumer;
-- `framing`: Confluent's wire framing of a record value;
+- `framing`: Confluent's wire framing of a record: the schema it names (an id or GUID in the
+  value's prefix, or a GUID in a header) and where its body starts; which one a producer writes;
 - `error_codes`: Confluent's `error_code` values;
 - `registry_client`: what a caller of `confluent_kafka`'s registry client catches.
 """

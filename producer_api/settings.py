@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from contract.framing import SchemaIdFraming
 from platform_common.settings import (
     EventStreamSettings,
     KafkaClientSettings,
@@ -58,6 +59,12 @@ class RelaySettings(EventSettings, KafkaClientSettings, RegistryClientSettings):
         default=500, ge=10, description="Look for rows this often even without a wake-up."
     )
     linger_ms: int = Field(default=2, ge=0, description="Producer linger.ms.")
+    schema_id_framing: SchemaIdFraming = Field(
+        default=SchemaIdFraming.PREFIX,
+        description="Where a record names its schema: 'prefix' (magic byte and schema id "
+        "before the value; every Confluent reader) or 'header' (the schema's GUID in a "
+        "__value_schema_id header; readers and registry of Confluent 8).",
+    )
     # Long, so that librdkafka's idempotent retries ride out a broker restart: a record that
     # times out is sent again by a later batch, and would be a duplicate if the broker had it.
     delivery_timeout_ms: int = Field(

@@ -1,9 +1,10 @@
 """`python -m stack tail-events`: follow the events topic, decoded through the registry.
 
-One JSON line per record: partition, offset, key, timestamp, writer schema id and the event
-as `AvroDeserializer` decodes it with its writer schema. A record that does not decode is
-a line with its coordinates and the error type, never its bytes. The consumer is assigned
-the partitions directly, with no group and no commits: tailing moves nobody's offsets.
+One JSON line per record: partition, offset, key, timestamp, the writer schema its framing
+names (`schema_id`, or `schema_guid` for a GUID) and the event as `AvroDeserializer` decodes it
+with its writer schema. A record that does not decode is a line with its coordinates and the
+error type, never its bytes. The consumer is assigned the partitions directly, with no group
+and no commits: tailing moves nobody's offsets.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
-from contract.framing import FramingError, schema_id_of
+from contract.framing import FramingError, read_framing
 from stack.errors import StackError
 
 Echo = Callable[[str], None]
@@ -63,7 +64,6 @@ def tail_events(
     )
     registry = SchemaRegistryClient({"url": target.registry_url})
     decoder = AvroDeserializer(registry)
-    context = SerializationContext(target.topic, MessageField.VALUE)
     try:
         consumer.assign(_start_positions(consumer, target.topic, last, echo, should_stop))
         while not should_stop():
@@ -73,7 +73,7 @@ def tail_events(
             if message.error() is not None:
                 echo(json.dumps({"error": str(message.error())}))
                 continue
-            echo(json.dumps(_record(message, decoder, context), default=_json_value))
+            echo(json.dumps(_record(message, decoder, target.topic), default=_json_value))
     finally:
         consumer.close()
         registry.close()
@@ -105,25 +105,28 @@ def _start_positions(
     return []
 
 
-def _record(
-    message: Message, decoder: AvroDeserializer, context: SerializationContext
-) -> dict[str, Any]:
+def _record(message: Message, decoder: AvroDeserializer, topic: str) -> dict[str, Any]:
     value = message.value()
     key = message.key()
+    headers = message.headers()
     record: dict[str, Any] = {
         "partition": message.partition(),
         "offset": message.offset(),
         "key": key.decode(errors="replace") if key is not None else None,
         "timestamp_ms": message.timestamp()[1],
     }
-    if value is not None:
-        with suppress(FramingError):
-            record["schema_id"] = schema_id_of(value)
+    with suppress(FramingError):
+        schema, _body_start = read_framing(value or b"", headers)
+        if isinstance(schema, int):
+            record["schema_id"] = schema
+        else:
+            record["schema_guid"] = str(schema)
     try:
-        record["value"] = decoder(value, context)
+        # The headers too: the schema's GUID may be in one.
+        record["value"] = decoder(value, SerializationContext(topic, MessageField.VALUE, headers))
     except Exception as error:
-        # Framing, an unknown schema id, bytes that do not decode: shown, and the tail goes
-        # on. The type only: a decoder's message can quote the bytes.
+        # Framing, an unknown schema id or GUID, bytes that do not decode: shown, and the
+        # tail goes on. The type only: a decoder's message can quote the bytes.
         record["error"] = type(error).__name__
     return record
 

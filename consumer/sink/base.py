@@ -18,6 +18,8 @@ from typing import IO, Any, cast
 
 from fastavro.schema import fingerprint, to_parsing_canonical_form
 
+from contract.framing import SchemaRef
+
 # Keys of the file-level metadata, the same in Parquet key-value metadata and the Avro
 # container's metadata map, so a reader of either learns where a file came from.
 META_TOPIC = "topic"
@@ -27,6 +29,8 @@ META_LAST_OFFSET = "last_offset"
 META_EVENT_DATE = "event_date"
 META_RECORD_COUNT = "record_count"
 META_WRITER_SCHEMA_IDS = "writer_schema_ids"
+# Writer schemas that records named by GUID (header framing): their ids are not asked for.
+META_WRITER_SCHEMA_GUIDS = "writer_schema_guids"
 META_READER_SCHEMA_FINGERPRINT = "reader_schema_fingerprint"
 
 Record = Mapping[str, Any]
@@ -71,7 +75,8 @@ class FileMeta:
     first_offset: int
     last_offset: int
     event_date: date
-    writer_schema_ids: frozenset[int]
+    # The writer schemas its records named: schema ids, and GUIDs.
+    writer_schemas: frozenset[SchemaRef]
     reader_schema_fingerprint: str
     record_count: int
     byte_size: int = field(default=0, compare=False)
@@ -85,6 +90,8 @@ class FileMeta:
 
     def file_metadata(self) -> dict[str, str]:
         """The key-value metadata every format stores in the file itself."""
+        ids = sorted(s for s in self.writer_schemas if isinstance(s, int))
+        guids = sorted(str(s) for s in self.writer_schemas if not isinstance(s, int))
         return {
             META_TOPIC: self.topic,
             META_PARTITION: str(self.partition),
@@ -92,7 +99,8 @@ class FileMeta:
             META_LAST_OFFSET: str(self.last_offset),
             META_EVENT_DATE: self.event_date.isoformat(),
             META_RECORD_COUNT: str(self.record_count),
-            META_WRITER_SCHEMA_IDS: ",".join(str(i) for i in sorted(self.writer_schema_ids)),
+            META_WRITER_SCHEMA_IDS: ",".join(str(i) for i in ids),
+            META_WRITER_SCHEMA_GUIDS: ",".join(guids),
             META_READER_SCHEMA_FINGERPRINT: self.reader_schema_fingerprint,
         }
 

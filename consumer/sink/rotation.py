@@ -25,6 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 from consumer.sink.base import FileMeta, OffsetOrderError
+from contract.framing import SchemaRef
 
 
 class RotationReason(StrEnum):
@@ -65,7 +66,7 @@ class ClosedBatch:
     first_offset: int
     last_offset: int
     records: list[Any]
-    writer_schema_ids: frozenset[int]
+    writer_schemas: frozenset[SchemaRef]
     reason: RotationReason
 
     def file_meta(self, *, topic: str, reader_schema_fingerprint: str) -> FileMeta:
@@ -75,7 +76,7 @@ class ClosedBatch:
             first_offset=self.first_offset,
             last_offset=self.last_offset,
             event_date=self.event_date,
-            writer_schema_ids=self.writer_schema_ids,
+            writer_schemas=self.writer_schemas,
             reader_schema_fingerprint=reader_schema_fingerprint,
             record_count=len(self.records),
         )
@@ -89,23 +90,28 @@ class PartitionBuffer:
         "event_date",
         "first_offset",
         "last_offset",
-        "last_schema_id",
+        "last_schema",
         "opened_at",
         "partition",
         "records",
-        "writer_schema_ids",
+        "writer_schemas",
     )
 
     def __init__(
-        self, partition: int, event_date: date, offset: int, schema_id: int, opened_at: float
+        self,
+        partition: int,
+        event_date: date,
+        offset: int,
+        schema: SchemaRef,
+        opened_at: float,
     ) -> None:
         self.partition = partition
         self.event_date = event_date
         self.first_offset = offset
         self.last_offset = offset
         self.records: list[Any] = []
-        self.writer_schema_ids = {schema_id}
-        self.last_schema_id = schema_id
+        self.writer_schemas = {schema}
+        self.last_schema = schema
         self.estimated_bytes = 0
         self.opened_at = opened_at
 
@@ -116,7 +122,7 @@ class PartitionBuffer:
             first_offset=self.first_offset,
             last_offset=self.last_offset,
             records=self.records,
-            writer_schema_ids=frozenset(self.writer_schema_ids),
+            writer_schemas=frozenset(self.writer_schemas),
             reason=reason,
         )
 
@@ -155,7 +161,7 @@ class Rotator:
         event_date: date,
         record: Any,
         *,
-        writer_schema_id: int,
+        writer_schema: SchemaRef,
     ) -> tuple[ClosedBatch, ...]:
         """Buffer one record; return the batches this closed (usually none), oldest first.
 
@@ -168,14 +174,14 @@ class Rotator:
         if buffer is not None and buffer.event_date == event_date and offset > buffer.last_offset:
             closed = _NONE
         else:
-            closed = self._open_for(partition, offset, event_date, writer_schema_id, buffer)
+            closed = self._open_for(partition, offset, event_date, writer_schema, buffer)
             buffer = self._open[partition]
         buffer.records.append(record)
         buffer.last_offset = offset
         buffer.estimated_bytes += self._record_size
-        if writer_schema_id != buffer.last_schema_id:
-            buffer.writer_schema_ids.add(writer_schema_id)
-            buffer.last_schema_id = writer_schema_id
+        if writer_schema != buffer.last_schema:
+            buffer.writer_schemas.add(writer_schema)
+            buffer.last_schema = writer_schema
         if len(buffer.records) >= self.policy.max_records:
             return (*closed, self._close(partition, RotationReason.COUNT))
         if buffer.estimated_bytes >= self.policy.max_bytes:
@@ -233,7 +239,7 @@ class Rotator:
         partition: int,
         offset: int,
         event_date: date,
-        schema_id: int,
+        schema: SchemaRef,
         buffer: PartitionBuffer | None,
     ) -> tuple[ClosedBatch, ...]:
         floor = buffer.last_offset if buffer is not None else self._closed_up_to.get(partition)
@@ -243,7 +249,7 @@ class Rotator:
             )
         closed = _NONE if buffer is None else (self._close(partition, RotationReason.DATE),)
         self._open[partition] = PartitionBuffer(
-            partition, event_date, offset, schema_id, self._clock()
+            partition, event_date, offset, schema, self._clock()
         )
         return closed
 

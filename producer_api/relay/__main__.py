@@ -10,7 +10,7 @@ from prometheus_client import start_http_server
 
 from platform_common.logs import configure_logging
 from producer_api.database import migrate, open_engine
-from producer_api.relay.delivery import SchemaNotRegisteredError
+from producer_api.relay.delivery import SchemaGuidMissingError, SchemaNotRegisteredError
 from producer_api.relay.service import Relay
 from producer_api.settings import RelaySettings
 
@@ -40,6 +40,9 @@ def main() -> None:
             f"relay stopped: the event schema is not registered ({error}); "
             "run `make register-schemas`"
         ) from None
+    except SchemaGuidMissingError as error:
+        log.error("schema_guid_missing", detail=str(error))
+        raise SystemExit(f"relay stopped: {error}") from None
     finally:
         relay.close()
     log.info("relay_stopped")

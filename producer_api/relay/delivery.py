@@ -9,17 +9,26 @@ from typing import Any
 
 import orjson
 from confluent_kafka import KafkaError, Message, Producer
-from confluent_kafka.schema_registry import SchemaRegistryClient
+from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from contract.event_schema import EventContract
+from contract.framing import SchemaIdFraming
 from producer_api.outbox.claim import OutboxRow
 from producer_api.settings import RelaySettings
+
+EVENT_ID_HEADER = "event_id"
+# A record's headers as the producer and the serializers take them.
+RecordHeaders = list[tuple[str, str | bytes | None]]
 
 
 class SchemaNotRegisteredError(Exception):
     """The registry does not know the schema a row was validated against: stop, loudly."""
+
+
+class SchemaGuidMissingError(Exception):
+    """The header framing names schemas by GUID, and the registry gave none: stop, loudly."""
 
 
 @dataclass(frozen=True)
@@ -33,37 +42,65 @@ class Serializers:
     """One AvroSerializer per (subject, version), from the schema files the API validated with.
 
     Never auto-registers: a schema missing from the registry is an error to fix, not to paper
-    over with a registration from a relay.
+    over with a registration from a relay. `framing` says where a record names its schema.
     """
 
-    def __init__(self, client: SchemaRegistryClient, schema_folder: Path) -> None:
+    def __init__(
+        self, client: SchemaRegistryClient, schema_folder: Path, *, framing: SchemaIdFraming
+    ) -> None:
         self._client = client
         self._schema_folder = schema_folder
+        self._framing = framing
         self._serializers: dict[tuple[str, int], AvroSerializer] = {}
         self._contexts: dict[str, SerializationContext] = {}
 
-    def serialize(self, subject: str, version: int, topic: str, event: dict[str, Any]) -> bytes:
+    def serialize(
+        self,
+        subject: str,
+        version: int,
+        topic: str,
+        event: dict[str, Any],
+        headers: RecordHeaders,
+    ) -> bytes:
+        """The event's value; the header framing adds the schema's header to ``headers``."""
         serializer = self._serializers.get((subject, version))
         if serializer is None:
             contract = EventContract.from_folder(
                 self._schema_folder, subject=subject, version=version
             )
+            if self._framing is SchemaIdFraming.HEADER:
+                self._require_guid(subject, contract.text)
             serializer = AvroSerializer(
                 self._client,
                 contract.text,
                 conf={
                     "auto.register.schemas": False,
                     "subject.name.strategy": _fixed_subject(subject),
+                    "schema.id.serializer": self._framing.serializer(),
                 },
             )
             self._serializers[(subject, version)] = serializer
+        # The prefix touches no header: one context per topic spares an object per event.
         context = self._contexts.get(topic)
-        if context is None:
+        if self._framing is SchemaIdFraming.HEADER:
+            context = SerializationContext(topic, MessageField.VALUE, headers)
+        elif context is None:
             context = self._contexts[topic] = SerializationContext(topic, MessageField.VALUE)
         value = serializer(event, context)
         if value is None:
             raise ValueError("the serializer returned nothing for an event")
         return value
+
+    def _require_guid(self, subject: str, text: str) -> None:
+        # Without this, a registry older than Confluent 8 fails every record with the
+        # serializer's "Schema GUID is not set".
+        registered = self._client.lookup_schema(subject, Schema(text, "AVRO"))
+        if registered.guid is None:
+            raise SchemaGuidMissingError(
+                f"the registry gives version {registered.version} of {subject} no schema GUID, "
+                "and RELAY_SCHEMA_ID_FRAMING=header names schemas by GUID: use a registry that "
+                "gives GUIDs (Confluent 8's API) or RELAY_SCHEMA_ID_FRAMING=prefix"
+            )
 
 
 def _fixed_subject(subject: str) -> Callable[[Any, Any], str]:
@@ -93,7 +130,7 @@ class DeliveryFailures:
             self._first = error
         headers = message.headers() or []
         for name, value in headers.items() if isinstance(headers, dict) else headers:
-            if name == "event_id" and isinstance(value, bytes):
+            if name == EVENT_ID_HEADER and isinstance(value, bytes):
                 self._event_ids.add(value.decode())
 
     def take(self) -> tuple[set[str], KafkaError | None]:
@@ -134,8 +171,9 @@ def send_rows(
     ack was lost after the broker stored the record, which consumers drop by event id.
     """
     for _row_id, _bucket, event_id, topic, key, payload, subject, version in rows:
-        value = serializers.serialize(subject, version, topic, orjson.loads(payload))
-        produce_record(producer, topic, key, value, event_id)
+        headers: RecordHeaders = [(EVENT_ID_HEADER, event_id.encode())]
+        value = serializers.serialize(subject, version, topic, orjson.loads(payload), headers)
+        produce_record(producer, topic, key, value, headers)
     unanswered = producer.flush(timeout)
     failed, error = failures.take()
     if unanswered:
@@ -149,13 +187,14 @@ def send_rows(
     )
 
 
-def produce_record(producer: Producer, topic: str, key: str, value: bytes, event_id: str) -> None:
-    """One outbox record: the key, the Avro value and the event id as a header."""
+def produce_record(
+    producer: Producer, topic: str, key: str, value: bytes, headers: RecordHeaders
+) -> None:
+    """One outbox record: the key, the Avro value and its headers (the event id, and the
+    schema's GUID in the header framing)."""
     while True:
         try:
-            producer.produce(
-                topic, key=key.encode(), value=value, headers=[("event_id", event_id.encode())]
-            )
+            producer.produce(topic, key=key.encode(), value=value, headers=headers)
             return
         except BufferError:
             # The local queue is full: let deliveries drain it, then try again.

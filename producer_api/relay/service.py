@@ -56,7 +56,9 @@ class Relay:
         self.failures = DeliveryFailures()
         self.producer = Producer(producer_config(settings, self.failures))
         self.registry = SchemaRegistryClient({"url": settings.registry_url})
-        self.serializers = Serializers(self.registry, settings.schema_folder)
+        self.serializers = Serializers(
+            self.registry, settings.schema_folder, framing=settings.schema_id_framing
+        )
         self.pipeline = BatchPipeline(
             self.engine,
             self.producer,

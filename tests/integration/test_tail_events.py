@@ -14,7 +14,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from confluent_kafka import Producer
-from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+from confluent_kafka.schema_registry import (
+    Schema,
+    SchemaRegistryClient,
+    header_schema_id_serializer,
+)
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
@@ -80,6 +84,41 @@ def test_every_record_is_a_json_line_with_its_coordinates(
     assert uuid.UUID(records[0]["value"]["event_id"])
     assert records[3]["error"] == "SerializationError"
     assert "value" not in records[3]
+
+
+def test_a_record_framed_by_guid_prints_its_schema_guid(
+    kafka_bootstrap: str, registry_url: str, topic: str
+) -> None:
+    client = SchemaRegistryClient({"url": registry_url})
+    try:
+        registered = client.register_schema_full_response(f"{topic}-value", Schema(SCHEMA, "AVRO"))
+        assert registered.guid is not None, "the registry gave the schema no GUID"
+        serializer = AvroSerializer(
+            client,
+            SCHEMA,
+            conf={
+                "auto.register.schemas": False,
+                "schema.id.serializer": header_schema_id_serializer,
+            },
+        )
+        headers: list[tuple[str, str | bytes | None]] = []
+        value = serializer(_event(7), SerializationContext(topic, MessageField.VALUE, headers))
+    finally:
+        client.close()
+    producer = Producer({"bootstrap.servers": kafka_bootstrap})
+    producer.produce(topic, key=b"7", value=value, headers=headers)
+    assert producer.flush(30) == 0
+    lines: list[str] = []
+    deadline = time.monotonic() + WAIT_SECONDS
+    tail_events(
+        TailTarget(bootstrap=kafka_bootstrap, registry_url=registry_url, topic=topic),
+        lines.append,
+        should_stop=lambda: bool(lines) or time.monotonic() > deadline,
+    )
+    (record,) = [json.loads(line) for line in lines]
+    assert record["schema_guid"] == registered.guid
+    assert "schema_id" not in record
+    assert record["value"]["user_id"] == 7
 
 
 def test_last_limits_the_backlog_shown(kafka_bootstrap: str, registry_url: str, topic: str) -> None:

@@ -8,6 +8,7 @@ import pytest
 from pydantic import SecretStr
 
 from consumer.settings import ConsumerSettings
+from contract.framing import SchemaIdFraming
 from platform_common.settings import UnknownVariableError
 from producer_api.settings import ApiSettings, RelaySettings
 from registry.settings import RegistrySettings
@@ -57,3 +58,15 @@ def test_the_logged_settings_mask_secrets() -> None:
     assert ApiSettings().loggable()["database_url"].startswith("postgresql://postgres@")
     registry = RegistrySettings(database_url=SecretStr("sqlite:///r.db"))
     assert registry.loggable()["database_url"] == "sqlite:///r.db"
+
+
+def test_the_relay_frames_by_prefix_unless_told_and_refuses_another_framing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert RelaySettings().schema_id_framing is SchemaIdFraming.PREFIX
+    monkeypatch.setenv("RELAY_SCHEMA_ID_FRAMING", "header")
+    assert RelaySettings.from_environment("relay").schema_id_framing is SchemaIdFraming.HEADER
+    assert RelaySettings().loggable()["schema_id_framing"] == "header"
+    monkeypatch.setenv("RELAY_SCHEMA_ID_FRAMING", "headers")
+    with pytest.raises(SystemExit, match=r"(?s)relay not started: .*'prefix' or 'header'"):
+        RelaySettings.from_environment("relay")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
@@ -59,6 +59,33 @@ def produce_mixed(bootstrap: str, registry_url: str, topic: str) -> dict[str, in
     assert producer.flush(30) == 0
     client.close()
     return versions
+
+
+def dead_letters(bootstrap: str, topic: str, expected: int) -> list[dict[str, bytes]]:
+    """The headers of the first ``expected`` records of the topic's dead-letter topic."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"dlq-{uuid.uuid4().hex}",
+            "auto.offset.reset": "earliest",
+        }
+    )
+    consumer.subscribe([f"{topic}.dlq"])
+    found: list[dict[str, bytes]] = []
+    deadline = time.monotonic() + 30
+    try:
+        while len(found) < expected and time.monotonic() < deadline:
+            message = consumer.poll(0.5)
+            if message is None or message.error() is not None:
+                continue
+            raw = message.headers() or []
+            pairs = list(raw.items()) if isinstance(raw, dict) else list(raw)
+            found.append(
+                {k: v.encode() if isinstance(v, str) else bytes(v or b"") for k, v in pairs}
+            )
+    finally:
+        consumer.close()
+    return found
 
 
 def rows_in(lake: Path, topic: str) -> list[dict[str, Any]]:

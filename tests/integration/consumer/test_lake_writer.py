@@ -7,7 +7,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Producer
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
@@ -28,6 +27,7 @@ from tests.conftest import distinct_free_ports
 from tests.integration.consumer.support import (
     CONTRACT,
     EVENTS,
+    dead_letters,
     make_event,
     produce_mixed,
     rows_in,
@@ -55,32 +55,6 @@ def _produce_bad(bootstrap: str, registry_url: str, topic: str) -> None:
     producer.produce(topic, key=b"bad-1", value=b"\x07random bytes, no framing")
     producer.produce(topic, key=b"bad-2", value=incompatible)
     assert producer.flush(30) == 0
-
-
-def _dead_letters(bootstrap: str, topic: str, expected: int) -> list[dict[str, bytes]]:
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"dlq-{uuid.uuid4().hex}",
-            "auto.offset.reset": "earliest",
-        }
-    )
-    consumer.subscribe([f"{topic}.dlq"])
-    found: list[dict[str, bytes]] = []
-    deadline = time.monotonic() + 30
-    try:
-        while len(found) < expected and time.monotonic() < deadline:
-            message = consumer.poll(0.5)
-            if message is None or message.error() is not None:
-                continue
-            raw = message.headers() or []
-            pairs = list(raw.items()) if isinstance(raw, dict) else list(raw)
-            found.append(
-                {k: v.encode() if isinstance(v, str) else bytes(v or b"") for k, v in pairs}
-            )
-    finally:
-        consumer.close()
-    return found
 
 
 def test_a_reader_pinned_to_v1_reads_v2_events(
@@ -198,7 +172,7 @@ def test_mixed_writers_land_once_and_bad_records_go_to_the_dead_letter_topic(
     for row in rows:
         expected_channel = "api" if versions[row["event_id"]] == 1 else "web"
         assert row["signup_channel"] == expected_channel  # v1 events get v2's default
-    letters = _dead_letters(kafka_bootstrap, topic, 2)
+    letters = dead_letters(kafka_bootstrap, topic, 2)
     assert sorted(letter["dlq.reason"] for letter in letters) == [
         b"incompatible_schema",
         b"undecodable",

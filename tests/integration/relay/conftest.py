@@ -14,7 +14,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 from confluent_kafka import Consumer
-from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
+from confluent_kafka.schema_registry import RegisteredSchema, Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
@@ -51,12 +51,16 @@ def relay_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registr
     app.process.stop(timeout=20.0)
 
 
-def register_contract(registry_url: str, topic: str) -> None:
+def register_contract(registry_url: str, topic: str) -> list[RegisteredSchema]:
+    """Versions 1 and 2 of the event schema under the topic's subject, as registered."""
     client = SchemaRegistryClient({"url": registry_url})
     try:
-        for number in (1, 2):
-            text = (CONTRACT_DIR / f"{number}.avsc").read_text()
-            client.register_schema(f"{topic}-value", Schema(text, "AVRO"))
+        return [
+            client.register_schema_full_response(
+                f"{topic}-value", Schema((CONTRACT_DIR / f"{number}.avsc").read_text(), "AVRO")
+            )
+            for number in (1, 2)
+        ]
     finally:
         client.close()
 
@@ -207,7 +211,8 @@ def read_events(
                     break
                 continue
             quiet_since = time.monotonic()
-            context = SerializationContext(topic, MessageField.VALUE)
+            # With the headers: the schema may be named in one.
+            context = SerializationContext(topic, MessageField.VALUE, message.headers())
             event = deserializer(message.value(), context)
             headers = header_map(message.headers())
             records.append((message.key(), event, headers))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,37 @@ def test_events_reach_the_topic_keyed_by_user(
         assert headers["event_id"] == str(event["event_id"]).encode()
         assert "username" not in event
     assert unsent_rows(engine, topic) == 0
+
+
+def test_a_relay_framing_by_header_writes_what_the_default_deserializer_reads(
+    engine: sa.Engine,
+    database_url: str,
+    kafka_bootstrap: str,
+    relay_registry: RegistryApp,
+    topic: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RELAY_SCHEMA_ID_FRAMING", "header")
+    newest = register_contract(relay_registry.url, topic)[-1]
+    assert newest.guid is not None, "the registry gave the schema no GUID"
+    event_ids = insert_users(engine, topic, 50)
+    relay = start_relay(
+        tmp_path,
+        database_url=database_url,
+        kafka_bootstrap=kafka_bootstrap,
+        registry=relay_registry,
+        topic=topic,
+    )
+    try:
+        # `read_events` decodes with AvroDeserializer's defaults: the header, else the prefix.
+        records = read_events(kafka_bootstrap, relay_registry.url, topic, 50)
+    finally:
+        relay.process.stop(timeout=20.0)
+    assert sorted(str(event["event_id"]) for _, event, _ in records) == sorted(event_ids)
+    for _, event, headers in records:
+        assert headers["event_id"] == str(event["event_id"]).encode()
+        assert headers["__value_schema_id"] == b"\x01" + uuid.UUID(newest.guid).bytes
 
 
 def test_a_late_commit_with_a_lower_id_is_still_sent(

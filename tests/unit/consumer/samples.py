@@ -16,6 +16,7 @@ READER_SCHEMA: dict[str, Any] = json.loads(
 )
 FINGERPRINT = schema_fingerprint(READER_SCHEMA)
 TOPIC = "user-events"
+WRITER_GUID = uuid.UUID("5d9c2b0e-7f43-4c6e-9a51-0f2e8d3b6a14")
 
 
 def user_event(
@@ -50,7 +51,7 @@ def file_meta(
         first_offset=first,
         last_offset=last,
         event_date=day,
-        writer_schema_ids=frozenset({1, 2}),
+        writer_schemas=frozenset({1, 2, WRITER_GUID}),
         reader_schema_fingerprint=FINGERPRINT,
         record_count=last - first + 1,
     )

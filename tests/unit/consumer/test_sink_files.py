@@ -255,7 +255,7 @@ def run_pipeline(
     for batch in batches:
         for partition, offset, day in batch:
             record: Record = user_event(offset, day=day)
-            for closed in rotator.append(partition, offset, day, record, writer_schema_id=2):
+            for closed in rotator.append(partition, offset, day, record, writer_schema=2):
                 sink.write(closed)
     for closed in rotator.drain_all():
         sink.write(closed)

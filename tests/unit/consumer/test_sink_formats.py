@@ -18,7 +18,13 @@ from hypothesis import strategies as st
 from consumer.sink.avro import AvroFormat
 from consumer.sink.base import Format, Records, SchemaMappingError, SinkError, schema_fingerprint
 from consumer.sink.parquet import ParquetFormat, arrow_schema
-from tests.unit.consumer.samples import READER_SCHEMA, as_read_back, file_meta, user_event
+from tests.unit.consumer.samples import (
+    READER_SCHEMA,
+    WRITER_GUID,
+    as_read_back,
+    file_meta,
+    user_event,
+)
 
 METADATA = file_meta(10, 13).file_metadata()
 
@@ -117,6 +123,7 @@ def test_parquet_reads_back_the_same_rows_and_carries_the_metadata() -> None:
     kv = {k.decode(): v.decode() for k, v in (stored.metadata or {}).items()}
     assert {k: kv[k] for k in METADATA} == METADATA
     assert kv["writer_schema_ids"] == "1,2"
+    assert kv["writer_schema_guids"] == str(WRITER_GUID)
     assert kv["first_offset"] == "10" and kv["last_offset"] == "13"
     assert stored.row_group(0).column(0).compression == "ZSTD"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from datetime import date, timedelta
 from itertools import pairwise
@@ -44,7 +45,7 @@ def record(offset: int, day: date = DAY) -> dict[str, Any]:
 def feed(rot: Rotator, partition: int, offsets: range, day: date = DAY) -> list[ClosedBatch]:
     closed: list[ClosedBatch] = []
     for offset in offsets:
-        closed += rot.append(partition, offset, day, record(offset, day), writer_schema_id=2)
+        closed += rot.append(partition, offset, day, record(offset, day), writer_schema=2)
     return closed
 
 
@@ -98,7 +99,7 @@ def test_a_date_change_and_a_full_buffer_close_two_files_at_once() -> None:
     assert spans(feed(rot, 0, range(1))) == [(0, 0, 0, "count")]
     rot = rotator(max_records=2)
     feed(rot, 0, range(1))
-    closed = rot.append(0, 1, NEXT_DAY, record(1), writer_schema_id=1)
+    closed = rot.append(0, 1, NEXT_DAY, record(1), writer_schema=1)
     assert spans(list(closed)) == [(0, 0, 0, "date")]
 
 
@@ -112,14 +113,18 @@ def test_partitions_rotate_independently_and_revocation_drains_only_its_own() ->
     assert spans(rot.drain_all()) == [(0, 0, 1, "shutdown")]
 
 
-def test_the_writer_schema_ids_of_a_file_are_all_its_records_had() -> None:
+def test_the_writer_schemas_of_a_file_are_all_its_records_named() -> None:
     rot = rotator()
-    for offset, schema_id in enumerate([1, 1, 2, 1, 3]):
-        rot.append(0, offset, DAY, record(offset), writer_schema_id=schema_id)
+    guid = uuid.UUID(int=9)
+    named: list[int | uuid.UUID] = [1, 1, 2, guid, 1, 3, guid]
+    for offset, schema in enumerate(named):
+        rot.append(0, offset, DAY, record(offset), writer_schema=schema)
     (batch,) = rot.drain_all()
-    assert batch.writer_schema_ids == {1, 2, 3}
+    assert batch.writer_schemas == {1, 2, 3, guid}
     meta = batch.file_meta(topic="t", reader_schema_fingerprint="f")
-    assert (meta.first_offset, meta.last_offset, meta.record_count) == (0, 4, 5)
+    assert (meta.first_offset, meta.last_offset, meta.record_count) == (0, 6, 7)
+    assert meta.file_metadata()["writer_schema_ids"] == "1,2,3"
+    assert meta.file_metadata()["writer_schema_guids"] == str(guid)
 
 
 def test_an_offset_at_or_below_one_already_taken_is_refused() -> None:
@@ -196,7 +201,7 @@ def test_every_offset_lands_in_exactly_one_file_in_contiguous_ranges(
         offset = next_offset[partition]
         next_offset[partition] = offset + gap
         day = DAY + timedelta(days=days)
-        closed += rot.append(partition, offset, day, record(offset, day), writer_schema_id=1)
+        closed += rot.append(partition, offset, day, record(offset, day), writer_schema=1)
         appended.append((partition, offset))
     closed += rot.drain_all()
 

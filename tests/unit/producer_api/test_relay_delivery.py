@@ -10,8 +10,9 @@ from typing import Any, cast
 from confluent_kafka import KafkaError, Message, Producer
 from confluent_kafka.schema_registry import SchemaRegistryClient
 
+from contract.framing import SchemaIdFraming
 from producer_api.outbox.claim import OutboxRow
-from producer_api.relay.delivery import DeliveryFailures, Serializers, send_rows
+from producer_api.relay.delivery import DeliveryFailures, RecordHeaders, Serializers, send_rows
 
 Report = Callable[[KafkaError | None, Message], None]
 
@@ -20,9 +21,20 @@ class PlainSerializers(Serializers):
     """No registry: the event's id is the value."""
 
     def __init__(self) -> None:
-        super().__init__(SchemaRegistryClient({"url": "http://127.0.0.1:9"}), Path("."))
+        super().__init__(
+            SchemaRegistryClient({"url": "http://127.0.0.1:9"}),
+            Path("."),
+            framing=SchemaIdFraming.PREFIX,
+        )
 
-    def serialize(self, subject: str, version: int, topic: str, event: dict[str, Any]) -> bytes:
+    def serialize(
+        self,
+        subject: str,
+        version: int,
+        topic: str,
+        event: dict[str, Any],
+        headers: RecordHeaders,
+    ) -> bytes:
         return str(event["id"]).encode()
 
 
