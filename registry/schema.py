@@ -27,15 +27,24 @@ from registry.guid import schema_guid
 
 PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 _NAMED = frozenset({"record", "error", "enum", "fixed"})
-_KEY_ORDER: dict[str, tuple[str, ...]] = {
-    "record": ("type", "name", "namespace", "doc", "fields", "aliases"),
-    "error": ("type", "name", "namespace", "doc", "fields", "aliases"),
-    "enum": ("type", "name", "namespace", "doc", "symbols", "default", "aliases"),
-    "fixed": ("type", "name", "namespace", "doc", "size", "aliases"),
-    "array": ("type", "items"),
-    "map": ("type", "values"),
+# Java Avro's reserved attributes (`Schema.SCHEMA_RESERVED`, `ENUM_RESERVED`, `FIELD_RESERVED`):
+# its parser reads the ones that apply to a type and drops the rest; every other attribute
+# is a custom property, kept in the order written.
+_SCHEMA_RESERVED = frozenset(
+    {"doc", "fields", "items", "name", "namespace", "size", "symbols", "values", "type", "aliases"}
+)
+_ENUM_RESERVED = _SCHEMA_RESERVED | {"default"}
+_FIELD_RESERVED = frozenset({"default", "doc", "name", "order", "type", "aliases"})
+# How `Schema.toString()` prints each type: these keys, the custom properties, then these.
+_LAYOUT: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "record": (("type", "name", "namespace", "doc", "fields"), ("aliases",)),
+    "error": (("type", "name", "namespace", "doc", "fields"), ("aliases",)),
+    "enum": (("type", "name", "namespace", "doc", "symbols", "default"), ("aliases",)),
+    "fixed": (("type", "name", "namespace", "doc", "size"), ("aliases",)),
+    "array": (("type", "items"), ()),
+    "map": (("type", "values"), ()),
 }
-_FIELD_ORDER = ("name", "type", "doc", "default", "order", "aliases")
+_FIELD_LAYOUT = ("name", "type", "doc", "default", "order", "aliases")
 
 JsonObject = dict[str, Any]
 
@@ -158,11 +167,12 @@ def _flatten(references: Sequence[ResolvedReference]) -> list[ResolvedReference]
 
 
 def canonical_json(node: Any, *, normalize: bool = False, namespace: str | None = None) -> Any:
-    """The schema as Java Avro would print it: fixed key order, bare primitive names.
+    """The schema as Java Avro parses and prints it, so that it is what Confluent stores.
 
-    Custom properties follow the known keys, sorted, so key order in the input never
-    changes the identity. With ``normalize`` names are written in full and namespaces
-    dropped, so the same schema written with or without namespaces matches.
+    Reserved attributes that do not apply to a type are dropped (`{"type": "int", "name":
+    "X"}` is `"int"`), custom properties keep their place and order. With ``normalize`` names
+    are written in full, namespaces dropped and custom properties sorted, so the same schema
+    written with or without namespaces, or with its properties in another order, matches.
     """
     if isinstance(node, str):
         if normalize and node not in PRIMITIVES:
@@ -174,9 +184,9 @@ def canonical_json(node: Any, *, normalize: bool = False, namespace: str | None 
         return node
     kind = node.get("type")
     if isinstance(kind, str) and kind in PRIMITIVES:
-        extra = {key: node[key] for key in sorted(node) if key != "type"}
+        extra = _properties(node, _SCHEMA_RESERVED, normalize)
         return {"type": kind, **extra} if extra else kind
-    if not isinstance(kind, str) or kind not in _KEY_ORDER:
+    if not isinstance(kind, str) or kind not in _LAYOUT:
         # {"type": {...}} wrapping a schema, or a bare named-type reference object.
         if set(node) == {"type"}:
             return canonical_json(kind, normalize=normalize, namespace=namespace)
@@ -184,8 +194,9 @@ def canonical_json(node: Any, *, normalize: bool = False, namespace: str | None 
     inner_namespace = namespace
     if kind in _NAMED:
         inner_namespace = _namespace_of(node, namespace)
+    before, after = _LAYOUT[kind]
     result: JsonObject = {}
-    for key in _KEY_ORDER[kind]:
+    for key in before:
         if key not in node:
             continue
         value = node[key]
@@ -197,28 +208,41 @@ def canonical_json(node: Any, *, normalize: bool = False, namespace: str | None 
             value = _full_name(value, node.get("namespace", namespace))
         elif normalize and key == "namespace":
             continue
-        elif normalize and key == "aliases":
-            value = sorted(_full_name(alias, inner_namespace) for alias in value)
         result[key] = value
-    for key in sorted(set(node) - set(_KEY_ORDER[kind])):
-        result[key] = node[key]
+    result.update(
+        _properties(node, _ENUM_RESERVED if kind == "enum" else _SCHEMA_RESERVED, normalize)
+    )
+    if "aliases" in after and "aliases" in node:
+        aliases = node["aliases"]
+        result["aliases"] = (
+            sorted(_full_name(alias, inner_namespace) for alias in aliases)
+            if normalize
+            else aliases
+        )
     return result
 
 
 def _canonical_field(item: Mapping[str, Any], normalize: bool, namespace: str | None) -> JsonObject:
     result: JsonObject = {}
-    for key in _FIELD_ORDER:
+    for key in _FIELD_LAYOUT:
         if key not in item:
             continue
         value = item[key]
         if key == "type":
             value = canonical_json(value, normalize=normalize, namespace=namespace)
+        elif key == "order" and value == "ascending":
+            continue  # the default: Java Avro does not print it
         elif normalize and key == "aliases":
             value = sorted(value)
         result[key] = value
-    for key in sorted(set(item) - set(_FIELD_ORDER)):
-        result[key] = item[key]
+    result.update(_properties(item, _FIELD_RESERVED, normalize))
     return result
+
+
+def _properties(node: Mapping[str, Any], reserved: frozenset[str], normalize: bool) -> JsonObject:
+    """The custom properties of a schema or field object, in the order Java keeps them."""
+    keys = [key for key in node if key not in reserved]
+    return {key: node[key] for key in (sorted(keys) if normalize else keys)}
 
 
 def _namespace_of(node: Mapping[str, Any], enclosing: str | None) -> str | None:
