@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import request
 from werkzeug.security import check_password_hash
 
-from registry.errors import ForbiddenError, UnauthorizedError
+from registry.errors import BadCredentialsError, MissingCredentialsError, ReadOnlyUserError
 
 ROLES = ("read-only", "read-write")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -56,14 +56,14 @@ class BasicAuth:
         """Before every request: 401 without valid credentials, 403 for a write by a reader."""
         credentials = request.authorization
         if credentials is None or credentials.type != "basic":
-            raise UnauthorizedError("Unauthorized: credentials are required")
+            raise MissingCredentialsError()
         name, password = credentials.username or "", credentials.password or ""
         user = self.users.get(name)
         if user is None or not self._verify(user, password):
-            raise UnauthorizedError("Unauthorized: bad user name or password")
+            raise BadCredentialsError()
         reads = request.method in _SAFE_METHODS or request.endpoint in _READING_ENDPOINTS
         if user.role == "read-only" and not reads:
-            raise ForbiddenError("Forbidden: this user may only read")
+            raise ReadOnlyUserError()
 
     def _verify(self, user: User, password: str) -> bool:
         digest = hashlib.sha256(f"{user.password_hash}\0{password}".encode()).hexdigest()

@@ -14,9 +14,12 @@ from collections.abc import Sequence
 from cachetools import LRUCache
 
 from registry.errors import (
-    InvalidSchemaError,
+    EmptySchemaError,
+    ReferenceCycleError,
+    ReferenceNotFoundError,
     SchemaNotFoundError,
     SubjectNotFoundError,
+    UnsupportedSchemaTypeError,
     VersionNotFoundError,
 )
 from registry.model import SchemaRequest, StoredSchema, resolve_version
@@ -115,17 +118,14 @@ class SchemaCatalog:
     ) -> tuple[ResolvedReference, ...]:
         """The texts that references name, depth first; 42201 for a missing one."""
         if depth > _MAX_REFERENCE_DEPTH:
-            raise InvalidSchemaError("Schema references nest too deeply (a cycle?)")
+            raise ReferenceCycleError()
         resolved = []
         for reference in references:
             versions = tx.subject_versions(subject=reference.subject)
             try:
                 found = resolve_version(versions, reference.subject, reference.version, True)
             except (SubjectNotFoundError, VersionNotFoundError) as error:
-                raise InvalidSchemaError(
-                    f"Invalid schema: reference {reference.name!r} to subject "
-                    f"'{reference.subject}' version {reference.version} not found"
-                ) from error
+                raise ReferenceNotFoundError(reference.subject, reference.version) from error
             stored = self.stored(tx, found.schema_id)
             nested = self.resolve(tx, stored.references, depth=depth + 1)
             resolved.append(ResolvedReference(reference=reference, text=stored.text, nested=nested))
@@ -134,8 +134,6 @@ class SchemaCatalog:
 
 def _check_request(request: SchemaRequest) -> None:
     if request.schema_type.upper() not in SUPPORTED_TYPES:
-        raise InvalidSchemaError(
-            f"Invalid schema type {request.schema_type}: this registry supports AVRO only"
-        )
+        raise UnsupportedSchemaTypeError(request.schema_type)
     if request.schema is None:
-        raise InvalidSchemaError("Empty schema")
+        raise EmptySchemaError()

@@ -8,7 +8,7 @@ from contract.compatibility import CompatibilityLevel
 from registry.errors import (
     ImportWithSubjectsError,
     InvalidCompatibilityLevelError,
-    InvalidSchemaError,
+    MalformedRequestError,
     ReadOnlyModeError,
     SubjectCompatibilityNotConfiguredError,
     SubjectModeNotConfiguredError,
@@ -131,7 +131,7 @@ class ConfigService:
 
     def put_mode(self, subject: str | None, body: object, *, force: bool) -> dict[str, str]:
         if not isinstance(body, dict):
-            raise InvalidSchemaError("The request body must be a JSON object with a mode")
+            raise MalformedRequestError("The request body must be a JSON object with a mode")
         mode = Mode.parse(body.get("mode"))
         if subject is not None:
             check_subject(subject)

@@ -22,7 +22,8 @@ class RegistryError(Exception):
 
 
 class BadRequestError(RegistryError):
-    """A body that is not JSON, as Confluent answers it (error_code = HTTP status)."""
+    """A body that is not JSON, as Confluent answers it (error_code = HTTP status); the
+    detail is this registry's, where Confluent gives Jackson's parser message."""
 
     http_status = 400
     error_code = ErrorCode.BAD_REQUEST
@@ -53,9 +54,24 @@ class UnauthorizedError(RegistryError):
     error_code = ErrorCode.UNAUTHORIZED
 
 
+class MissingCredentialsError(UnauthorizedError):
+    def __init__(self) -> None:
+        super().__init__("Unauthorized: credentials are required")
+
+
+class BadCredentialsError(UnauthorizedError):
+    def __init__(self) -> None:
+        super().__init__("Unauthorized: bad user name or password")
+
+
 class ForbiddenError(RegistryError):
     http_status = 403
     error_code = ErrorCode.FORBIDDEN
+
+
+class ReadOnlyUserError(ForbiddenError):
+    def __init__(self) -> None:
+        super().__init__("Forbidden: this user may only read")
 
 
 class SubjectNotFoundError(RegistryError):
@@ -147,6 +163,9 @@ class AssociationNotFoundError(RegistryError):
     http_status = 404
     error_code = ErrorCode.ASSOCIATION_NOT_FOUND
 
+    def __init__(self, resource: str) -> None:
+        super().__init__(f"Association for '{resource}' not found.")
+
 
 class IncompatibleSchemaError(RegistryError):
     http_status = 409
@@ -164,6 +183,51 @@ class IncompatibleSchemaError(RegistryError):
 class InvalidSchemaError(RegistryError):
     http_status = 422
     error_code = ErrorCode.INVALID_SCHEMA
+
+
+class EmptySchemaError(InvalidSchemaError):
+    def __init__(self) -> None:
+        super().__init__("Empty schema")
+
+
+class UnsupportedSchemaTypeError(InvalidSchemaError):
+    def __init__(self, schema_type: str) -> None:
+        super().__init__(f"Invalid schema type {schema_type}")
+
+
+class AvroSchemaError(InvalidSchemaError):
+    """A schema Avro's parser refuses. Confluent's wrapping, around this registry's parser's
+    detail (Confluent's is Java Avro's, which no Python parser words the same)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"Invalid schema of type AVRO, details: {detail}")
+
+
+class ReferenceNotFoundError(AvroSchemaError):
+    def __init__(self, subject: str, version: int) -> None:
+        super().__init__(f'No schema reference found for subject "{subject}" and version {version}')
+
+
+class ReferenceCycleError(AvroSchemaError):
+    def __init__(self) -> None:
+        super().__init__("Schema references nest too deeply (a cycle?)")
+
+
+class AmbiguousFieldsError(InvalidSchemaError):
+    """Fields the compatibility checker cannot tell apart (the detail names them)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"Invalid schema: {detail}")
+
+
+class MalformedRequestError(InvalidSchemaError):
+    """A body of the right JSON but the wrong shape; Confluent refuses it with Jackson's
+    mapping message, which this registry does not imitate."""
+
+
+class VersionNotNextError(InvalidSchemaError):
+    def __init__(self) -> None:
+        super().__init__("Version is not one more than previous version")
 
 
 class InvalidVersionError(RegistryError):
@@ -274,5 +338,7 @@ class InvalidSubjectError(RegistryError):
 
 
 class StoreError(RegistryError):
+    """The database failed; the detail says how (Confluent's texts name its Kafka store)."""
+
     http_status = 500
     error_code = ErrorCode.STORE_ERROR

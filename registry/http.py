@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from flask import Response, request
 
-from registry.errors import BadRequestError, InvalidSchemaError
+from registry.errors import BadRequestError, MalformedRequestError
 from registry.model import (
     LATEST,
     MAX_INT,
@@ -81,13 +81,13 @@ def schema_request() -> SchemaRequest:
     """The register/lookup/compatibility body; anything malformed is an invalid schema (42201)."""
     body = json_body()
     if not isinstance(body, dict):
-        raise InvalidSchemaError("The request body must be a JSON object with a schema")
+        raise MalformedRequestError("The request body must be a JSON object with a schema")
     schema = body.get("schema")
     if schema is not None and not isinstance(schema, str):
-        raise InvalidSchemaError("The schema must be a string holding the schema's JSON")
+        raise MalformedRequestError("The schema must be a string holding the schema's JSON")
     schema_type = body.get("schemaType") or "AVRO"
     if not isinstance(schema_type, str):
-        raise InvalidSchemaError("schemaType must be a string")
+        raise MalformedRequestError("schemaType must be a string")
     return SchemaRequest(
         schema=schema,
         schema_type=schema_type,
@@ -103,18 +103,18 @@ def _references(raw: object) -> tuple[SchemaReference, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        raise InvalidSchemaError("references must be a list")
+        raise MalformedRequestError("references must be a list")
     references = []
     for item in raw:
         if not isinstance(item, dict):
-            raise InvalidSchemaError("each reference must be an object")
+            raise MalformedRequestError("each reference must be an object")
         name, subject, version = item.get("name"), item.get("subject"), item.get("version")
         if not isinstance(name, str) or not isinstance(subject, str):
-            raise InvalidSchemaError("a reference needs a name and a subject")
+            raise MalformedRequestError("a reference needs a name and a subject")
         if "\x00" in name or "\x00" in subject:
-            raise InvalidSchemaError("a reference's name and subject cannot hold NUL")
+            raise MalformedRequestError("a reference's name and subject cannot hold NUL")
         if isinstance(version, bool) or not isinstance(version, int | str):
-            raise InvalidSchemaError("a reference needs a version")
+            raise MalformedRequestError("a reference needs a version")
         references.append(
             SchemaReference(name=name, subject=subject, version=parse_version(str(version)))
         )
@@ -126,7 +126,7 @@ def _object_or_none(body: dict[str, Any], key: str) -> dict[str, Any] | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise InvalidSchemaError(f"{key} must be a JSON object")
+        raise MalformedRequestError(f"{key} must be a JSON object")
     return value
 
 
@@ -135,9 +135,9 @@ def _int_or_none(body: dict[str, Any], key: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidSchemaError(f"{key} must be an integer")
+        raise MalformedRequestError(f"{key} must be an integer")
     if not 0 < value <= MAX_INT and not (key == "version" and value == LATEST):
-        raise InvalidSchemaError(f"{key} must be between 1 and {MAX_INT}")
+        raise MalformedRequestError(f"{key} must be between 1 and {MAX_INT}")
     return value
 
 

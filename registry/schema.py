@@ -22,7 +22,7 @@ import avro.schema
 import fastavro
 from fastavro.schema import SchemaParseException, UnknownType
 
-from registry.errors import InvalidSchemaError
+from registry.errors import AvroSchemaError, EmptySchemaError
 from registry.guid import schema_guid
 
 PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
@@ -109,11 +109,11 @@ def parse_avro(
 ) -> ParsedSchema:
     """Parse and validate ``text``; raise InvalidSchemaError (42201) saying what is wrong."""
     if not text or not text.strip():
-        raise InvalidSchemaError("Empty schema")
+        raise EmptySchemaError()
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        raise InvalidSchemaError(f"Invalid schema of type AVRO, details: {error}") from error
+        raise AvroSchemaError(str(error)) from error
     named_fastavro: dict[str, Any] = {}
     names = avro.name.Names()
     try:
@@ -124,10 +124,10 @@ def parse_avro(
         fastavro.parse_schema(document, named_schemas=named_fastavro)
         model = avro.schema.make_avsc_object(document, names)
     except (SchemaParseException, UnknownType, avro.errors.AvroException) as error:
-        raise InvalidSchemaError(f"Invalid schema of type AVRO, details: {error}") from error
+        raise AvroSchemaError(str(error)) from error
     except (TypeError, ValueError, KeyError, AttributeError) as error:
         # Both libraries fail this way on some malformed documents ({"type": 3}, ...).
-        raise InvalidSchemaError(f"Invalid schema of type AVRO, details: {error!r}") from error
+        raise AvroSchemaError(repr(error)) from error
     canonical = json.dumps(
         canonical_json(document, normalize=normalize),
         separators=(",", ":"),
@@ -136,9 +136,7 @@ def parse_avro(
     try:
         canonical.encode("utf-8")
     except UnicodeEncodeError:
-        raise InvalidSchemaError(
-            "Invalid schema of type AVRO, details: an unpaired surrogate (\\ud800…) in a string"
-        ) from None
+        raise AvroSchemaError("an unpaired surrogate (\\ud800…) in a string") from None
     return ParsedSchema(
         canonical=canonical,
         avro=model,

@@ -25,10 +25,10 @@ from registry.configuration import (
     refuse_if_read_only,
 )
 from registry.errors import (
+    AmbiguousFieldsError,
     ImportedUnderOtherIdError,
     ImportVersionExistsError,
     IncompatibleSchemaError,
-    InvalidSchemaError,
     NotImportModeError,
     NotReadWriteModeError,
     OverwriteSchemaError,
@@ -39,6 +39,7 @@ from registry.errors import (
     SubjectNotSoftDeletedError,
     SubjectSoftDeletedError,
     VersionNotFoundError,
+    VersionNotNextError,
     VersionNotSoftDeletedError,
     VersionSoftDeletedError,
 )
@@ -130,7 +131,7 @@ class RegistryService:
                         raise ImportVersionExistsError(subject, request.version)
                     new_version = request.version
                 elif request.version != new_version:
-                    raise InvalidSchemaError("Version is not one more than previous version")
+                    raise VersionNotNextError()
             if request.id is not None:
                 self._check_import_id(tx, parsed, known, request.id)
             else:
@@ -272,7 +273,7 @@ class RegistryService:
         try:
             return compatibility.check(parsed.avro, existing, level)
         except compatibility.AmbiguousFieldError as error:
-            raise InvalidSchemaError(f"Invalid schema: {error}") from error
+            raise AmbiguousFieldsError(str(error)) from error
 
     # -- reads -------------------------------------------------------------------------------
 

@@ -24,8 +24,8 @@ def contexts() -> Response:
 
 
 @blueprint.route("/associations", methods=["GET", "POST", "PUT", "DELETE"])
-@blueprint.route("/associations/<rest:_rest>", methods=["GET", "POST", "PUT", "DELETE"])
-def associations(_rest: str = "") -> Response:
+@blueprint.route("/associations/<rest:rest>", methods=["GET", "POST", "PUT", "DELETE"])
+def associations(rest: str = "") -> Response:
     """Schema associations are not kept; confluent_kafka ≥ 2.14 treats 404 as "use the topic
     name strategy", so this answer lets its default serializers work unchanged."""
-    raise AssociationNotFoundError("No associations are defined")
+    raise AssociationNotFoundError(rest.rsplit("/", 1)[-1])
