@@ -201,7 +201,7 @@ class Decoder:
             return _Plan(verdict=f"{named} does not parse")
         problems = can_read(self._reader.parsed, parsed)
         if problems:
-            return _Plan(verdict="; ".join(p.message() for p in problems))
+            return _Plan(verdict="; ".join(p.located() for p in problems))
         projection = _projection(document, self._reader.document)
         if projection is None:
             return _Plan(

@@ -42,18 +42,20 @@ _PROMOTIONS: dict[str, frozenset[str]] = {
     "string": frozenset({"bytes"}),
 }
 
-# Confluent's Difference wording; {reader}/{writer} become "new"/"old" by direction.
+# Confluent's wording, byte for byte (`client/.../avro/Difference.java`, v8.3.1): registry
+# clients show it to people and some tools match it. {reader}/{writer} become "new"/"old" by
+# direction; the field's name, which Confluent does not give, is in `field_path`.
 _DESCRIPTIONS = {
-    "READER_FIELD_MISSING_DEFAULT_VALUE": "The field '{detail}' at path '{path}'{field} in the "
+    "READER_FIELD_MISSING_DEFAULT_VALUE": "The field '{detail}' at path '{path}' in the "
     "{reader} schema has no default value and is missing in the {writer} schema",
-    "TYPE_MISMATCH": "The type (path '{path}'{field_in}) of a field in the {reader} schema does "
+    "TYPE_MISMATCH": "The type (path '{path}') of a field in the {reader} schema does "
     "not match with the {writer} schema",
-    "NAME_MISMATCH": "The name of the schema has changed (path '{path}'{field_in})",
+    "NAME_MISMATCH": "The name of the schema has changed (path '{path}')",
     "MISSING_ENUM_SYMBOLS": "The {reader} schema is missing enum symbols '{detail}' at path "
-    "'{path}'{field} in the {writer} schema",
+    "'{path}' in the {writer} schema",
     "MISSING_UNION_BRANCH": "The {reader} schema is missing a type inside a union field at path "
-    "'{path}'{field} in the {writer} schema",
-    "FIXED_SIZE_MISMATCH": "The size of FIXED type field at path '{path}'{field} in the {reader} "
+    "'{path}' in the {writer} schema",
+    "FIXED_SIZE_MISMATCH": "The size of FIXED type field at path '{path}' in the {reader} "
     "schema does not match with the {writer} schema",
 }
 
@@ -107,19 +109,19 @@ class Incompatibility:
     def message(self) -> str:
         """The Confluent-style line, e.g. ``{errorType:'TYPE_MISMATCH', description:...}``."""
         reader, writer = ("new", "old") if self.direction == BACKWARD else ("old", "new")
-        template = _DESCRIPTIONS.get(self.kind, "check path '{path}'{field}")
-        fp = self.field_path
+        template = _DESCRIPTIONS.get(self.kind, "")
         description = template.format(
-            detail=self.detail,
-            path=self.path,
-            field=f" (field '{fp}')" if fp else "",
-            field_in=f", field '{fp}'" if fp else "",
-            reader=reader,
-            writer=writer,
+            detail=self.detail, path=self.path, reader=reader, writer=writer
         )
         return (
             f"{{errorType:'{self.kind}', description:'{description}', "
             f"additionalInfo:'{self.detail}'}}"
+        )
+
+    def located(self) -> str:
+        """The message with the field it is about, for a person reading a dead letter."""
+        return (
+            f"{self.message()} (field '{self.field_path}')" if self.field_path else self.message()
         )
 
 
