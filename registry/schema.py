@@ -117,7 +117,7 @@ def parse_avro(
     named_fastavro: dict[str, Any] = {}
     names = avro.name.Names()
     try:
-        for resolved in _flatten(references):
+        for resolved in flatten_references(references):
             referenced = json.loads(resolved.text)
             fastavro.parse_schema(referenced, named_schemas=named_fastavro)
             avro.schema.make_avsc_object(referenced, names)
@@ -146,7 +146,7 @@ def parse_avro(
     )
 
 
-def _flatten(references: Sequence[ResolvedReference]) -> list[ResolvedReference]:
+def flatten_references(references: Sequence[ResolvedReference]) -> list[ResolvedReference]:
     """Referenced schemas in dependency order: a schema after the ones it references."""
     ordered: list[ResolvedReference] = []
     seen: set[str] = set()

@@ -43,6 +43,7 @@ from registry.errors import (
     VersionNotSoftDeletedError,
     VersionSoftDeletedError,
 )
+from registry.formats import RESOLVED, formatted
 from registry.model import (
     LATEST,
     MAX_INT,
@@ -315,6 +316,13 @@ class RegistryService:
             return cached
         with self.store.transaction() as tx:
             return self.catalog.stored(tx, schema_id)
+
+    def formatted_text(self, schema: StoredSchema, fmt: str | None) -> str:
+        """The schema's text in the `format` asked for (`resolved`: references inlined)."""
+        if not schema.references or not fmt or fmt.lower() != RESOLVED:
+            return schema.text
+        with self.store.transaction() as tx:
+            return formatted(schema.text, self.catalog.resolve(tx, schema.references), fmt)
 
     def holder_of(self, schema_id: int, subject: str | None) -> SubjectVersion | None:
         """The version a by-id answer speaks for: the hinted subject's, else the first.

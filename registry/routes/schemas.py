@@ -13,7 +13,7 @@ from registry.http import (
     render_schema,
     render_schema_string,
 )
-from registry.routes import services
+from registry.routes import in_format, services, text_in_format
 
 blueprint = Blueprint("schemas", __name__)
 
@@ -43,14 +43,17 @@ def schema_by_id(schema_id: int) -> Response:
     schema = registry.schema_by_id(schema_id)
     subject = request.args.get("subject") or None
     holder = registry.holder_of(schema_id, subject)
-    return json_response(render_schema_string(schema, holder, with_subject=subject is not None))
+    body = render_schema_string(schema, holder, with_subject=subject is not None)
+    return json_response(in_format(body, schema))
 
 
 @blueprint.get("/schemas/guids/<segment:guid>")
 def schema_by_guid(guid: str) -> Response:
     """GET /schemas/guids/{guid} (format): the schema a record's GUID header names."""
     schema, holder = services().registry.schema_by_guid(guid)
-    return json_response(render_schema_string(schema, holder, with_subject=False))
+    return json_response(
+        in_format(render_schema_string(schema, holder, with_subject=False), schema)
+    )
 
 
 @blueprint.get("/schemas/guids/<segment:guid>/ids")
@@ -63,7 +66,7 @@ def ids_of_guid(guid: str) -> Response:
 @blueprint.get("/schemas/ids/<java_int:schema_id>/schema")
 def schema_text_by_id(schema_id: int) -> Response:
     """GET /schemas/ids/{id}/schema: the schema text alone."""
-    return raw_response(services().registry.schema_by_id(schema_id).text)
+    return raw_response(text_in_format(services().registry.schema_by_id(schema_id)))
 
 
 @blueprint.get("/schemas/ids/<java_int:schema_id>/subjects")

@@ -14,7 +14,7 @@ from registry.http import (
     schema_request,
 )
 from registry.model import parse_version
-from registry.routes import services
+from registry.routes import in_format, services, text_in_format
 
 blueprint = Blueprint("subjects", __name__)
 
@@ -47,7 +47,7 @@ def register(subject: str) -> Response:
     registered = services().registry.register(
         subject, schema_request(), normalize=flag("normalize")
     )
-    return json_response(render_registered(registered))
+    return json_response(in_format(render_registered(registered), registered.schema))
 
 
 @blueprint.post("/subjects/<subject:subject>")
@@ -56,7 +56,7 @@ def lookup(subject: str) -> Response:
     found = services().registry.lookup(
         subject, schema_request(), normalize=flag("normalize"), deleted=flag("deleted")
     )
-    return json_response(render_schema(found))
+    return json_response(in_format(render_schema(found), found.schema))
 
 
 @blueprint.get("/subjects/<subject:subject>/versions/<segment:version>")
@@ -65,7 +65,7 @@ def get_version(subject: str, version: str) -> Response:
     found = services().registry.get_version(
         subject, parse_version(version), deleted=flag("deleted")
     )
-    return json_response(render_schema(found))
+    return json_response(in_format(render_schema(found), found.schema))
 
 
 @blueprint.get("/subjects/<subject:subject>/versions/<segment:version>/schema")
@@ -74,7 +74,7 @@ def get_version_schema(subject: str, version: str) -> Response:
     found = services().registry.get_version(
         subject, parse_version(version), deleted=flag("deleted")
     )
-    return raw_response(found.schema.text)
+    return raw_response(text_in_format(found.schema))
 
 
 @blueprint.get("/subjects/<subject:subject>/versions/<segment:version>/referencedby")

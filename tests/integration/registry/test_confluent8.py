@@ -193,6 +193,11 @@ def test_response_shapes_key_by_key(registry_url: str, subject: str) -> None:
     assert list(by_id) == string_keys
     hinted = call("GET", f"{registry_url}/schemas/ids/{schema_id}?subject={subject}").json()
     assert list(hinted) == ["subject", "version", *string_keys]
+    resolved = call("GET", f"{registry_url}/schemas/ids/{schema_id}?format=resolved").json()
+    assert json.loads(resolved["schema"])["fields"][1]["type"] == ADDRESS
+    assert list(resolved) == string_keys and resolved["guid"] == registered["guid"]
+    raw = call("GET", f"{base}/versions/1/schema?format=RESOLVED")
+    assert json.loads(raw.text)["fields"][1]["type"] == ADDRESS
     by_guid = call("GET", f"{registry_url}/schemas/guids/{registered['guid']}").json()
     assert list(by_guid) == string_keys
     assert by_id["guid"] == version["guid"] == looked_up["guid"] == registered["guid"]
