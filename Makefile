@@ -67,8 +67,7 @@ format: $(INSTALLED) ## Fix what ruff can fix and format the code
 	$(BIN)/ruff format .
 
 test: lint kafka-jars client-deps ## Lint, then unit, integration, fault and client tests against real Kafka and PostgreSQL
-	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests/unit tests/integration tests/faults
-	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests/clients
+	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests/unit tests/integration tests/faults tests/clients
 
 test-unit: $(INSTALLED) ## Unit tests only (no processes)
 	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests/unit
