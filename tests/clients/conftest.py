@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-import uuid
 from pathlib import Path
 
 import pytest
-import requests
 
 from tests.clients.support import GO_BINARY, GO_DIR, JS_DIR, RUNS, required_tool
 
@@ -23,29 +21,6 @@ from tests.clients.support import GO_BINARY, GO_DIR, JS_DIR, RUNS, required_tool
 def backend(request: pytest.FixtureRequest) -> str:
     """Which registry the test runs against: `postgresql` or `sqlite`."""
     return str(request.node.callspec.params["registry_url"])
-
-
-_GUIDS_SERVED: dict[str, bool] = {}
-
-
-@pytest.fixture
-def registry_serves_guids(registry_url: str) -> bool:
-    """Whether this registry gives a registered schema a guid and serves it back by guid."""
-    if registry_url not in _GUIDS_SERVED:
-        subject = f"clients-guid-probe-{uuid.uuid4().hex[:8]}"
-        with requests.Session() as http:
-            answer = http.post(
-                f"{registry_url}/subjects/{subject}/versions",
-                json={"schema": '{"type": "string"}'},
-                timeout=10,
-            )
-            answer.raise_for_status()
-            guid = answer.json().get("guid")
-            served = bool(guid) and (
-                http.get(f"{registry_url}/schemas/guids/{guid}", timeout=10).status_code == 200
-            )
-        _GUIDS_SERVED[registry_url] = served
-    return _GUIDS_SERVED[registry_url]
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.clients.transcript import GUID_STEPS, ClientSpec, Transcript, check_step
+from tests.clients.transcript import ClientSpec, Transcript
 from tests.conftest import REPO_ROOT
 
 CLIENTS_DIR = REPO_ROOT / "tests" / "clients"
@@ -63,19 +63,6 @@ def run_client(spec: ClientSpec, command: Command, registry_url: str, backend: s
             seconds=time.monotonic() - started,
         )
     return RUNS[key]
-
-
-def check_client_step(run: ClientRun, step: str, serves_guids: bool) -> None:
-    """check_step, with the guid steps an expected failure while the registry has no guids."""
-    try:
-        check_step(run.transcript, step, run.spec, run.prefix)
-    except AssertionError:
-        if step in GUID_STEPS and not serves_guids:
-            pytest.xfail(
-                "the registry gives schemas no guid yet: no `guid` in POST "
-                "/subjects/{subject}/versions, no GET /schemas/guids/{guid}"
-            )
-        raise
 
 
 def check_exit_status(run: ClientRun) -> None:

@@ -10,37 +10,13 @@ import pytest
 from tests.clients.support import (
     SCHEMAS_DIR,
     ClientRun,
-    check_client_step,
     check_exit_status,
     run_client,
     step_cases,
 )
-from tests.clients.transcript import ClientSpec
+from tests.clients.transcript import ClientSpec, check_step, steps_except
 
-STEPS = (
-    "register-address",
-    "register-user",
-    "guid",
-    "lookup",
-    "get-by-id",
-    "get-by-guid",
-    "register-v2",
-    "latest-version",
-    "register-incompatible",
-    "set-compatibility",
-    "get-compatibility",
-    "set-mode",
-    "get-mode",
-    "register-in-read-only",
-    "set-mode-back",
-    "serialize",
-    "deserialize",
-    "soft-delete-version",
-    "versions-after-soft-delete",
-    "soft-delete-subject",
-    "hard-delete-subject",
-    "versions-after-hard-delete",
-)
+STEPS = steps_except("lookup-address", "compatibility-check")
 CLIENTS = [ClientSpec("python-sync", STEPS), ClientSpec("python-async", STEPS)]
 
 
@@ -61,5 +37,5 @@ def test_exit_status(run: ClientRun, spec: ClientSpec) -> None:
 
 
 @pytest.mark.parametrize(("spec", "step"), step_cases(CLIENTS))
-def test_step(run: ClientRun, spec: ClientSpec, step: str, registry_serves_guids: bool) -> None:
-    check_client_step(run, step, registry_serves_guids)
+def test_step(run: ClientRun, spec: ClientSpec, step: str) -> None:
+    check_step(run.transcript, step, run.spec, run.prefix)

@@ -10,15 +10,14 @@ import pytest
 from tests.clients.support import (
     SCHEMAS_DIR,
     ClientRun,
-    check_client_step,
     check_exit_status,
     run_client,
 )
-from tests.clients.transcript import ALL_STEPS, ClientSpec
+from tests.clients.transcript import ClientSpec, check_step, steps_except
 
 FRANZ_GO = ClientSpec(
     "go-franz",
-    tuple(step for step in ALL_STEPS if step not in ("lookup-address", "compatibility-check")),
+    steps_except("lookup-address", "compatibility-check"),
     # Its DeleteSchema answers with an error or nothing, not the version deleted.
     omits={"soft-delete-version": frozenset({"deleted"})},
 )
@@ -37,5 +36,5 @@ def test_exit_status(run: ClientRun) -> None:
 
 
 @pytest.mark.parametrize("step", FRANZ_GO.steps)
-def test_step(run: ClientRun, step: str, registry_serves_guids: bool) -> None:
-    check_client_step(run, step, registry_serves_guids)
+def test_step(run: ClientRun, step: str) -> None:
+    check_step(run.transcript, step, run.spec, run.prefix)

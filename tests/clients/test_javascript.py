@@ -10,35 +10,22 @@ from tests.clients.support import (
     JS_DIR,
     SCHEMAS_DIR,
     ClientRun,
-    check_client_step,
     check_exit_status,
     run_client,
     step_cases,
 )
-from tests.clients.transcript import ClientSpec
+from tests.clients.transcript import ClientSpec, check_step, steps_except
 
 CONFLUENT = ClientSpec(
     "js-confluent",
     # No mode calls in this client.
-    (
-        "register-address",
-        "register-user",
-        "guid",
-        "lookup",
-        "get-by-id",
-        "get-by-guid",
-        "register-v2",
-        "latest-version",
-        "register-incompatible",
-        "set-compatibility",
-        "get-compatibility",
-        "serialize",
-        "deserialize",
-        "soft-delete-version",
-        "versions-after-soft-delete",
-        "soft-delete-subject",
-        "hard-delete-subject",
-        "versions-after-hard-delete",
+    steps_except(
+        "lookup-address",
+        "compatibility-check",
+        "set-mode",
+        "get-mode",
+        "register-in-read-only",
+        "set-mode-back",
     ),
 )
 KAFKAJS = ClientSpec(
@@ -85,5 +72,5 @@ def test_exit_status(run: ClientRun, spec: ClientSpec) -> None:
 
 
 @pytest.mark.parametrize(("spec", "step"), step_cases(CLIENTS))
-def test_step(run: ClientRun, spec: ClientSpec, step: str, registry_serves_guids: bool) -> None:
-    check_client_step(run, step, registry_serves_guids)
+def test_step(run: ClientRun, spec: ClientSpec, step: str) -> None:
+    check_step(run.transcript, step, run.spec, run.prefix)
