@@ -32,9 +32,21 @@ subject_versions = sa.Table(
     metadata,
     sa.Column("subject", sa.Text, primary_key=True),
     sa.Column("version", sa.Integer, primary_key=True),
-    sa.Column("schema_id", sa.Integer, sa.ForeignKey("schemas.id"), nullable=False, index=True),
+    sa.Column("schema_id", sa.Integer, sa.ForeignKey("schemas.id"), nullable=False),
     sa.Column("deleted", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+    # The versions of a schema, in one subject or in all: a registration asks whether its
+    # schema is already in the subject, however many subjects share the schema.
+    sa.Index("ix_subject_versions_schema", "schema_id", "subject", "version"),
+)
+# A subject's live versions without stepping over its soft-deleted ones: its newest live
+# version is one index probe, however long the history.
+sa.Index(
+    "ix_subject_versions_live",
+    subject_versions.c.subject,
+    subject_versions.c.version,
+    postgresql_where=subject_versions.c.deleted.is_(False),
+    sqlite_where=subject_versions.c.deleted.is_(False),
 )
 
 schema_references = sa.Table(
