@@ -8,9 +8,15 @@ from typing import Any, TypeVar
 from flask import Response, request
 
 from registry.errors import BadRequestError, InvalidSchemaError
-from registry.model import LATEST, MAX_INT, SchemaRequest, StoredSchema, parse_version
+from registry.model import (
+    LATEST,
+    MAX_INT,
+    RegisteredVersion,
+    SchemaRequest,
+    StoredSchema,
+    parse_version,
+)
 from registry.schema import SchemaReference
-from registry.service import RegisteredVersion
 
 SCHEMA_REGISTRY_V1 = "application/vnd.schemaregistry.v1+json"
 RESPONSE_TYPES = (SCHEMA_REGISTRY_V1, "application/vnd.schemaregistry+json", "application/json")

@@ -101,6 +101,16 @@ class SubjectVersion:
 
 
 @dataclass(frozen=True)
+class RegisteredVersion:
+    """A version of a subject with its schema, as register, lookup and reads answer."""
+
+    subject: str
+    version: int
+    schema: StoredSchema
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
 class RegistryConfig:
     """Compatibility configuration of a subject or of the registry.
 
