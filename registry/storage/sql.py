@@ -11,9 +11,9 @@ from sqlalchemy.engine import Connection
 
 from registry.model import Mode, RegistryConfig, StoredSchema, SubjectVersion
 from registry.schema import ParsedSchema, SchemaReference
+from registry.storage import ids
 from registry.storage.tables import (
     configs,
-    id_allocator,
     modes,
     schema_references,
     schemas,
@@ -124,26 +124,18 @@ class SqlTransaction:
     def store_schema(
         self, *, schema: ParsedSchema, schema_type: str, schema_id: int | None
     ) -> StoredSchema:
-        found = self.schema_by_fingerprint(fingerprint=schema.fingerprint)
-        if found is not None:
-            return found
-        # The allocator row lock serialises the creation of new schemas across processes;
-        # look again once it is held, as another process may have stored this very schema.
-        last_id = self.connection.execute(
-            sa.select(id_allocator.c.last_id)
-            .where(id_allocator.c.name == "schema")
-            .with_for_update()
-        ).scalar_one()
+        # Look once the schema's lock is held: another process may have stored it meanwhile.
+        ids.lock_new_schema(
+            self.connection,
+            postgres=self.postgres,
+            fingerprint=schema.fingerprint,
+            importing=schema_id is not None,
+        )
         found = self.schema_by_fingerprint(fingerprint=schema.fingerprint)
         if found is not None:
             return found
         self.changed = True
-        new_id = schema_id if schema_id is not None else last_id + 1
-        self.connection.execute(
-            id_allocator.update()
-            .where(id_allocator.c.name == "schema")
-            .values(last_id=max(last_id, new_id))
-        )
+        new_id = ids.new_schema_id(self.connection, postgres=self.postgres, schema_id=schema_id)
         self.connection.execute(
             schemas.insert().values(
                 id=new_id,

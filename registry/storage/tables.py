@@ -75,8 +75,10 @@ modes = sa.Table(
     sa.Column("mode", sa.String(32), nullable=False),
 )
 
-# The last schema id handed out; locked while a new schema is stored, so ids are never
-# reused, even after the schema they named was permanently deleted.
+# Schema ids are never reused, even after the schema they named was permanently deleted
+# (ids.py): on PostgreSQL they come from this sequence; on SQLite from the row below, the
+# last id handed out.
+schema_ids = sa.Sequence("schema_ids", metadata=metadata)
 id_allocator = sa.Table(
     "id_allocator",
     metadata,

@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from sqlalchemy.engine import make_url
 
 from registry.model import SubjectVersion
 from registry.schema import parse_avro
 from registry.storage import SqlRegistryStore, open_store
 from registry.storage.tables import (
+    id_allocator,
     metadata,
     schema_references,
     schemas,
     subject_versions,
     subjects,
 )
+from stack.postgres import create_database, drop_database
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
@@ -38,13 +46,15 @@ def store(
     opened.close()
 
 
-def register(store: SqlRegistryStore, subject: str, field: str, version: int) -> int:
+def register(
+    store: SqlRegistryStore, subject: str, field: str, version: int, schema_id: int | None = None
+) -> int:
     """Version ``version`` of ``subject``: a record with one field named ``field``."""
     schema = parse_avro(
         f'{{"type": "record", "name": "R", "fields": [{{"name": "{field}", "type": "int"}}]}}'
     )
     with store.transaction() as tx:
-        stored = tx.store_schema(schema=schema, schema_type="AVRO", schema_id=None)
+        stored = tx.store_schema(schema=schema, schema_type="AVRO", schema_id=schema_id)
         tx.insert_version(subject=subject, version=version, schema_id=stored.id)
     return stored.id
 
@@ -94,6 +104,19 @@ def test_versions_of_a_schema_in_one_subject_or_all(store: SqlRegistryStore) -> 
         assert tx.versions_of_schema(schema_id=shared, subject="s\x00") == []
 
 
+def test_schema_ids_are_never_handed_out_twice(store: SqlRegistryStore) -> None:
+    first = register(store, "s", "a", 1)
+    with store.transaction() as tx:
+        tx.remove_version(subject="s", version=1)
+    second = register(store, "s", "b", 1)
+    assert second > first
+    imported = register(store, "t", "c", 1, schema_id=second + 100)
+    assert imported == second + 100
+    assert register(store, "t", "d", 2) > imported
+    # Stored again, a schema keeps its id, whichever subject asks.
+    assert register(store, "u", "c", 1) == imported
+
+
 def test_a_read_is_answered_while_a_writer_holds_its_transaction(
     store: SqlRegistryStore,
 ) -> None:
@@ -129,3 +152,28 @@ def test_the_migrations_build_the_tables_the_code_declares(store: SqlRegistrySto
         )
         differences = compare_metadata(context, metadata)
     assert differences == []
+
+
+def test_postgresql_ids_go_on_from_the_last_one_handed_out_before_the_upgrade(
+    postgres_admin_url: str,
+) -> None:
+    name = f"ids_{uuid.uuid4().hex[:8]}"
+    create_database(postgres_admin_url, name)
+    store = open_store(make_url(postgres_admin_url).set(database=name).render_as_string(False))
+    try:
+        config = Config()
+        config.set_main_option(
+            "script_location", str(resources.files("registry").joinpath("migrations"))
+        )
+        with store.engine.begin() as connection:
+            connection.execute(sa.text("CREATE SCHEMA registry"))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0003")
+            connection.execute(
+                id_allocator.update().where(id_allocator.c.name == "schema").values(last_id=41)
+            )
+        store.migrate()
+        assert register(store, "s", "a", 1) == 42
+    finally:
+        store.close()
+        drop_database(postgres_admin_url, name)

@@ -1,4 +1,6 @@
-"""Indexes that let a registration read only the versions it needs, not a subject's history.
+"""What lets registrations keep pace: indexes that answer a registration's questions without
+reading a subject's history, and on PostgreSQL a sequence of schema ids that no transaction
+waits for (id_allocator stays SQLite's).
 
 Revision ID: 0005
 Revises: 0003
@@ -31,9 +33,23 @@ def upgrade() -> None:
         postgresql_where=_LIVE,
         sqlite_where=_LIVE,
     )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE SEQUENCE schema_ids")
+        # The next id follows the last one handed out (1 on an empty registry).
+        op.execute(
+            "SELECT setval('schema_ids', greatest(last_id, 1), last_id > 0) "
+            "FROM id_allocator WHERE name = 'schema'"
+        )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "UPDATE id_allocator SET last_id = "
+            "(SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END "
+            "FROM schema_ids) WHERE name = 'schema'"
+        )
+        op.execute("DROP SEQUENCE schema_ids")
     op.drop_index("ix_subject_versions_live", table_name="subject_versions")
     op.create_index("ix_subject_versions_schema_id", "subject_versions", ["schema_id"])
     op.drop_index("ix_subject_versions_schema", table_name="subject_versions")
