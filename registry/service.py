@@ -64,22 +64,19 @@ class RegistryService:
         """POST /subjects/{subject}/versions."""
         check_subject(subject)
         # Parse, and answer a schema that is already there, before taking the subject's
-        # lock: most registrations are serializers registering their schema again.
+        # lock: most registrations are serializers registering their schema again. The
+        # rules are read here too: config and mode changes do not take the subject's lock,
+        # so reading them under it would order nothing.
         with self.store.read() as tx:
-            normalized = normalize or effective_normalize(tx, subject)
-            parsed = self.catalog.parse_request(tx, request, normalize=normalized)
+            rules = subject_rules(tx, subject, self.default_level)
+            parsed = self.catalog.parse_request(tx, request, normalize=normalize or rules.normalize)
             known = tx.schema_by_fingerprint(fingerprint=parsed.fingerprint)
-            holding = holders(tx, subject, known)
-            found = _repeated(request, subject, known, holding)
+            found = _repeated(request, subject, known, holders(tx, subject, known))
             if found is not None:
                 return found
         with self.store.transaction() as tx:
             tx.lock_subject(subject=subject)
-            # Everything that decides is read again under the lock.
-            rules = subject_rules(tx, subject, self.default_level)
-            if (normalize or rules.normalize) != normalized:  # normalize was just turned over
-                normalized = not normalized
-                parsed = self.catalog.parse_request(tx, request, normalize=normalized)
+            # What the versions decide is read again under the lock.
             known = tx.schema_by_fingerprint(fingerprint=parsed.fingerprint)
             holding = holders(tx, subject, known)
             found = _repeated(request, subject, known, holding)

@@ -32,7 +32,7 @@ def open_store(database_url: str, *, pool_size: int = 5) -> SqlRegistryStore:
     if url.get_backend_name() == "sqlite":
         engine = sa.create_engine(url, connect_args={"timeout": 30})
         sqlite.configure(engine)
-        return SqlRegistryStore(engine, write_gate=sqlite.WriteGate(url.database))
+        return SqlRegistryStore(engine, sqlite_file=sqlite.SqliteFile(url.database))
     if url.get_backend_name() == "postgresql":
         engine = sa.create_engine(
             url,
@@ -47,10 +47,10 @@ def open_store(database_url: str, *, pool_size: int = 5) -> SqlRegistryStore:
 
 
 class SqlRegistryStore:
-    def __init__(self, engine: Engine, *, write_gate: sqlite.WriteGate | None = None) -> None:
+    def __init__(self, engine: Engine, *, sqlite_file: sqlite.SqliteFile | None = None) -> None:
         self.engine = engine
         self.is_postgres = engine.dialect.name == "postgresql"
-        self._write_gate = write_gate
+        self._sqlite_file = sqlite_file
         self._watcher: GenerationWatcher | None = None
         self._conninfo = libpq_url(engine.url)
 
@@ -60,7 +60,8 @@ class SqlRegistryStore:
             with self._writing() as connection:
                 transaction = SqlTransaction(connection, postgres=self.is_postgres)
                 yield transaction
-                if transaction.changed:
+                # On SQLite the generation is the file's data_version, which moves by itself.
+                if transaction.changed and self.is_postgres:
                     value = connection.execute(self._bump_generation()).scalar_one()
             if transaction.changed and self._watcher is not None:
                 self._watcher.saw(int(value))
@@ -70,40 +71,52 @@ class SqlRegistryStore:
     @contextmanager
     def read(self) -> Iterator[SqlTransaction]:
         try:
-            with self.engine.connect() as connection, connection.begin():
+            with self._reading() as connection:
                 yield SqlTransaction(connection, postgres=self.is_postgres)
         except sa.exc.OperationalError as error:
             raise StoreError(f"the registry database is unavailable: {error.orig}") from error
 
-    def _bump_generation(self) -> sa.Executable:
-        bump = (
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        if not self.is_postgres:
+            # A deferred transaction: one snapshot, and no wait for the writer.
+            with self.engine.connect() as connection, connection.begin():
+                yield connection
+            return
+        # Each statement reads what was committed when it began, as it would in a READ
+        # COMMITTED transaction, without the round trips of its BEGIN and ROLLBACK.
+        with self.engine.connect() as connection:
+            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+
+    @staticmethod
+    def _bump_generation() -> sa.Executable:
+        bumped = (
             generation.update()
             .where(generation.c.name == "registry")
             .values(value=generation.c.value + 1)
             .returning(generation.c.value)
+            .cte("bumped")
         )
-        if not self.is_postgres:
-            return bump
         # Bump and notify in one round trip: each writer holds this row until it commits.
-        bumped = bump.cte("bumped")
         return sa.select(
             bumped.c.value, sa.func.pg_notify(CHANNEL, sa.cast(bumped.c.value, sa.Text))
         )
 
     def _writing(self) -> AbstractContextManager[Connection]:
         """A connection in a write transaction, committed when the block exits cleanly."""
-        if self._write_gate is not None:
-            return self._write_gate.begin(self.engine)
+        if self._sqlite_file is not None:
+            return self._sqlite_file.begin(self.engine)
         return self.engine.begin()
 
     def generation(self) -> int:
-        if self.is_postgres:
-            if self._watcher is None:
-                # Started on first use, so that it runs in the serving process (after fork).
-                self._watcher = GenerationWatcher(self._conninfo)
-            known = self._watcher.value
-            if known is not None:
-                return known
+        if self._sqlite_file is not None:
+            return self._sqlite_file.data_version()
+        if self._watcher is None:
+            # Started on first use, so that it runs in the serving process (after fork).
+            self._watcher = GenerationWatcher(self._conninfo)
+        known = self._watcher.value
+        if known is not None:
+            return known
         try:
             with self.engine.connect() as connection:
                 value = connection.execute(
@@ -131,4 +144,6 @@ class SqlRegistryStore:
     def close(self) -> None:
         if self._watcher is not None:
             self._watcher.stop()
+        if self._sqlite_file is not None:
+            self._sqlite_file.close()
         self.engine.dispose()

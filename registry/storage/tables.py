@@ -86,9 +86,10 @@ id_allocator = sa.Table(
     sa.Column("last_id", sa.Integer, nullable=False),
 )
 
-# Bumped by every transaction that changes anything: a process compares it with the value
-# its caches were filled at instead of re-reading a subject. On PostgreSQL the new value is
-# pushed to every process (notify.py); SQLite, or a watcher not yet listening, queries it.
+# Bumped by every transaction that changes anything, on PostgreSQL: a process compares it
+# with the value its caches were filled at instead of re-reading a subject. The new value is
+# pushed to every process (notify.py); a watcher not yet listening queries it. SQLite's own
+# data_version plays this part there (sqlite.py), and this row stays as it is.
 generation = sa.Table(
     "generation",
     metadata,
