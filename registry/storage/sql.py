@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from registry.errors import StoreError
 from registry.model import Mode, RegistryConfig, StoredSchema, SubjectVersion
 from registry.schema import ParsedSchema, SchemaReference
 from registry.storage import ids
@@ -124,29 +125,33 @@ class SqlTransaction:
     def store_schema(
         self, *, schema: ParsedSchema, schema_type: str, schema_id: int | None
     ) -> StoredSchema:
-        # Look once the schema's lock is held: another process may have stored it meanwhile.
-        ids.lock_new_schema(
-            self.connection,
-            postgres=self.postgres,
-            fingerprint=schema.fingerprint,
-            importing=schema_id is not None,
-        )
-        found = self.schema_by_fingerprint(fingerprint=schema.fingerprint)
-        if found is not None:
-            return found
+        while True:
+            new_id = self.connection.execute(
+                self._insert(schemas)
+                .values(
+                    id=ids.id_of_new_schema(
+                        self.connection, postgres=self.postgres, schema_id=schema_id
+                    ),
+                    fingerprint=schema.fingerprint,
+                    schema_type=schema_type,
+                    schema_text=schema.canonical,
+                    references=[reference.to_json() for reference in schema.references],
+                    metadata=schema.metadata,
+                    rule_set=schema.rule_set,
+                )
+                .on_conflict_do_nothing()
+                .returning(schemas.c.id)
+            ).scalar_one_or_none()
+            if new_id is not None:
+                break
+            # Taken meanwhile: the fingerprint, by another transaction storing this schema
+            # (it is the answer), or the id, by an import (the next one will do).
+            found = self.schema_by_fingerprint(fingerprint=schema.fingerprint)
+            if found is not None:
+                return found
+            if schema_id is not None:
+                raise StoreError(f"schema id {schema_id} was taken by another schema meanwhile")
         self.changed = True
-        new_id = ids.new_schema_id(self.connection, postgres=self.postgres, schema_id=schema_id)
-        self.connection.execute(
-            schemas.insert().values(
-                id=new_id,
-                fingerprint=schema.fingerprint,
-                schema_type=schema_type,
-                schema_text=schema.canonical,
-                references=[reference.to_json() for reference in schema.references],
-                metadata=schema.metadata,
-                rule_set=schema.rule_set,
-            )
-        )
         if schema.references:
             self.connection.execute(
                 schema_references.insert(),

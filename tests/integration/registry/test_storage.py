@@ -22,6 +22,7 @@ from registry.storage import SqlRegistryStore, open_store
 from registry.storage.tables import (
     id_allocator,
     metadata,
+    schema_ids,
     schema_references,
     schemas,
     subject_versions,
@@ -115,6 +116,24 @@ def test_schema_ids_are_never_handed_out_twice(store: SqlRegistryStore) -> None:
     assert register(store, "t", "d", 2) > imported
     # Stored again, a schema keeps its id, whichever subject asks.
     assert register(store, "u", "c", 1) == imported
+
+
+def test_an_id_taken_meanwhile_by_an_import_is_skipped(store: SqlRegistryStore) -> None:
+    if not store.is_postgres:
+        pytest.skip("SQLite hands out ids one writer at a time")
+    with store.engine.begin() as connection:
+        last = connection.execute(sa.select(schema_ids.next_value())).scalar_one()
+        # As an import racing the sequence would leave it: the next id already in use.
+        connection.execute(
+            schemas.insert().values(
+                id=last + 1,
+                fingerprint="0" * 64,
+                schema_type="AVRO",
+                schema_text='"int"',
+                references=[],
+            )
+        )
+    assert register(store, "s", "a", 1) == last + 2
 
 
 def test_a_read_is_answered_while_a_writer_holds_its_transaction(
