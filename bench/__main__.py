@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench import api_bench, consumer_bench, registry_bench, relay_bench
+from bench import api_bench, consumer_bench, registry_bench, registry_writes_bench, relay_bench
 from bench.report import print_table, write_results
 
 
 def main() -> None:
     measures = [
         *registry_bench.run(),
+        *registry_writes_bench.run(),
         *api_bench.run(),
         *relay_bench.run(),
         *consumer_bench.run(),

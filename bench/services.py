@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from stack.apps import RegistryApp
 from stack.kafka import KafkaService
+from stack.ports import free_port
 from stack.postgres import PostgresService
 from stack.runner import start_service
 from stack.services import Service
@@ -49,3 +51,24 @@ def bench_stack(*, kafka: bool = True) -> Iterator[BenchStack]:
         finally:
             for service in reversed(started):
                 service.process.stop(timeout=20.0, stop_signal=service.stop_signal)
+
+
+@contextmanager
+def bench_registry(database: Literal["postgresql", "sqlite"]) -> Iterator[str]:
+    """A registry alone, on its own PostgreSQL server or on a SQLite file; yields its URL."""
+    if database == "postgresql":
+        with bench_stack(kafka=False) as stack:
+            yield stack.registry_url
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-") as state:
+        settings = StackSettings(
+            stack_dir=Path(state),
+            registry_port=free_port(),
+            database_url=f"sqlite:///{Path(state) / 'registry.db'}",
+        )
+        registry = RegistryApp(settings)
+        start_service(registry, echo=print)
+        try:
+            yield registry.url
+        finally:
+            registry.process.stop(timeout=20.0, stop_signal=registry.stop_signal)

@@ -18,13 +18,11 @@ from registry.errors import (
     ReferenceCycleError,
     ReferenceNotFoundError,
     SchemaNotFoundError,
-    SubjectNotFoundError,
     UnsupportedSchemaTypeError,
-    VersionNotFoundError,
 )
-from registry.model import SchemaRequest, StoredSchema, resolve_version
+from registry.model import LATEST, SchemaRequest, StoredSchema
 from registry.schema import ParsedSchema, ResolvedReference, SchemaReference, parse_avro
-from registry.storage import StoreTransaction
+from registry.storage import StoreReader
 
 SUPPORTED_TYPES = ("AVRO",)
 _MAX_REFERENCE_DEPTH = 32
@@ -42,7 +40,7 @@ class SchemaCatalog:
         with self._lock:
             return self._by_id.get(schema_id)
 
-    def stored(self, tx: StoreTransaction, schema_id: int) -> StoredSchema:
+    def stored(self, tx: StoreReader, schema_id: int) -> StoredSchema:
         """The schema with this id; 40403 when there is none."""
         cached = self.cached(schema_id)
         if cached is not None:
@@ -59,7 +57,14 @@ class SchemaCatalog:
             self._by_id.pop(schema_id, None)
             self._parsed.pop(schema_id, None)
 
-    def parsed(self, tx: StoreTransaction, stored: StoredSchema) -> ParsedSchema:
+    def remember(self, stored: StoredSchema, parsed: ParsedSchema) -> None:
+        """A schema just registered from ``parsed``: later checks need not parse it again."""
+        with self._lock:
+            self._by_id[stored.id] = stored
+            if stored.id not in self._parsed:
+                self._parsed[stored.id] = parsed
+
+    def parsed(self, tx: StoreReader, stored: StoredSchema) -> ParsedSchema:
         with self._lock:
             cached = self._parsed.get(stored.id)
         if cached is not None:
@@ -75,7 +80,7 @@ class SchemaCatalog:
         return parsed
 
     def parse_request(
-        self, tx: StoreTransaction, request: SchemaRequest, *, normalize: bool
+        self, tx: StoreReader, request: SchemaRequest, *, normalize: bool
     ) -> ParsedSchema:
         if not request.references:
             return self.parse_plain(request, normalize=normalize)
@@ -114,18 +119,19 @@ class SchemaCatalog:
         return parsed
 
     def resolve(
-        self, tx: StoreTransaction, references: Sequence[SchemaReference], *, depth: int = 0
+        self, tx: StoreReader, references: Sequence[SchemaReference], *, depth: int = 0
     ) -> tuple[ResolvedReference, ...]:
         """The texts that references name, depth first; 42201 for a missing one."""
         if depth > _MAX_REFERENCE_DEPTH:
             raise ReferenceCycleError()
         resolved = []
         for reference in references:
-            versions = tx.subject_versions(subject=reference.subject)
-            try:
-                found = resolve_version(versions, reference.subject, reference.version, True)
-            except (SubjectNotFoundError, VersionNotFoundError) as error:
-                raise ReferenceNotFoundError(reference.subject, reference.version) from error
+            if reference.version == LATEST:
+                found = tx.latest_version(subject=reference.subject, include_deleted=False)
+            else:
+                found = tx.subject_version(subject=reference.subject, version=reference.version)
+            if found is None:
+                raise ReferenceNotFoundError(reference.subject, reference.version)
             stored = self.stored(tx, found.schema_id)
             nested = self.resolve(tx, stored.references, depth=depth + 1)
             resolved.append(ResolvedReference(reference=reference, text=stored.text, nested=nested))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from contract.compatibility import CompatibilityLevel
@@ -15,7 +16,7 @@ from registry.errors import (
     SubjectNotFoundError,
 )
 from registry.model import GLOBAL_SCOPE, Mode, RegistryConfig, check_subject
-from registry.storage import RegistryStore, StoreTransaction
+from registry.storage import RegistryStore, StoreReader
 
 # Keys of a config body that are not the level; kept and returned as sent.
 _LEVEL_KEYS = ("compatibility", "compatibilityLevel")
@@ -25,38 +26,72 @@ def scope_of(subject: str | None) -> str:
     return GLOBAL_SCOPE if subject is None else subject
 
 
+@dataclass(frozen=True)
+class SubjectRules:
+    """What decides a registration under a subject: its effective level, normalize and mode."""
+
+    level: CompatibilityLevel
+    normalize: bool
+    mode: Mode
+
+
+def subject_rules(tx: StoreReader, subject: str, default: CompatibilityLevel) -> SubjectRules:
+    """The subject's rules, from one read of the configs and modes concerned."""
+    configs, modes = tx.scope_settings(scopes=(subject, GLOBAL_SCOPE))
+    ordered = _ordered(configs, subject)
+    return SubjectRules(
+        level=_level(ordered, default),
+        normalize=_normalize(ordered),
+        mode=_mode(modes.get(GLOBAL_SCOPE), modes.get(subject)),
+    )
+
+
 def effective_level(
-    tx: StoreTransaction, subject: str, default: CompatibilityLevel
+    tx: StoreReader, subject: str, default: CompatibilityLevel
 ) -> CompatibilityLevel:
     """The subject's level, else the registry's, else the server default."""
-    for scope in (subject, GLOBAL_SCOPE):
-        config = tx.get_config(scope=scope)
-        if config is not None and config.compatibility is not None:
+    return subject_rules(tx, subject, default).level
+
+
+def effective_normalize(tx: StoreReader, subject: str) -> bool:
+    configs, _modes = tx.scope_settings(scopes=(subject, GLOBAL_SCOPE))
+    return _normalize(_ordered(configs, subject))
+
+
+def effective_mode(tx: StoreReader, subject: str | None) -> Mode:
+    """The subject's mode, else the registry's; a registry-wide READONLY_OVERRIDE wins."""
+    registry_mode = tx.get_mode(scope=GLOBAL_SCOPE)
+    subject_mode = tx.get_mode(scope=subject) if subject is not None else None
+    return _mode(registry_mode, subject_mode)
+
+
+def _ordered(configs: dict[str, RegistryConfig], subject: str) -> list[RegistryConfig]:
+    """The subject's config and the registry's, in that order of precedence."""
+    found = (configs.get(scope) for scope in (subject, GLOBAL_SCOPE))
+    return [config for config in found if config is not None]
+
+
+def _level(configs: list[RegistryConfig], default: CompatibilityLevel) -> CompatibilityLevel:
+    for config in configs:
+        if config.compatibility is not None:
             return CompatibilityLevel(config.compatibility)
     return default
 
 
-def effective_normalize(tx: StoreTransaction, subject: str) -> bool:
-    for scope in (subject, GLOBAL_SCOPE):
-        config = tx.get_config(scope=scope)
-        if config is not None and "normalize" in config.extra:
+def _normalize(configs: list[RegistryConfig]) -> bool:
+    for config in configs:
+        if "normalize" in config.extra:
             return config.normalize
     return False
 
 
-def effective_mode(tx: StoreTransaction, subject: str | None) -> Mode:
-    """The subject's mode, else the registry's; a registry-wide READONLY_OVERRIDE wins."""
-    registry_mode = tx.get_mode(scope=GLOBAL_SCOPE)
+def _mode(registry_mode: Mode | None, subject_mode: Mode | None) -> Mode:
     if registry_mode is Mode.READONLY_OVERRIDE:
         return registry_mode
-    if subject is not None:
-        subject_mode = tx.get_mode(scope=subject)
-        if subject_mode is not None:
-            return subject_mode
-    return registry_mode or Mode.READWRITE
+    return subject_mode or registry_mode or Mode.READWRITE
 
 
-def refuse_if_read_only(tx: StoreTransaction, subject: str | None) -> None:
+def refuse_if_read_only(tx: StoreReader, subject: str | None) -> None:
     if effective_mode(tx, subject).read_only:
         raise ReadOnlyModeError(subject)
 
@@ -69,7 +104,7 @@ class ConfigService:
         self.default_level = default_level
 
     def get_config(self, subject: str | None, *, default_to_global: bool) -> dict[str, Any]:
-        with self.store.transaction() as tx:
+        with self.store.read() as tx:
             if subject is None:
                 return self._render(tx.get_config(scope=GLOBAL_SCOPE))
             own = tx.get_config(scope=subject)
@@ -121,7 +156,7 @@ class ConfigService:
         return {**extra, "compatibilityLevel": level or self.default_level.value}
 
     def get_mode(self, subject: str | None, *, default_to_global: bool) -> dict[str, str]:
-        with self.store.transaction() as tx:
+        with self.store.read() as tx:
             if subject is None:
                 return {"mode": (tx.get_mode(scope=GLOBAL_SCOPE) or Mode.READWRITE).value}
             own = tx.get_mode(scope=subject)
@@ -150,10 +185,10 @@ class ConfigService:
         return {"mode": (current or Mode.READWRITE).value}
 
 
-def _has_live_versions(tx: StoreTransaction, subject: str | None) -> bool:
+def _has_live_versions(tx: StoreReader, subject: str | None) -> bool:
     if subject is None:
         return bool(tx.all_versions(include_deleted=False))
-    return any(not version.deleted for version in tx.subject_versions(subject=subject))
+    return tx.latest_version(subject=subject, include_deleted=False) is not None
 
 
 def _parse_config_body(body: object) -> RegistryConfig:

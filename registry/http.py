@@ -11,6 +11,7 @@ from registry.errors import BadRequestError, MalformedRequestError
 from registry.model import (
     LATEST,
     MAX_INT,
+    RegisteredVersion,
     SchemaRequest,
     StoredSchema,
     SubjectVersion,
@@ -18,7 +19,6 @@ from registry.model import (
 )
 from registry.negotiation import PRODUCED, choose
 from registry.schema import SchemaReference
-from registry.service import RegisteredVersion
 
 SCHEMA_REGISTRY_V1 = PRODUCED[0][0]
 RESPONSE_TYPES = tuple(media_type for media_type, _ in PRODUCED)

@@ -104,6 +104,22 @@ class SubjectVersion:
 
 
 @dataclass(frozen=True)
+class RegisteredVersion:
+    """A version of a subject with its schema, as register, lookup and reads answer."""
+
+    subject: str
+    version: int
+    schema: StoredSchema
+    deleted: bool = False
+    # Set when the answer is read from the stored version, as Confluent's `ts` is.
+    ts: int | None = None
+
+    @classmethod
+    def stored(cls, version: SubjectVersion, schema: StoredSchema) -> RegisteredVersion:
+        return cls(version.subject, version.version, schema, version.deleted, version.ts)
+
+
+@dataclass(frozen=True)
 class RegistryConfig:
     """Compatibility configuration of a subject or of the registry.
 

@@ -7,22 +7,17 @@ already registered is returned without a compatibility check.
 
 from __future__ import annotations
 
-import json
-import threading
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-
-from cachetools import LRUCache
 
 from contract import compatibility
 from contract.compatibility import CompatibilityLevel, CompatibilityResult, ExistingSchema
 from registry.catalog import SchemaCatalog
 from registry.configuration import (
     effective_level,
-    effective_mode,
     effective_normalize,
     refuse_if_read_only,
+    subject_rules,
 )
 from registry.errors import (
     AmbiguousFieldsError,
@@ -44,10 +39,13 @@ from registry.errors import (
     VersionSoftDeletedError,
 )
 from registry.formats import RESOLVED, formatted
+from registry.generation_cache import GenerationCache
+from registry.lookup import SchemaLookup, holders, newest_holder
 from registry.model import (
     LATEST,
     MAX_INT,
     Mode,
+    RegisteredVersion,
     SchemaRequest,
     StoredSchema,
     SubjectVersion,
@@ -56,41 +54,8 @@ from registry.model import (
 )
 from registry.schema import (
     ParsedSchema,
-    canonical_json,
 )
-from registry.storage import RegistryStore, StoreTransaction
-
-
-@dataclass(frozen=True)
-class RegisteredVersion:
-    subject: str
-    version: int
-    schema: StoredSchema
-    deleted: bool = False
-    # Set when the answer is read from the stored version, as Confluent's `ts` is.
-    ts: int | None = None
-
-    @classmethod
-    def stored(cls, version: SubjectVersion, schema: StoredSchema) -> RegisteredVersion:
-        return cls(version.subject, version.version, schema, version.deleted, version.ts)
-
-
-@dataclass(frozen=True)
-class SubjectSnapshot:
-    versions: tuple[SubjectVersion, ...]
-    normalize: bool
-
-
-@dataclass
-class _View:
-    """What this process read while the store's generation was ``generation``."""
-
-    generation: int
-    subjects: LRUCache[str, SubjectSnapshot] = field(default_factory=lambda: LRUCache(4096))
-    fingerprints: LRUCache[str, StoredSchema | None] = field(default_factory=lambda: LRUCache(4096))
-    holders: LRUCache[tuple[int, str | None], SubjectVersion | None] = field(
-        default_factory=lambda: LRUCache(4096)
-    )
+from registry.storage import RegistryStore, StoreReader, StoreTransaction
 
 
 class RegistryService:
@@ -98,8 +63,10 @@ class RegistryService:
         self.store = store
         self.default_level = default_level
         self.catalog = SchemaCatalog()
-        self._view = _View(generation=-1)
-        self._view_lock = threading.Lock()
+        self._lookup = SchemaLookup(store, self.catalog)
+        self._holders: GenerationCache[tuple[int, str | None], SubjectVersion | None] = (
+            GenerationCache(store, maxsize=4096)
+        )
 
     # -- register and look up -------------------------------------------------------------
 
@@ -108,27 +75,31 @@ class RegistryService:
     ) -> RegisteredVersion:
         """POST /subjects/{subject}/versions."""
         check_subject(subject)
+        # Parse, and answer a schema that is already there, before taking the subject's
+        # lock: most registrations are serializers registering their schema again. The
+        # rules are read here too: config and mode changes do not take the subject's lock,
+        # so reading them under it would order nothing.
+        with self.store.read() as tx:
+            rules = subject_rules(tx, subject, self.default_level)
+            parsed = self.catalog.parse_request(tx, request, normalize=normalize or rules.normalize)
+            known = tx.schema_by_fingerprint(fingerprint=parsed.fingerprint)
+            found = _repeated(request, subject, known, holders(tx, subject, known))
+            if found is not None:
+                return found
         with self.store.transaction() as tx:
             tx.lock_subject(subject=subject)
-            parsed = self.catalog.parse_request(
-                tx, request, normalize=normalize or effective_normalize(tx, subject)
-            )
-            versions = tx.subject_versions(subject=subject)
+            # What the versions decide is read again under the lock.
             known = tx.schema_by_fingerprint(fingerprint=parsed.fingerprint)
-            same_request = request.id in (None, known and known.id) and request.version in (
-                None,
-                LATEST,
-            )
-            if known is not None and same_request:
-                for existing in reversed(versions):
-                    if not existing.deleted and existing.schema_id == known.id:
-                        return RegisteredVersion(subject, existing.version, known)
-            mode = effective_mode(tx, subject)
-            self._check_register_mode(subject, mode, request)
-            new_version = max((v.version for v in versions), default=0) + 1
+            holding = holders(tx, subject, known)
+            found = _repeated(request, subject, known, holding)
+            if found is not None:
+                return found
+            self._check_register_mode(subject, rules.mode, request)
+            newest = tx.latest_version(subject=subject, include_deleted=True)
+            new_version = (newest.version if newest is not None else 0) + 1
             if request.version is not None and request.version != LATEST:
-                if mode is Mode.IMPORT:
-                    if any(v.version == request.version for v in versions):
+                if rules.mode is Mode.IMPORT:
+                    if tx.subject_version(subject=subject, version=request.version) is not None:
                         raise ImportVersionExistsError(subject, request.version)
                     new_version = request.version
                 elif request.version != new_version:
@@ -136,18 +107,37 @@ class RegistryService:
             if request.id is not None:
                 self._check_import_id(tx, parsed, known, request.id)
             else:
-                live = [version for version in versions if not version.deleted]
-                level = effective_level(tx, subject, self.default_level)
-                result = self._check(tx, parsed, live, level)
+                against = self._checked_versions(tx, subject, rules.level, newest)
+                result = self._check(tx, parsed, against, rules.level)
                 if not result.is_compatible:
                     raise IncompatibleSchemaError(subject, result.messages())
-            stored = tx.store_schema(schema=parsed, schema_type="AVRO", schema_id=request.id)
+            stored = known or tx.store_schema(
+                schema=parsed, schema_type="AVRO", schema_id=request.id
+            )
             tx.insert_version(subject=subject, version=new_version, schema_id=stored.id)
             # Confluent drops a soft-deleted version of a schema once it is registered anew.
-            for old in versions:
-                if old.deleted and old.schema_id == stored.id and not self._referenced(tx, old):
+            for old in holding:
+                if old.deleted and not self._referenced(tx, old):
                     tx.remove_version(subject=subject, version=old.version)
+        self.catalog.remember(stored, parsed)
         return RegisteredVersion(subject, new_version, stored)
+
+    @staticmethod
+    def _checked_versions(
+        tx: StoreReader,
+        subject: str,
+        level: CompatibilityLevel,
+        newest: SubjectVersion | None,
+    ) -> list[SubjectVersion]:
+        """The live versions a new schema is checked against at ``level``, oldest first:
+        none, the latest, or (transitive levels) all."""
+        if level is CompatibilityLevel.NONE:
+            return []
+        if level.transitive:
+            return tx.live_versions(subject=subject)
+        if newest is None or newest.deleted:
+            newest = tx.latest_version(subject=subject, include_deleted=False)
+        return [newest] if newest is not None else []
 
     @staticmethod
     def _check_register_mode(subject: str, mode: Mode, request: SchemaRequest) -> None:
@@ -172,66 +162,7 @@ class RegistryService:
         self, subject: str, request: SchemaRequest, *, normalize: bool, deleted: bool
     ) -> RegisteredVersion:
         """POST /subjects/{subject}: the version of ``subject`` holding this schema."""
-        if not request.references:
-            found = self._lookup_in_view(subject, request, normalize=normalize, deleted=deleted)
-            if found is not None:
-                return found
-        with self.store.transaction() as tx:
-            parsed = self.catalog.parse_request(
-                tx, request, normalize=normalize or effective_normalize(tx, subject)
-            )
-            visible = [v for v in tx.subject_versions(subject=subject) if deleted or not v.deleted]
-            if not visible:
-                raise SubjectNotFoundError(subject)
-            known = tx.schema_by_fingerprint(fingerprint=parsed.fingerprint)
-            for version in reversed(visible):
-                if known is not None and version.schema_id == known.id:
-                    return RegisteredVersion(subject, version.version, known, version.deleted)
-            # Second chance: the same schema written with other namespaces or key order.
-            wanted = _normalized_text(parsed)
-            for version in reversed(visible):
-                stored = self.catalog.stored(tx, version.schema_id)
-                if _normalized_text(self.catalog.parsed(tx, stored)) == wanted:
-                    return RegisteredVersion(subject, version.version, stored, version.deleted)
-        raise SchemaNotFoundError()
-
-    def _lookup_in_view(
-        self, subject: str, request: SchemaRequest, *, normalize: bool, deleted: bool
-    ) -> RegisteredVersion | None:
-        """The common case, answered from this process's view when nothing changed since.
-
-        Serializers look their schema up at start; with many producers that is the hottest
-        read, and the view makes it one query (the generation) instead of five.
-        """
-        view = self._current_view()
-        snapshot = view.subjects.get(subject)
-        if snapshot is None:
-            with self.store.transaction() as tx:
-                snapshot = SubjectSnapshot(
-                    versions=tuple(tx.subject_versions(subject=subject)),
-                    normalize=effective_normalize(tx, subject),
-                )
-            view.subjects[subject] = snapshot
-        parsed = self.catalog.parse_plain(request, normalize=normalize or snapshot.normalize)
-        if parsed.fingerprint not in view.fingerprints:
-            with self.store.transaction() as tx:
-                view.fingerprints[parsed.fingerprint] = tx.schema_by_fingerprint(
-                    fingerprint=parsed.fingerprint
-                )
-        known = view.fingerprints[parsed.fingerprint]
-        if known is None:
-            return None
-        for version in reversed(snapshot.versions):
-            if version.schema_id == known.id and (deleted or not version.deleted):
-                return RegisteredVersion(subject, version.version, known, version.deleted)
-        return None
-
-    def _current_view(self) -> _View:
-        generation = self.store.generation()
-        with self._view_lock:
-            if self._view.generation != generation:
-                self._view = _View(generation=generation)
-            return self._view
+        return self._lookup.lookup(subject, request, normalize=normalize, deleted=deleted)
 
     # -- compatibility ----------------------------------------------------------------------
 
@@ -239,24 +170,27 @@ class RegistryService:
         self, subject: str, version: int | None, request: SchemaRequest, *, normalize: bool
     ) -> CompatibilityResult:
         """POST /compatibility/subjects/{subject}/versions[/{version}]."""
-        with self.store.transaction() as tx:
+        with self.store.read() as tx:
             parsed = self.catalog.parse_request(
                 tx, request, normalize=normalize or effective_normalize(tx, subject)
             )
             level = effective_level(tx, subject, self.default_level)
-            live = [v for v in tx.subject_versions(subject=subject) if not v.deleted]
             if version is None:
-                return self._check(tx, parsed, live, level)
+                newest = tx.latest_version(subject=subject, include_deleted=False)
+                return self._check(
+                    tx, parsed, self._checked_versions(tx, subject, level, newest), level
+                )
             if version == LATEST:
-                return self._check(tx, parsed, live[-1:], level)
-            chosen = [v for v in live if v.version == version]
-            if not chosen:
+                latest = tx.latest_version(subject=subject, include_deleted=False)
+                return self._check(tx, parsed, [latest] if latest else [], level)
+            chosen = tx.subject_version(subject=subject, version=version)
+            if chosen is None or chosen.deleted:
                 raise VersionNotFoundError(version)
-            return self._check(tx, parsed, chosen, level)
+            return self._check(tx, parsed, [chosen], level)
 
     def _check(
         self,
-        tx: StoreTransaction,
+        tx: StoreReader,
         parsed: ParsedSchema,
         live: Sequence[SubjectVersion],
         level: CompatibilityLevel,
@@ -280,12 +214,12 @@ class RegistryService:
 
     def get_version(self, subject: str, version: int, *, deleted: bool) -> RegisteredVersion:
         """GET /subjects/{subject}/versions/{version}."""
-        with self.store.transaction() as tx:
+        with self.store.read() as tx:
             found = resolve_version(tx.subject_versions(subject=subject), subject, version, deleted)
             return RegisteredVersion.stored(found, self.catalog.stored(tx, found.schema_id))
 
     def list_versions(self, subject: str, *, deleted: bool, deleted_only: bool) -> list[int]:
-        with self.store.transaction() as tx:
+        with self.store.read() as tx:
             versions = tx.subject_versions(subject=subject)
         chosen = [v.version for v in versions if _visible(v, deleted, deleted_only)]
         if not chosen:
@@ -293,7 +227,7 @@ class RegistryService:
         return chosen
 
     def list_subjects(self, *, prefix: str | None, deleted: bool, deleted_only: bool) -> list[str]:
-        with self.store.transaction() as tx:
+        with self.store.read() as tx:
             versions = tx.all_versions(include_deleted=True)
         live = {v.subject for v in versions if not v.deleted}
         every = {v.subject for v in versions}
@@ -314,14 +248,14 @@ class RegistryService:
         cached = self.catalog.cached(schema_id)
         if cached is not None:
             return cached
-        with self.store.transaction() as tx:
+        with self.store.read() as tx:
             return self.catalog.stored(tx, schema_id)
 
     def formatted_text(self, schema: StoredSchema, fmt: str | None) -> str:
         """The schema's text in the `format` asked for (`resolved`: references inlined)."""
         if not schema.references or not fmt or fmt.lower() != RESOLVED:
             return schema.text
-        with self.store.transaction() as tx:
+        with self.store.read() as tx:
             return formatted(schema.text, self.catalog.resolve(tx, schema.references), fmt)
 
     def holder_of(self, schema_id: int, subject: str | None) -> SubjectVersion | None:
@@ -329,21 +263,20 @@ class RegistryService:
 
         Cached until anything changes: by-id reads are what deserializers make.
         """
-        view = self._current_view()
-        key = (schema_id, subject)
-        if key not in view.holders:
-            holders = self.versions_of_schema(schema_id, deleted=True)
-            view.holders[key] = next(
-                (v for v in holders if v.subject == subject), next(iter(holders), None)
-            )
-        return view.holders[key]
+
+        def holder() -> SubjectVersion | None:
+            versions = self.versions_of_schema(schema_id, deleted=True)
+            hinted = (v for v in versions if v.subject == subject)
+            return next(hinted, next(iter(versions), None))
+
+        return self._holders.get((schema_id, subject), holder)
 
     def schema_by_guid(self, guid: str) -> tuple[StoredSchema, SubjectVersion | None]:
         """GET /schemas/guids/{guid}: the schema and the version its answer speaks for."""
         canonical = _canonical_guid(guid)
         found = []
         if canonical is not None:
-            with self.store.transaction() as tx:
+            with self.store.read() as tx:
                 found = tx.schemas_by_guid(guid=canonical)
         if not found:
             raise SchemaNotFoundError(guid)
@@ -354,13 +287,13 @@ class RegistryService:
         canonical = _canonical_guid(guid)
         if canonical is None:
             return []
-        with self.store.transaction() as tx:
+        with self.store.read() as tx:
             return [schema.id for schema in tx.schemas_by_guid(guid=canonical)]
 
     def versions_of_schema(self, schema_id: int, *, deleted: bool) -> list[SubjectVersion]:
         if not 0 < schema_id <= MAX_INT:
             raise SchemaNotFoundError()
-        with self.store.transaction() as tx:
+        with self.store.read() as tx:
             if tx.schema_by_id(schema_id=schema_id) is None:
                 raise SchemaNotFoundError()
             return [
@@ -370,7 +303,7 @@ class RegistryService:
     def list_schemas(
         self, *, prefix: str | None, deleted: bool, latest_only: bool
     ) -> list[RegisteredVersion]:
-        with self.store.transaction() as tx:
+        with self.store.read() as tx:
             versions = tx.all_versions(include_deleted=deleted)
             if prefix:
                 versions = [v for v in versions if v.subject.startswith(prefix)]
@@ -384,7 +317,7 @@ class RegistryService:
             ]
 
     def referenced_by(self, subject: str, version: int) -> list[int]:
-        with self.store.transaction() as tx:
+        with self.store.read() as tx:
             found = resolve_version(tx.subject_versions(subject=subject), subject, version, False)
             return tx.referencing_schema_ids(subject=subject, version=found.version)
 
@@ -464,11 +397,14 @@ class RegistryService:
         return False
 
 
-def _normalized_text(parsed: ParsedSchema) -> str:
-    # The text is valid already (it was parsed), so only the key order and names change.
-    return json.dumps(
-        canonical_json(json.loads(parsed.canonical), normalize=True), separators=(",", ":")
-    )
+def _repeated(
+    request: SchemaRequest, subject: str, known: StoredSchema | None, versions: list[SubjectVersion]
+) -> RegisteredVersion | None:
+    """The live version already holding the schema, when the request may be answered with
+    it: Confluent returns a schema registered again without a compatibility check."""
+    if known is None or request.id not in (None, known.id) or request.version not in (None, LATEST):
+        return None
+    return newest_holder(subject, known, versions, deleted=False)
 
 
 def _canonical_guid(text: str) -> str | None:

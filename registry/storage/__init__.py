@@ -1,6 +1,6 @@
 """Storage of the registry behind a small interface; SQLAlchemy implements it."""
 
-from registry.storage.base import RegistryStore, StoreTransaction
-from registry.storage.sql import SqlRegistryStore, open_store
+from registry.storage.base import RegistryStore, StoreReader, StoreTransaction
+from registry.storage.store import SqlRegistryStore, open_store
 
-__all__ = ["RegistryStore", "SqlRegistryStore", "StoreTransaction", "open_store"]
+__all__ = ["RegistryStore", "SqlRegistryStore", "StoreReader", "StoreTransaction", "open_store"]

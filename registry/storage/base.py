@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -9,18 +10,28 @@ from registry.model import Mode, RegistryConfig, StoredSchema, SubjectVersion
 from registry.schema import ParsedSchema
 
 
-class StoreTransaction(Protocol):
-    """One database transaction; everything read inside it is consistent with its writes."""
-
-    def lock_subject(self, *, subject: str) -> None:
-        """Hold the subject's lock until the transaction ends (serialises its changes)."""
+class StoreReader(Protocol):
+    """One database transaction that only reads."""
 
     def subject_versions(self, *, subject: str) -> list[SubjectVersion]:
         """Every stored version of ``subject``, soft-deleted ones included, ascending."""
 
+    def latest_version(self, *, subject: str, include_deleted: bool) -> SubjectVersion | None:
+        """The newest version of ``subject`` (the newest live one unless ``include_deleted``)."""
+
+    def live_versions(self, *, subject: str) -> list[SubjectVersion]:
+        """The versions of ``subject`` that are not soft-deleted, ascending."""
+
+    def subject_version(self, *, subject: str, version: int) -> SubjectVersion | None:
+        """One stored version, soft-deleted or not."""
+
     def all_versions(self, *, include_deleted: bool) -> list[SubjectVersion]: ...
 
-    def versions_of_schema(self, *, schema_id: int) -> list[SubjectVersion]: ...
+    def versions_of_schema(
+        self, *, schema_id: int, subject: str | None = None
+    ) -> list[SubjectVersion]:
+        """The versions holding this schema, soft-deleted ones included, by subject and
+        version; only those of ``subject`` when it is given."""
 
     def schema_by_id(self, *, schema_id: int) -> StoredSchema | None: ...
 
@@ -28,6 +39,24 @@ class StoreTransaction(Protocol):
 
     def schemas_by_guid(self, *, guid: str) -> list[StoredSchema]:
         """The schemas with this GUID, by id (one, unless ids were imported twice)."""
+
+    def referencing_schema_ids(self, *, subject: str, version: int) -> list[int]: ...
+
+    def get_config(self, *, scope: str) -> RegistryConfig | None: ...
+
+    def get_mode(self, *, scope: str) -> Mode | None: ...
+
+    def scope_settings(
+        self, *, scopes: Sequence[str]
+    ) -> tuple[dict[str, RegistryConfig], dict[str, Mode]]:
+        """The configs and the modes stored under these scopes, read together."""
+
+
+class StoreTransaction(StoreReader, Protocol):
+    """One database transaction that may write; what it reads is consistent with its writes."""
+
+    def lock_subject(self, *, subject: str) -> None:
+        """Hold the subject's lock until the transaction ends (serialises its changes)."""
 
     def store_schema(
         self, *, schema: ParsedSchema, schema_type: str, schema_id: int | None
@@ -41,15 +70,9 @@ class StoreTransaction(Protocol):
     def remove_version(self, *, subject: str, version: int) -> None:
         """Permanently delete one version, and its schema when no version uses it any more."""
 
-    def referencing_schema_ids(self, *, subject: str, version: int) -> list[int]: ...
-
-    def get_config(self, *, scope: str) -> RegistryConfig | None: ...
-
     def put_config(self, *, scope: str, config: RegistryConfig) -> None: ...
 
     def delete_config(self, *, scope: str) -> None: ...
-
-    def get_mode(self, *, scope: str) -> Mode | None: ...
 
     def put_mode(self, *, scope: str, mode: Mode) -> None: ...
 
@@ -59,6 +82,9 @@ class StoreTransaction(Protocol):
 class RegistryStore(Protocol):
     def transaction(self) -> AbstractContextManager[StoreTransaction]:
         """A read-write transaction, committed when the block exits without an error."""
+
+    def read(self) -> AbstractContextManager[StoreReader]:
+        """A read-only transaction: it never waits for a writer (nor a writer for it)."""
 
     def generation(self) -> int:
         """A number that changes whenever any transaction changed anything."""

@@ -1,29 +1,21 @@
-"""SQLAlchemy storage: PostgreSQL (schema `registry`) or a single SQLite file."""
+"""The registry's queries on PostgreSQL or SQLite: one SqlTransaction per transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from importlib import resources
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
-from platform_common.database import engine_url, libpq_url
 from registry.errors import StoreError
 from registry.model import Mode, RegistryConfig, StoredSchema, SubjectVersion
 from registry.schema import ParsedSchema, SchemaReference
-from registry.storage.notify import CHANNEL, GenerationWatcher
+from registry.storage import ids
 from registry.storage.tables import (
     configs,
-    generation,
-    id_allocator,
     modes,
     schema_references,
     schemas,
@@ -31,110 +23,11 @@ from registry.storage.tables import (
     subjects,
 )
 
-PG_SCHEMA = "registry"
-# Any constant works: it only has to be the same in every registry process.
-_MIGRATION_LOCK_KEY = 0x5E6A_0001
-
-
-def open_store(database_url: str, *, pool_size: int = 5) -> SqlRegistryStore:
-    url = engine_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
-        _serialise_sqlite_writes(engine)
-    elif url.get_backend_name() == "postgresql":
-        engine = sa.create_engine(
-            url,
-            pool_size=pool_size,
-            pool_pre_ping=True,
-            connect_args={"options": f"-c search_path={PG_SCHEMA}"},
-        )
-    else:
-        backend = url.get_backend_name()
-        raise StoreError(f"unsupported database {backend!r}: use PostgreSQL or SQLite")
-    return SqlRegistryStore(engine)
-
-
-def _serialise_sqlite_writes(engine: Engine) -> None:
-    # SQLite's deferred transactions upgrade to a write lock late and then fail; taking the
-    # lock at BEGIN makes every transaction wait its turn instead (one writer at a time).
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        dbapi_connection.execute("PRAGMA journal_mode=WAL")
-        dbapi_connection.execute("PRAGMA foreign_keys=ON")
-        dbapi_connection.execute("PRAGMA busy_timeout=30000")
-
-    @event.listens_for(engine, "begin")
-    def _begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-class SqlRegistryStore:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.is_postgres = engine.dialect.name == "postgresql"
-        self._watcher: GenerationWatcher | None = None
-        self._conninfo = libpq_url(engine.url)
-
-    @contextmanager
-    def transaction(self) -> Iterator[SqlTransaction]:
-        try:
-            with self.engine.begin() as connection:
-                transaction = SqlTransaction(connection, postgres=self.is_postgres)
-                yield transaction
-                if transaction.changed:
-                    value = connection.execute(
-                        generation.update()
-                        .where(generation.c.name == "registry")
-                        .values(value=generation.c.value + 1)
-                        .returning(generation.c.value)
-                    ).scalar_one()
-                    if self.is_postgres:
-                        connection.execute(
-                            sa.text("SELECT pg_notify(:channel, :value)"),
-                            {"channel": CHANNEL, "value": str(value)},
-                        )
-            if transaction.changed and self._watcher is not None:
-                self._watcher.saw(int(value))
-        except sa.exc.OperationalError as error:
-            raise StoreError(f"the registry database is unavailable: {error.orig}") from error
-
-    def generation(self) -> int:
-        if self.is_postgres:
-            if self._watcher is None:
-                # Started on first use, so that it runs in the serving process (after fork).
-                self._watcher = GenerationWatcher(self._conninfo)
-            known = self._watcher.value
-            if known is not None:
-                return known
-        try:
-            with self.engine.connect() as connection:
-                value = connection.execute(
-                    sa.select(generation.c.value).where(generation.c.name == "registry")
-                ).scalar_one()
-        except sa.exc.OperationalError as error:
-            raise StoreError(f"the registry database is unavailable: {error.orig}") from error
-        return int(value)
-
-    def migrate(self) -> None:
-        config = Config()
-        config.set_main_option(
-            "script_location", str(resources.files("registry").joinpath("migrations"))
-        )
-        with self.engine.begin() as connection:
-            if self.is_postgres:
-                # Several registry processes may start at once: one migrates, the rest wait.
-                connection.execute(
-                    sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
-                )
-                connection.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {PG_SCHEMA}"))
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
-
-    def close(self) -> None:
-        if self._watcher is not None:
-            self._watcher.stop()
-        self.engine.dispose()
+# The placeholder columns of scope_settings' union of configs and modes.
+_NO_MODE = sa.cast(sa.null(), modes.c.mode.type).label("mode")
+_NO_CONFIG = sa.cast(sa.null(), configs.c.config.type).label("config")
+# The predicate of the live-versions index (tables.py): queries must spell it the same way.
+_LIVE = subject_versions.c.deleted.is_(False)
 
 
 class SqlTransaction:
@@ -150,13 +43,13 @@ class SqlTransaction:
     def lock_subject(self, *, subject: str) -> None:
         if not _storable(subject):
             return  # such a subject cannot exist, so there is nothing to lock
-        self.connection.execute(
-            self._insert(subjects).values(name=subject).on_conflict_do_nothing()
-        )
-        # SQLite ignores FOR UPDATE; there BEGIN IMMEDIATE already serialises writers.
-        self.connection.execute(
-            sa.select(subjects.c.name).where(subjects.c.name == subject).with_for_update()
-        )
+        # SQLite ignores FOR UPDATE; there the write transaction already excludes writers.
+        locked = sa.select(subjects.c.name).where(subjects.c.name == subject).with_for_update()
+        if self.connection.execute(locked).first() is None:
+            self.connection.execute(
+                self._insert(subjects).values(name=subject).on_conflict_do_nothing()
+            )
+            self.connection.execute(locked)
 
     def subject_versions(self, *, subject: str) -> list[SubjectVersion]:
         if not _storable(subject):
@@ -168,19 +61,55 @@ class SqlTransaction:
         )
         return [_version(row) for row in rows]
 
+    def latest_version(self, *, subject: str, include_deleted: bool) -> SubjectVersion | None:
+        if not _storable(subject):
+            return None
+        query = sa.select(subject_versions).where(subject_versions.c.subject == subject)
+        if not include_deleted:
+            query = query.where(_LIVE)
+        row = self.connection.execute(
+            query.order_by(subject_versions.c.version.desc()).limit(1)
+        ).first()
+        return _version(row) if row is not None else None
+
+    def live_versions(self, *, subject: str) -> list[SubjectVersion]:
+        if not _storable(subject):
+            return []
+        rows = self.connection.execute(
+            sa.select(subject_versions)
+            .where(subject_versions.c.subject == subject, _LIVE)
+            .order_by(subject_versions.c.version)
+        )
+        return [_version(row) for row in rows]
+
+    def subject_version(self, *, subject: str, version: int) -> SubjectVersion | None:
+        if not _storable(subject):
+            return None
+        row = self.connection.execute(
+            sa.select(subject_versions).where(
+                subject_versions.c.subject == subject, subject_versions.c.version == version
+            )
+        ).first()
+        return _version(row) if row is not None else None
+
     def all_versions(self, *, include_deleted: bool) -> list[SubjectVersion]:
         query = sa.select(subject_versions).order_by(
             subject_versions.c.subject, subject_versions.c.version
         )
         if not include_deleted:
-            query = query.where(subject_versions.c.deleted.is_(False))
+            query = query.where(_LIVE)
         return [_version(row) for row in self.connection.execute(query)]
 
-    def versions_of_schema(self, *, schema_id: int) -> list[SubjectVersion]:
+    def versions_of_schema(
+        self, *, schema_id: int, subject: str | None = None
+    ) -> list[SubjectVersion]:
+        query = sa.select(subject_versions).where(subject_versions.c.schema_id == schema_id)
+        if subject is not None:
+            if not _storable(subject):
+                return []
+            query = query.where(subject_versions.c.subject == subject)
         rows = self.connection.execute(
-            sa.select(subject_versions)
-            .where(subject_versions.c.schema_id == schema_id)
-            .order_by(subject_versions.c.subject, subject_versions.c.version)
+            query.order_by(subject_versions.c.subject, subject_versions.c.version)
         )
         return [_version(row) for row in rows]
 
@@ -203,39 +132,34 @@ class SqlTransaction:
     def store_schema(
         self, *, schema: ParsedSchema, schema_type: str, schema_id: int | None
     ) -> StoredSchema:
-        found = self.schema_by_fingerprint(fingerprint=schema.fingerprint)
-        if found is not None:
-            return found
-        # The allocator row lock serialises the creation of new schemas across processes;
-        # look again once it is held, as another process may have stored this very schema.
-        last_id = self.connection.execute(
-            sa.select(id_allocator.c.last_id)
-            .where(id_allocator.c.name == "schema")
-            .with_for_update()
-        ).scalar_one()
-        found = self.schema_by_fingerprint(fingerprint=schema.fingerprint)
-        if found is not None:
-            return found
+        while True:
+            new_id = self.connection.execute(
+                self._insert(schemas)
+                .values(
+                    id=ids.id_of_new_schema(
+                        self.connection, postgres=self.postgres, schema_id=schema_id
+                    ),
+                    fingerprint=schema.fingerprint,
+                    schema_type=schema_type,
+                    schema_text=schema.canonical,
+                    references=[reference.to_json() for reference in schema.references],
+                    metadata=schema.metadata,
+                    rule_set=schema.rule_set,
+                    guid=schema.guid,
+                )
+                .on_conflict_do_nothing()
+                .returning(schemas.c.id)
+            ).scalar_one_or_none()
+            if new_id is not None:
+                break
+            # Taken meanwhile: the fingerprint, by another transaction storing this schema
+            # (it is the answer), or the id, by an import (the next one will do).
+            found = self.schema_by_fingerprint(fingerprint=schema.fingerprint)
+            if found is not None:
+                return found
+            if schema_id is not None:
+                raise StoreError(f"schema id {schema_id} was taken by another schema meanwhile")
         self.changed = True
-        guid = schema.guid
-        new_id = schema_id if schema_id is not None else last_id + 1
-        self.connection.execute(
-            id_allocator.update()
-            .where(id_allocator.c.name == "schema")
-            .values(last_id=max(last_id, new_id))
-        )
-        self.connection.execute(
-            schemas.insert().values(
-                id=new_id,
-                fingerprint=schema.fingerprint,
-                schema_type=schema_type,
-                schema_text=schema.canonical,
-                references=[reference.to_json() for reference in schema.references],
-                metadata=schema.metadata,
-                rule_set=schema.rule_set,
-                guid=guid,
-            )
-        )
         if schema.references:
             self.connection.execute(
                 schema_references.insert(),
@@ -249,7 +173,7 @@ class SqlTransaction:
             fingerprint=schema.fingerprint,
             schema_type=schema_type,
             text=schema.canonical,
-            guid=guid,
+            guid=schema.guid,
             references=schema.references,
             metadata=schema.metadata,
             rule_set=schema.rule_set,
@@ -308,10 +232,28 @@ class SqlTransaction:
         raw = self.connection.execute(
             sa.select(configs.c.config).where(configs.c.scope == scope)
         ).scalar_one_or_none()
-        if raw is None:
-            return None
-        extra = {key: value for key, value in raw.items() if key != "compatibility"}
-        return RegistryConfig(compatibility=raw.get("compatibility"), extra=extra)
+        return _config(raw) if raw is not None else None
+
+    def scope_settings(
+        self, *, scopes: Sequence[str]
+    ) -> tuple[dict[str, RegistryConfig], dict[str, Mode]]:
+        wanted = [scope for scope in scopes if _storable(scope)]
+        # One round trip for both tables: a registration reads them under its subject's lock.
+        rows = self.connection.execute(
+            sa.union_all(
+                sa.select(configs.c.scope, configs.c.config, _NO_MODE).where(
+                    configs.c.scope.in_(wanted)
+                ),
+                sa.select(modes.c.scope, _NO_CONFIG, modes.c.mode).where(modes.c.scope.in_(wanted)),
+            )
+        )
+        found_configs, found_modes = {}, {}
+        for row in rows:
+            if row.mode is not None:
+                found_modes[row.scope] = Mode(row.mode)
+            else:
+                found_configs[row.scope] = _config(row.config)
+        return found_configs, found_modes
 
     def put_config(self, *, scope: str, config: RegistryConfig) -> None:
         self.changed = True
@@ -346,6 +288,11 @@ class SqlTransaction:
     def delete_mode(self, *, scope: str) -> None:
         self.changed = True
         self.connection.execute(modes.delete().where(modes.c.scope == scope))
+
+
+def _config(raw: dict[str, Any]) -> RegistryConfig:
+    extra = {key: value for key, value in raw.items() if key != "compatibility"}
+    return RegistryConfig(compatibility=raw.get("compatibility"), extra=extra)
 
 
 def _storable(text: str) -> bool:

@@ -34,9 +34,21 @@ subject_versions = sa.Table(
     metadata,
     sa.Column("subject", sa.Text, primary_key=True),
     sa.Column("version", sa.Integer, primary_key=True),
-    sa.Column("schema_id", sa.Integer, sa.ForeignKey("schemas.id"), nullable=False, index=True),
+    sa.Column("schema_id", sa.Integer, sa.ForeignKey("schemas.id"), nullable=False),
     sa.Column("deleted", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now()),
+    # The versions of a schema, in one subject or in all: a registration asks whether its
+    # schema is already in the subject, however many subjects share the schema.
+    sa.Index("ix_subject_versions_schema", "schema_id", "subject", "version"),
+)
+# A subject's live versions without stepping over its soft-deleted ones: its newest live
+# version is one index probe, however long the history.
+sa.Index(
+    "ix_subject_versions_live",
+    subject_versions.c.subject,
+    subject_versions.c.version,
+    postgresql_where=subject_versions.c.deleted.is_(False),
+    sqlite_where=subject_versions.c.deleted.is_(False),
 )
 
 schema_references = sa.Table(
@@ -65,8 +77,10 @@ modes = sa.Table(
     sa.Column("mode", sa.String(32), nullable=False),
 )
 
-# The last schema id handed out; locked while a new schema is stored, so ids are never
-# reused, even after the schema they named was permanently deleted.
+# Schema ids are never reused, even after the schema they named was permanently deleted
+# (ids.py): on PostgreSQL they come from this sequence; on SQLite from the row below, the
+# last id handed out.
+schema_ids = sa.Sequence("schema_ids", metadata=metadata)
 id_allocator = sa.Table(
     "id_allocator",
     metadata,
@@ -74,9 +88,10 @@ id_allocator = sa.Table(
     sa.Column("last_id", sa.Integer, nullable=False),
 )
 
-# Bumped by every transaction that changes anything: a process compares it with the value
-# its caches were filled at instead of re-reading a subject. On PostgreSQL the new value is
-# pushed to every process (notify.py); SQLite, or a watcher not yet listening, queries it.
+# Bumped by every transaction that changes anything, on PostgreSQL: a process compares it
+# with the value its caches were filled at instead of re-reading a subject. The new value is
+# pushed to every process (notify.py); a watcher not yet listening queries it. SQLite's own
+# data_version plays this part there (sqlite.py), and this row stays as it is.
 generation = sa.Table(
     "generation",
     metadata,

@@ -1,0 +1,198 @@
+"""The storage queries a registration and a lookup use, on PostgreSQL and on SQLite."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy.engine import make_url
+
+from registry.model import SubjectVersion
+from registry.schema import parse_avro
+from registry.storage import SqlRegistryStore, open_store
+from registry.storage.tables import (
+    id_allocator,
+    metadata,
+    schema_ids,
+    schema_references,
+    schemas,
+    subject_versions,
+    subjects,
+)
+from stack.postgres import create_database, drop_database
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def store(
+    request: pytest.FixtureRequest, database_url: str, tmp_path: Path
+) -> Iterator[SqlRegistryStore]:
+    url = database_url if request.param == "postgresql" else f"sqlite:///{tmp_path / 'r.db'}"
+    opened = open_store(url)
+    opened.migrate()
+    if request.param == "postgresql":
+        # One database per module: start each test from empty tables.
+        with opened.engine.begin() as connection:
+            for table in (schema_references, subject_versions, subjects, schemas):
+                connection.execute(table.delete())
+    yield opened
+    opened.close()
+
+
+def register(
+    store: SqlRegistryStore, subject: str, field: str, version: int, schema_id: int | None = None
+) -> int:
+    """Version ``version`` of ``subject``: a record with one field named ``field``."""
+    schema = parse_avro(
+        f'{{"type": "record", "name": "R", "fields": [{{"name": "{field}", "type": "int"}}]}}'
+    )
+    with store.transaction() as tx:
+        stored = tx.store_schema(schema=schema, schema_type="AVRO", schema_id=schema_id)
+        tx.insert_version(subject=subject, version=version, schema_id=stored.id)
+    return stored.id
+
+
+def test_latest_and_live_versions_step_over_soft_deleted_ones(store: SqlRegistryStore) -> None:
+    ids = [register(store, "s", field, version) for version, field in enumerate("abcd", 1)]
+    register(store, "other", "z", 9)
+    with store.transaction() as tx:
+        tx.mark_deleted(subject="s", version=2)
+        tx.mark_deleted(subject="s", version=4)
+    with store.read() as tx:
+        assert tx.latest_version(subject="s", include_deleted=True) == SubjectVersion(
+            "s", 4, ids[3], deleted=True
+        )
+        assert tx.latest_version(subject="s", include_deleted=False) == SubjectVersion(
+            "s", 3, ids[2]
+        )
+        assert [v.version for v in tx.live_versions(subject="s")] == [1, 3]
+        assert tx.subject_version(subject="s", version=2) == SubjectVersion(
+            "s", 2, ids[1], deleted=True
+        )
+        assert tx.subject_version(subject="s", version=5) is None
+        for absent in ("none", "s\x00"):
+            assert tx.latest_version(subject=absent, include_deleted=True) is None
+            assert tx.live_versions(subject=absent) == []
+            assert tx.subject_version(subject=absent, version=1) is None
+
+
+def test_versions_of_a_schema_in_one_subject_or_all(store: SqlRegistryStore) -> None:
+    shared = register(store, "s", "a", 1)
+    register(store, "s", "b", 2)
+    register(store, "t", "a", 1)
+    register(store, "s", "a", 3)
+    with store.transaction() as tx:
+        tx.mark_deleted(subject="s", version=1)
+    with store.read() as tx:
+        assert tx.versions_of_schema(schema_id=shared, subject="s") == [
+            SubjectVersion("s", 1, shared, deleted=True),
+            SubjectVersion("s", 3, shared),
+        ]
+        assert [(v.subject, v.version) for v in tx.versions_of_schema(schema_id=shared)] == [
+            ("s", 1),
+            ("s", 3),
+            ("t", 1),
+        ]
+        assert tx.versions_of_schema(schema_id=shared, subject="u") == []
+        assert tx.versions_of_schema(schema_id=shared, subject="s\x00") == []
+
+
+def test_schema_ids_are_never_handed_out_twice(store: SqlRegistryStore) -> None:
+    first = register(store, "s", "a", 1)
+    with store.transaction() as tx:
+        tx.remove_version(subject="s", version=1)
+    second = register(store, "s", "b", 1)
+    assert second > first
+    imported = register(store, "t", "c", 1, schema_id=second + 100)
+    assert imported == second + 100
+    assert register(store, "t", "d", 2) > imported
+    # Stored again, a schema keeps its id, whichever subject asks.
+    assert register(store, "u", "c", 1) == imported
+
+
+def test_an_id_taken_meanwhile_by_an_import_is_skipped(store: SqlRegistryStore) -> None:
+    if not store.is_postgres:
+        pytest.skip("SQLite hands out ids one writer at a time")
+    with store.engine.begin() as connection:
+        last = connection.execute(sa.select(schema_ids.next_value())).scalar_one()
+        # As an import racing the sequence would leave it: the next id already in use.
+        connection.execute(
+            schemas.insert().values(
+                id=last + 1,
+                fingerprint="0" * 64,
+                schema_type="AVRO",
+                schema_text='"int"',
+                references=[],
+            )
+        )
+    assert register(store, "s", "a", 1) == last + 2
+
+
+def test_a_read_is_answered_while_a_writer_holds_its_transaction(
+    store: SqlRegistryStore,
+) -> None:
+    register(store, "s", "a", 1)
+    writing, reader_done = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with store.transaction() as tx:
+            tx.lock_subject(subject="s")
+            tx.mark_deleted(subject="s", version=1)
+            writing.set()
+            reader_done.wait(timeout=60)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert writing.wait(timeout=60)
+        with store.read() as tx:
+            # The writer has not committed: the read sees the version still live.
+            seen = tx.latest_version(subject="s", include_deleted=False)
+        assert seen is not None and seen.version == 1
+    finally:
+        reader_done.set()
+        thread.join()
+    with store.read() as tx:
+        assert tx.latest_version(subject="s", include_deleted=False) is None
+
+
+def test_the_migrations_build_the_tables_the_code_declares(store: SqlRegistryStore) -> None:
+    with store.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"include_schemas": False, "compare_type": False}
+        )
+        differences = compare_metadata(context, metadata)
+    assert differences == []
+
+
+def test_postgresql_ids_go_on_from_the_last_one_handed_out_before_the_upgrade(
+    postgres_admin_url: str,
+) -> None:
+    name = f"ids_{uuid.uuid4().hex[:8]}"
+    create_database(postgres_admin_url, name)
+    store = open_store(make_url(postgres_admin_url).set(database=name).render_as_string(False))
+    try:
+        config = Config()
+        config.set_main_option(
+            "script_location", str(resources.files("registry").joinpath("migrations"))
+        )
+        with store.engine.begin() as connection:
+            connection.execute(sa.text("CREATE SCHEMA registry"))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0003")
+            connection.execute(
+                id_allocator.update().where(id_allocator.c.name == "schema").values(last_id=41)
+            )
+        store.migrate()
+        assert register(store, "s", "a", 1) == 42
+    finally:
+        store.close()
+        drop_database(postgres_admin_url, name)
