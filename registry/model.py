@@ -99,8 +99,9 @@ class SubjectVersion:
     version: int
     schema_id: int
     deleted: bool = False
-    # When the version was stored, in epoch milliseconds: Confluent 8's `ts`.
-    ts: int | None = None
+    # When the version was stored, in epoch milliseconds: Confluent 8's `ts`. Not part of
+    # what a version is, so two reads of one version compare equal.
+    ts: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

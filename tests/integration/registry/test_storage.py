@@ -131,6 +131,7 @@ def test_an_id_taken_meanwhile_by_an_import_is_skipped(store: SqlRegistryStore) 
                 schema_type="AVRO",
                 schema_text='"int"',
                 references=[],
+                guid="00000000-0000-0000-0000-000000000000",
             )
         )
     assert register(store, "s", "a", 1) == last + 2
