@@ -23,11 +23,39 @@ from registry.storage.tables import (
     subjects,
 )
 
-# The placeholder columns of scope_settings' union of configs and modes.
-_NO_MODE = sa.cast(sa.null(), modes.c.mode.type).label("mode")
-_NO_CONFIG = sa.cast(sa.null(), configs.c.config.type).label("config")
 # The predicate of the live-versions index (tables.py): queries must spell it the same way.
 _LIVE = subject_versions.c.deleted.is_(False)
+
+# A registration's statements, built once: building one costs about as much as running it.
+_LOCK_SUBJECT = (
+    sa.select(subjects.c.name).where(subjects.c.name == sa.bindparam("subject")).with_for_update()
+)
+_NEWEST = (
+    sa.select(subject_versions)
+    .where(subject_versions.c.subject == sa.bindparam("subject"))
+    .order_by(subject_versions.c.version.desc())
+    .limit(1)
+)
+_NEWEST_LIVE = _NEWEST.where(_LIVE)
+_BY_FINGERPRINT = sa.select(schemas).where(schemas.c.fingerprint == sa.bindparam("fingerprint"))
+_SCHEMA_IN_SUBJECT = (
+    sa.select(subject_versions)
+    .where(
+        subject_versions.c.schema_id == sa.bindparam("schema_id"),
+        subject_versions.c.subject == sa.bindparam("subject"),
+    )
+    .order_by(subject_versions.c.version)
+)
+_INSERT_VERSION = subject_versions.insert().values(deleted=False)
+# Configs and modes in one round trip, each row with a null in the other table's column.
+_SCOPE_SETTINGS = sa.union_all(
+    sa.select(
+        configs.c.scope, configs.c.config, sa.cast(sa.null(), modes.c.mode.type).label("mode")
+    ).where(configs.c.scope.in_(sa.bindparam("scopes", expanding=True))),
+    sa.select(
+        modes.c.scope, sa.cast(sa.null(), configs.c.config.type).label("config"), modes.c.mode
+    ).where(modes.c.scope.in_(sa.bindparam("scopes", expanding=True))),
+)
 
 
 class SqlTransaction:
@@ -44,12 +72,11 @@ class SqlTransaction:
         if not _storable(subject):
             return  # such a subject cannot exist, so there is nothing to lock
         # SQLite ignores FOR UPDATE; there the write transaction already excludes writers.
-        locked = sa.select(subjects.c.name).where(subjects.c.name == subject).with_for_update()
-        if self.connection.execute(locked).first() is None:
+        if self.connection.execute(_LOCK_SUBJECT, {"subject": subject}).first() is None:
             self.connection.execute(
                 self._insert(subjects).values(name=subject).on_conflict_do_nothing()
             )
-            self.connection.execute(locked)
+            self.connection.execute(_LOCK_SUBJECT, {"subject": subject})
 
     def subject_versions(self, *, subject: str) -> list[SubjectVersion]:
         if not _storable(subject):
@@ -64,12 +91,8 @@ class SqlTransaction:
     def latest_version(self, *, subject: str, include_deleted: bool) -> SubjectVersion | None:
         if not _storable(subject):
             return None
-        query = sa.select(subject_versions).where(subject_versions.c.subject == subject)
-        if not include_deleted:
-            query = query.where(_LIVE)
-        row = self.connection.execute(
-            query.order_by(subject_versions.c.version.desc()).limit(1)
-        ).first()
+        query = _NEWEST if include_deleted else _NEWEST_LIVE
+        row = self.connection.execute(query, {"subject": subject}).first()
         return _version(row) if row is not None else None
 
     def live_versions(self, *, subject: str) -> list[SubjectVersion]:
@@ -103,13 +126,17 @@ class SqlTransaction:
     def versions_of_schema(
         self, *, schema_id: int, subject: str | None = None
     ) -> list[SubjectVersion]:
-        query = sa.select(subject_versions).where(subject_versions.c.schema_id == schema_id)
         if subject is not None:
             if not _storable(subject):
                 return []
-            query = query.where(subject_versions.c.subject == subject)
+            found = self.connection.execute(
+                _SCHEMA_IN_SUBJECT, {"schema_id": schema_id, "subject": subject}
+            )
+            return [_version(row) for row in found]
         rows = self.connection.execute(
-            query.order_by(subject_versions.c.subject, subject_versions.c.version)
+            sa.select(subject_versions)
+            .where(subject_versions.c.schema_id == schema_id)
+            .order_by(subject_versions.c.subject, subject_versions.c.version)
         )
         return [_version(row) for row in rows]
 
@@ -118,9 +145,7 @@ class SqlTransaction:
         return _schema(row) if row is not None else None
 
     def schema_by_fingerprint(self, *, fingerprint: str) -> StoredSchema | None:
-        row = self.connection.execute(
-            sa.select(schemas).where(schemas.c.fingerprint == fingerprint)
-        ).first()
+        row = self.connection.execute(_BY_FINGERPRINT, {"fingerprint": fingerprint}).first()
         return _schema(row) if row is not None else None
 
     def schemas_by_guid(self, *, guid: str) -> list[StoredSchema]:
@@ -182,9 +207,7 @@ class SqlTransaction:
     def insert_version(self, *, subject: str, version: int, schema_id: int) -> SubjectVersion:
         self.changed = True
         self.connection.execute(
-            subject_versions.insert().values(
-                subject=subject, version=version, schema_id=schema_id, deleted=False
-            )
+            _INSERT_VERSION, {"subject": subject, "version": version, "schema_id": schema_id}
         )
         return SubjectVersion(subject=subject, version=version, schema_id=schema_id)
 
@@ -238,15 +261,7 @@ class SqlTransaction:
         self, *, scopes: Sequence[str]
     ) -> tuple[dict[str, RegistryConfig], dict[str, Mode]]:
         wanted = [scope for scope in scopes if _storable(scope)]
-        # One round trip for both tables: a registration reads them under its subject's lock.
-        rows = self.connection.execute(
-            sa.union_all(
-                sa.select(configs.c.scope, configs.c.config, _NO_MODE).where(
-                    configs.c.scope.in_(wanted)
-                ),
-                sa.select(modes.c.scope, _NO_CONFIG, modes.c.mode).where(modes.c.scope.in_(wanted)),
-            )
-        )
+        rows = self.connection.execute(_SCOPE_SETTINGS, {"scopes": wanted})
         found_configs, found_modes = {}, {}
         for row in rows:
             if row.mode is not None:

@@ -25,6 +25,17 @@ from registry.storage.tables import generation
 PG_SCHEMA = "registry"
 # Any constant works: it only has to be the same in every registry process.
 _MIGRATION_LOCK_KEY = 0x5E6A_0001
+_BUMPED = (
+    generation.update()
+    .where(generation.c.name == "registry")
+    .values(value=generation.c.value + 1)
+    .returning(generation.c.value)
+    .cte("bumped")
+)
+# Bump and notify in one round trip: each writer holds this row until it commits.
+_BUMP_GENERATION = sa.select(
+    _BUMPED.c.value, sa.func.pg_notify(CHANNEL, sa.cast(_BUMPED.c.value, sa.Text))
+)
 
 
 def open_store(database_url: str, *, pool_size: int = 5) -> SqlRegistryStore:
@@ -62,7 +73,7 @@ class SqlRegistryStore:
                 yield transaction
                 # On SQLite the generation is the file's data_version, which moves by itself.
                 if transaction.changed and self.is_postgres:
-                    value = connection.execute(self._bump_generation()).scalar_one()
+                    value = connection.execute(_BUMP_GENERATION).scalar_one()
             if transaction.changed and self._watcher is not None:
                 self._watcher.saw(int(value))
         except sa.exc.OperationalError as error:
@@ -87,20 +98,6 @@ class SqlRegistryStore:
         # COMMITTED transaction, without the round trips of its BEGIN and ROLLBACK.
         with self.engine.connect() as connection:
             yield connection.execution_options(isolation_level="AUTOCOMMIT")
-
-    @staticmethod
-    def _bump_generation() -> sa.Executable:
-        bumped = (
-            generation.update()
-            .where(generation.c.name == "registry")
-            .values(value=generation.c.value + 1)
-            .returning(generation.c.value)
-            .cte("bumped")
-        )
-        # Bump and notify in one round trip: each writer holds this row until it commits.
-        return sa.select(
-            bumped.c.value, sa.func.pg_notify(CHANNEL, sa.cast(bumped.c.value, sa.Text))
-        )
 
     def _writing(self) -> AbstractContextManager[Connection]:
         """A connection in a write transaction, committed when the block exits cleanly."""
