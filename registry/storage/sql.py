@@ -62,7 +62,7 @@ class SqlTransaction:
     def __init__(self, connection: Connection, *, postgres: bool) -> None:
         self.connection = connection
         self.postgres = postgres
-        # Set by every write; the store then bumps the generation in the same transaction.
+        # Set by every write; on PostgreSQL the store then bumps the generation before commit.
         self.changed = False
 
     def _insert(self, table: sa.Table) -> Any:

@@ -81,7 +81,7 @@ class SqliteFile:
             # Opened in the process that asks (after gunicorn's fork), shared by its threads.
             if self._watcher is None or self._watcher_pid != os.getpid():
                 self._watcher = sqlite3.connect(
-                    self._path, isolation_level=None, check_same_thread=False
+                    self._path, timeout=30, isolation_level=None, check_same_thread=False
                 )
                 self._watcher_pid = os.getpid()
             return int(self._watcher.execute("PRAGMA data_version").fetchone()[0])

@@ -1,7 +1,7 @@
 """The registry's store: PostgreSQL (schema `registry`) or a single SQLite file.
 
-It opens the engine, runs transactions (read-only ones apart), keeps the generation every
-write bumps, and migrates the tables; the queries themselves are in sql.py.
+It opens the engine, runs transactions (read-only ones apart), tells the generation that
+moves with every write, and migrates the tables; the queries themselves are in sql.py.
 """
 
 from __future__ import annotations
