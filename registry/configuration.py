@@ -30,6 +30,7 @@ def scope_of(subject: str | None) -> str:
 class SubjectRules:
     """What decides a registration under a subject: its effective level, normalize and mode."""
 
+    # The subject's level, else the registry's, else the server default.
     level: CompatibilityLevel
     normalize: bool
     mode: Mode
@@ -44,13 +45,6 @@ def subject_rules(tx: StoreReader, subject: str, default: CompatibilityLevel) ->
         normalize=_normalize(ordered),
         mode=_mode(modes.get(GLOBAL_SCOPE), modes.get(subject)),
     )
-
-
-def effective_level(
-    tx: StoreReader, subject: str, default: CompatibilityLevel
-) -> CompatibilityLevel:
-    """The subject's level, else the registry's, else the server default."""
-    return subject_rules(tx, subject, default).level
 
 
 def effective_normalize(tx: StoreReader, subject: str) -> bool:

@@ -19,9 +19,14 @@ _NAMED = frozenset({"record", "error", "enum", "fixed"})
 _KINDS = PRIMITIVES | _NAMED | {"array", "map"}
 
 
+def asks_resolved(fmt: str | None) -> bool:
+    """Whether ``fmt`` names the `resolved` form (any case); every other names the stored text."""
+    return fmt is not None and fmt.lower() == RESOLVED
+
+
 def formatted(text: str, references: Sequence[ResolvedReference], fmt: str | None) -> str:
     """``text`` in the form ``fmt`` names; the stored text for any format but `resolved`."""
-    if not fmt or fmt.lower() != RESOLVED or not references:
+    if not asks_resolved(fmt) or not references:
         return text
     definitions: dict[str, Any] = {}
     for reference in flatten_references(references):

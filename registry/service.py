@@ -14,8 +14,6 @@ from contract import compatibility
 from contract.compatibility import CompatibilityLevel, CompatibilityResult, ExistingSchema
 from registry.catalog import SchemaCatalog
 from registry.configuration import (
-    effective_level,
-    effective_normalize,
     refuse_if_read_only,
     subject_rules,
 )
@@ -38,7 +36,7 @@ from registry.errors import (
     VersionNotSoftDeletedError,
     VersionSoftDeletedError,
 )
-from registry.formats import RESOLVED, formatted
+from registry.formats import asks_resolved, formatted
 from registry.generation_cache import GenerationCache
 from registry.lookup import SchemaLookup, holders, newest_holder
 from registry.model import (
@@ -171,10 +169,9 @@ class RegistryService:
     ) -> CompatibilityResult:
         """POST /compatibility/subjects/{subject}/versions[/{version}]."""
         with self.store.read() as tx:
-            parsed = self.catalog.parse_request(
-                tx, request, normalize=normalize or effective_normalize(tx, subject)
-            )
-            level = effective_level(tx, subject, self.default_level)
+            rules = subject_rules(tx, subject, self.default_level)
+            parsed = self.catalog.parse_request(tx, request, normalize=normalize or rules.normalize)
+            level = rules.level
             if version is None:
                 newest = tx.latest_version(subject=subject, include_deleted=False)
                 return self._check(
@@ -253,7 +250,7 @@ class RegistryService:
 
     def formatted_text(self, schema: StoredSchema, fmt: str | None) -> str:
         """The schema's text in the `format` asked for (`resolved`: references inlined)."""
-        if not schema.references or not fmt or fmt.lower() != RESOLVED:
+        if not schema.references or not asks_resolved(fmt):
             return schema.text
         with self.store.read() as tx:
             return formatted(schema.text, self.catalog.resolve(tx, schema.references), fmt)
