@@ -113,6 +113,21 @@ def settings_for(
     )
 
 
+def land_versions(
+    bootstrap: str, registry_url: str, topic: str, lake: Path, versions: dict[str, int]
+) -> list[dict[str, Any]]:
+    """Run a lake writer until every event of ``versions`` (event id → writer version) is a
+    row, and check each landed once, v1 events with v2's default channel; the rows."""
+    settings = settings_for(bootstrap, registry_url, topic, lake)
+    run_until(settings, lambda _writer: len(rows_in(lake, topic)) >= len(versions), 60)
+    rows = rows_in(lake, topic)
+    assert sorted(row["event_id"] for row in rows) == sorted(versions)
+    for row in rows:
+        expected_channel = "api" if versions[row["event_id"]] == 1 else "web"
+        assert row["signup_channel"] == expected_channel  # v1 events get v2's default
+    return rows
+
+
 def run_until(
     settings: ConsumerSettings, done: Callable[[LakeWriter], bool], timeout: float
 ) -> None:

@@ -19,10 +19,8 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 from tests.integration.consumer.support import (
     CONTRACT,
     dead_letters,
+    land_versions,
     make_event,
-    rows_in,
-    run_until,
-    settings_for,
 )
 
 EVENTS = 3000
@@ -80,13 +78,7 @@ def test_a_topic_mixing_both_framings_lands_each_event_once(
 ) -> None:
     versions, v1_id, v2_guid = _produce_both_framings(kafka_bootstrap, lake_registry, topic)
     lake = tmp_path / "lake"
-    settings = settings_for(kafka_bootstrap, lake_registry, topic, lake)
-    run_until(settings, lambda _writer: len(rows_in(lake, topic)) >= EVENTS, 60)
-
-    rows = rows_in(lake, topic)
-    assert sorted(row["event_id"] for row in rows) == sorted(versions)
-    for row in rows:
-        assert row["signup_channel"] == ("api" if versions[row["event_id"]] == 1 else "web")
+    land_versions(kafka_bootstrap, lake_registry, topic, lake, versions)
     metadata: list[dict[str, str]] = []
     for path in (lake / topic).glob("event_date=*/part-*.parquet"):
         stored = pq.read_metadata(path).metadata or {}

@@ -156,7 +156,7 @@ def start_relay(
     return relay
 
 
-def read_with_two_relays(
+def read_with_relays(
     tmp_path: Path,
     *,
     database_url: str,
@@ -164,8 +164,11 @@ def read_with_two_relays(
     registry: RegistryApp,
     topic: str,
     expected: int,
+    count: int = 1,
 ) -> list[Record]:
-    """Run two relay processes on one topic and read what they send (see ``read_events``)."""
+    """Run ``count`` relay processes on one topic and read what they send (see
+    ``read_events``). One relay is waited for, so one that cannot start fails here; several
+    start at once, so that they share the work."""
     relays = [
         start_relay(
             tmp_path,
@@ -173,9 +176,9 @@ def read_with_two_relays(
             kafka_bootstrap=kafka_bootstrap,
             registry=registry,
             topic=topic,
-            wait=False,
+            wait=count == 1,
         )
-        for _ in range(2)
+        for _ in range(count)
     ]
     try:
         return read_events(kafka_bootstrap, registry.url, topic, expected)

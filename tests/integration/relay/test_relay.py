@@ -19,7 +19,7 @@ from tests.integration.relay.conftest import (
     insert_one,
     insert_users,
     read_events,
-    read_with_two_relays,
+    read_with_relays,
     register_contract,
     start_relay,
     unsent_rows,
@@ -36,17 +36,14 @@ def test_events_reach_the_topic_keyed_by_user(
 ) -> None:
     register_contract(relay_registry.url, topic)
     event_ids = insert_users(engine, topic, 300)
-    relay = start_relay(
+    records = read_with_relays(
         tmp_path,
         database_url=database_url,
         kafka_bootstrap=kafka_bootstrap,
         registry=relay_registry,
         topic=topic,
+        expected=300,
     )
-    try:
-        records = read_events(kafka_bootstrap, relay_registry.url, topic, 300)
-    finally:
-        relay.process.stop(timeout=20.0)
     assert sorted(str(event["event_id"]) for _, event, _ in records) == sorted(event_ids)
     for key, event, headers in records:
         assert key == str(event["user_id"]).encode()
@@ -68,18 +65,15 @@ def test_a_relay_framing_by_header_writes_what_the_default_deserializer_reads(
     newest = register_contract(relay_registry.url, topic)[-1]
     assert newest.guid is not None, "the registry gave the schema no GUID"
     event_ids = insert_users(engine, topic, 50)
-    relay = start_relay(
+    # Read as `read_events` reads: AvroDeserializer's defaults, the header, else the prefix.
+    records = read_with_relays(
         tmp_path,
         database_url=database_url,
         kafka_bootstrap=kafka_bootstrap,
         registry=relay_registry,
         topic=topic,
+        expected=50,
     )
-    try:
-        # `read_events` decodes with AvroDeserializer's defaults: the header, else the prefix.
-        records = read_events(kafka_bootstrap, relay_registry.url, topic, 50)
-    finally:
-        relay.process.stop(timeout=20.0)
     assert sorted(str(event["event_id"]) for _, event, _ in records) == sorted(event_ids)
     for _, event, headers in records:
         assert headers["event_id"] == str(event["event_id"]).encode()
@@ -129,13 +123,14 @@ def test_two_relays_send_every_event_once(
 ) -> None:
     register_contract(relay_registry.url, topic)
     event_ids = insert_users(engine, topic, 3000)
-    records = read_with_two_relays(
+    records = read_with_relays(
         tmp_path,
         database_url=database_url,
         kafka_bootstrap=kafka_bootstrap,
         registry=relay_registry,
         topic=topic,
         expected=3000,
+        count=2,
     )
     received = [str(event["event_id"]) for _, event, _ in records]
     assert sorted(set(received)) == sorted(event_ids)
@@ -156,13 +151,14 @@ def test_two_relays_with_small_batches_keep_each_keys_order_and_send_once(
     monkeypatch.setenv("RELAY_BATCH_SIZE", "64")
     register_contract(relay_registry.url, topic)
     row_ids = insert_events_with_repeated_keys(engine, topic, keys=40, events_per_key=50)
-    records = read_with_two_relays(
+    records = read_with_relays(
         tmp_path,
         database_url=database_url,
         kafka_bootstrap=kafka_bootstrap,
         registry=relay_registry,
         topic=topic,
         expected=len(row_ids),
+        count=2,
     )
     received = [row_ids[headers["event_id"].decode()] for _, _, headers in records]
     assert sorted(received) == sorted(row_ids.values())
