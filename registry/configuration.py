@@ -15,7 +15,7 @@ from registry.errors import (
     SubjectModeNotConfiguredError,
     SubjectNotFoundError,
 )
-from registry.model import GLOBAL_SCOPE, Mode, RegistryConfig, check_subject
+from registry.model import GLOBAL_SCOPE, Mode, RegistryConfig, ScopeSettings, check_subject
 from registry.storage import RegistryStore, StoreReader
 
 # Keys of a config body that are not the level; kept and returned as sent.
@@ -38,18 +38,21 @@ class SubjectRules:
 
 def subject_rules(tx: StoreReader, subject: str, default: CompatibilityLevel) -> SubjectRules:
     """The subject's rules, from one read of the configs and modes concerned."""
-    configs, modes = tx.scope_settings(scopes=(subject, GLOBAL_SCOPE))
-    ordered = _ordered(configs, subject)
+    return rules_of(tx.scope_settings(subject=subject), subject, default)
+
+
+def rules_of(settings: ScopeSettings, subject: str, default: CompatibilityLevel) -> SubjectRules:
+    """The rules that the settings stored for ``subject`` and the registry make."""
+    ordered = _ordered(settings.configs, subject)
     return SubjectRules(
         level=_level(ordered, default),
         normalize=_normalize(ordered),
-        mode=_mode(modes.get(GLOBAL_SCOPE), modes.get(subject)),
+        mode=_mode(settings.modes.get(GLOBAL_SCOPE), settings.modes.get(subject)),
     )
 
 
 def effective_normalize(tx: StoreReader, subject: str) -> bool:
-    configs, _modes = tx.scope_settings(scopes=(subject, GLOBAL_SCOPE))
-    return _normalize(_ordered(configs, subject))
+    return _normalize(_ordered(tx.scope_settings(subject=subject).configs, subject))
 
 
 def effective_mode(tx: StoreReader, subject: str | None) -> Mode:

@@ -157,3 +157,22 @@ def resolve_version(
         if candidate.version == version and (deleted or not candidate.deleted):
             return candidate
     raise VersionNotFoundError(version)
+
+
+@dataclass(frozen=True)
+class ScopeSettings:
+    """The configs and modes stored for a subject and for the whole registry, by scope."""
+
+    configs: dict[str, RegistryConfig]
+    modes: dict[str, Mode]
+
+
+@dataclass(frozen=True)
+class RegistrationState:
+    """What a registration reads before its check, in one round trip: the subject's
+    settings, the schema stored with the request's fingerprint, and the subject's newest
+    version (soft-deleted or not)."""
+
+    settings: ScopeSettings
+    known: StoredSchema | None
+    newest: SubjectVersion | None

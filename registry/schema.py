@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import avro.errors
@@ -81,7 +82,7 @@ class ParsedSchema:
     metadata: JsonObject | None = field(default=None, compare=False)
     rule_set: JsonObject | None = field(default=None, compare=False)
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """Identity of the schema: same canonical text, references, metadata and rules."""
         identity = {
@@ -93,7 +94,7 @@ class ParsedSchema:
         encoded = json.dumps(identity, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(encoded.encode()).hexdigest()
 
-    @property
+    @cached_property
     def guid(self) -> str:
         """Confluent 8's GUID of the schema as it will be stored."""
         return schema_guid(self.canonical, self.references, self.metadata, self.rule_set)

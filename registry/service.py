@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from contract import compatibility
 from contract.compatibility import CompatibilityLevel, CompatibilityResult, ExistingSchema
 from registry.catalog import SchemaCatalog
 from registry.configuration import (
+    SubjectRules,
     refuse_if_read_only,
+    rules_of,
     subject_rules,
 )
 from registry.errors import (
@@ -38,6 +41,7 @@ from registry.errors import (
 )
 from registry.formats import asks_resolved, formatted
 from registry.generation_cache import GenerationCache
+from registry.group_commit import GroupCommit, NewSchemas
 from registry.lookup import SchemaLookup, holders, newest_holder
 from registry.model import (
     LATEST,
@@ -56,12 +60,21 @@ from registry.schema import (
 from registry.storage import RegistryStore, StoreReader, StoreTransaction
 
 
+@dataclass(frozen=True)
+class _EarlyCheck:
+    """A compatibility result, and the versions it was checked against."""
+
+    against: list[SubjectVersion]
+    result: CompatibilityResult
+
+
 class RegistryService:
     def __init__(self, store: RegistryStore, *, default_level: CompatibilityLevel) -> None:
         self.store = store
         self.default_level = default_level
         self.catalog = SchemaCatalog()
         self._lookup = SchemaLookup(store, self.catalog)
+        self._group_commit = GroupCommit(store)
         self._holders: GenerationCache[tuple[int, str | None], SubjectVersion | None] = (
             GenerationCache(store, maxsize=4096)
         )
@@ -78,47 +91,93 @@ class RegistryService:
         # rules are read here too: config and mode changes do not take the subject's lock,
         # so reading them under it would order nothing.
         with self.store.read() as tx:
-            rules = subject_rules(tx, subject, self.default_level)
-            parsed = self.catalog.parse_request(tx, request, normalize=normalize or rules.normalize)
-            known = tx.schema_by_fingerprint(fingerprint=parsed.fingerprint)
+            # Parsed as asked before the rules are known, and read with them in one round
+            # trip; parsed again in the rare case that the subject's config normalizes.
+            parsed = self.catalog.parse_request(tx, request, normalize=normalize)
+            state = tx.registration_state(subject=subject, fingerprint=parsed.fingerprint)
+            rules = rules_of(state.settings, subject, self.default_level)
+            if rules.normalize and not normalize:
+                parsed = self.catalog.parse_request(tx, request, normalize=True)
+                state = tx.registration_state(subject=subject, fingerprint=parsed.fingerprint)
+            known = state.known
             found = _repeated(request, subject, known, holders(tx, subject, known))
             if found is not None:
                 return found
-        with self.store.transaction() as tx:
-            tx.lock_subject(subject=subject)
-            # What the versions decide is read again under the lock.
-            known = tx.schema_by_fingerprint(fingerprint=parsed.fingerprint)
-            holding = holders(tx, subject, known)
-            found = _repeated(request, subject, known, holding)
-            if found is not None:
-                return found
             self._check_register_mode(subject, rules.mode, request)
-            newest = tx.latest_version(subject=subject, include_deleted=True)
-            new_version = (newest.version if newest is not None else 0) + 1
-            if request.version is not None and request.version != LATEST:
-                if rules.mode is Mode.IMPORT:
-                    if tx.subject_version(subject=subject, version=request.version) is not None:
-                        raise ImportVersionExistsError(subject, request.version)
-                    new_version = request.version
-                elif request.version != new_version:
-                    raise VersionNotNextError()
-            if request.id is not None:
-                self._check_import_id(tx, parsed, known, request.id)
-            else:
-                against = self._checked_versions(tx, subject, rules.level, newest)
-                result = self._check(tx, parsed, against, rules.level)
-                if not result.is_compatible:
-                    raise IncompatibleSchemaError(subject, result.messages())
-            stored = known or tx.store_schema(
-                schema=parsed, schema_type="AVRO", schema_id=request.id
+            # The check is most of a new version's work: done here, it does not hold up the
+            # subject's other writers (on SQLite, every writer). Under the lock it is only
+            # redone if the versions to check against changed meanwhile.
+            checked = self._early_check(tx, subject, rules.level, request, parsed, state.newest)
+        registered = self._group_commit.run(
+            subject,
+            lambda tx, new_schemas: self._add_version(
+                tx, new_schemas, subject, request, parsed, rules, checked
+            ),
+        )
+        self.catalog.remember(registered.schema, parsed)
+        return registered
+
+    def _add_version(
+        self,
+        tx: StoreTransaction,
+        new_schemas: NewSchemas,
+        subject: str,
+        request: SchemaRequest,
+        parsed: ParsedSchema,
+        rules: SubjectRules,
+        checked: _EarlyCheck | None,
+    ) -> RegisteredVersion:
+        """The new version, under the subject's lock; refusals come before any write."""
+        # What the versions decide is read again under the lock.
+        state = tx.registration_state(subject=subject, fingerprint=parsed.fingerprint)
+        known, newest = state.known, state.newest
+        holding = holders(tx, subject, known)
+        found = _repeated(request, subject, known, holding)
+        if found is not None:
+            return found
+        new_version = (newest.version if newest is not None else 0) + 1
+        if request.version is not None and request.version != LATEST:
+            if rules.mode is Mode.IMPORT:
+                if tx.subject_version(subject=subject, version=request.version) is not None:
+                    raise ImportVersionExistsError(subject, request.version)
+                new_version = request.version
+            elif request.version != new_version:
+                raise VersionNotNextError()
+        if request.id is not None:
+            self._check_import_id(tx, parsed, known, request.id)
+        else:
+            against = self._checked_versions(tx, subject, rules.level, newest)
+            result = (
+                checked.result
+                if checked is not None and checked.against == against
+                else self._check(tx, parsed, against, rules.level, new_schemas)
             )
-            tx.insert_version(subject=subject, version=new_version, schema_id=stored.id)
-            # Confluent drops a soft-deleted version of a schema once it is registered anew.
-            for old in holding:
-                if old.deleted and not self._referenced(tx, old):
-                    tx.remove_version(subject=subject, version=old.version)
-        self.catalog.remember(stored, parsed)
+            if not result.is_compatible:
+                raise IncompatibleSchemaError(subject, result.messages())
+        stored = known
+        if stored is None:
+            stored = tx.store_schema(schema=parsed, schema_type="AVRO", schema_id=request.id)
+            new_schemas[stored.id] = (stored, parsed)
+        tx.insert_version(subject=subject, version=new_version, schema_id=stored.id)
+        # Confluent drops a soft-deleted version of a schema once it is registered anew.
+        for old in holding:
+            if old.deleted and not self._referenced(tx, old):
+                tx.remove_version(subject=subject, version=old.version)
         return RegisteredVersion(subject, new_version, stored)
+
+    def _early_check(
+        self,
+        tx: StoreReader,
+        subject: str,
+        level: CompatibilityLevel,
+        request: SchemaRequest,
+        parsed: ParsedSchema,
+        newest: SubjectVersion | None,
+    ) -> _EarlyCheck | None:
+        if request.id is not None or request.version not in (None, LATEST):
+            return None  # an import is not checked; a given version is checked first
+        against = self._checked_versions(tx, subject, level, newest)
+        return _EarlyCheck(against, self._check(tx, parsed, against, level))
 
     @staticmethod
     def _checked_versions(
@@ -191,21 +250,26 @@ class RegistryService:
         parsed: ParsedSchema,
         live: Sequence[SubjectVersion],
         level: CompatibilityLevel,
+        new_schemas: NewSchemas | None = None,
     ) -> CompatibilityResult:
         existing = []
         for version in live:
-            stored = self.catalog.stored(tx, version.schema_id)
+            stored, parsed_version = (new_schemas or {}).get(version.schema_id) or (
+                self._catalogued(tx, version.schema_id)
+            )
             existing.append(
                 ExistingSchema(
-                    version=version.version,
-                    schema=self.catalog.parsed(tx, stored).avro,
-                    text=stored.text,
+                    version=version.version, schema=parsed_version.avro, text=stored.text
                 )
             )
         try:
             return compatibility.check(parsed.avro, existing, level)
         except compatibility.AmbiguousFieldError as error:
             raise AmbiguousFieldsError(str(error)) from error
+
+    def _catalogued(self, tx: StoreReader, schema_id: int) -> tuple[StoredSchema, ParsedSchema]:
+        stored = self.catalog.stored(tx, schema_id)
+        return stored, self.catalog.parsed(tx, stored)
 
     # -- reads -------------------------------------------------------------------------------
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
-from registry.model import Mode, RegistryConfig, StoredSchema, SubjectVersion
+from registry.model import (
+    Mode,
+    RegistrationState,
+    RegistryConfig,
+    ScopeSettings,
+    StoredSchema,
+    SubjectVersion,
+)
 from registry.schema import ParsedSchema
 
 
@@ -37,6 +43,8 @@ class StoreReader(Protocol):
 
     def schema_by_fingerprint(self, *, fingerprint: str) -> StoredSchema | None: ...
 
+    def registration_state(self, *, subject: str, fingerprint: str) -> RegistrationState: ...
+
     def schemas_by_guid(self, *, guid: str) -> list[StoredSchema]:
         """The schemas with this GUID, by id (one, unless ids were imported twice)."""
 
@@ -46,10 +54,8 @@ class StoreReader(Protocol):
 
     def get_mode(self, *, scope: str) -> Mode | None: ...
 
-    def scope_settings(
-        self, *, scopes: Sequence[str]
-    ) -> tuple[dict[str, RegistryConfig], dict[str, Mode]]:
-        """The configs and the modes stored under these scopes, read together."""
+    def scope_settings(self, *, subject: str) -> ScopeSettings:
+        """The configs and the modes stored for ``subject`` and for the whole registry."""
 
 
 class StoreTransaction(StoreReader, Protocol):

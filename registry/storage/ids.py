@@ -13,29 +13,32 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from registry.storage.tables import id_allocator, schema_ids
+from registry.storage.tables import id_allocator
+
+_SCHEMA_COUNTER = id_allocator.c.name == "schema"
+# One statement each: a registration holds SQLite's only write lock while it runs them.
+_NEXT_ON_SQLITE = (
+    id_allocator.update()
+    .where(_SCHEMA_COUNTER)
+    .values(last_id=id_allocator.c.last_id + 1)
+    .returning(id_allocator.c.last_id)
+)
+_PASS_ON_SQLITE = (
+    id_allocator.update()
+    .where(_SCHEMA_COUNTER)
+    .values(last_id=sa.func.max(id_allocator.c.last_id, sa.bindparam("schema_id")))
+)
+_PASS_ON_POSTGRES = sa.text(
+    "SELECT setval('schema_ids', greatest(last_value, :schema_id)) FROM schema_ids"
+)
 
 
-def id_of_new_schema(
-    connection: Connection, *, postgres: bool, schema_id: int | None
-) -> int | sa.ColumnElement[int]:
-    """What a new schema's id is set to: ``schema_id`` (an import), made sure never to be
-    handed out again, or the next id (on PostgreSQL, `nextval` in the INSERT itself)."""
-    if postgres:
-        if schema_id is None:
-            return schema_ids.next_value()
-        connection.execute(
-            sa.text("SELECT setval('schema_ids', greatest(last_value, :id)) FROM schema_ids"),
-            {"id": schema_id},
-        )
-        return schema_id
-    last_id = connection.execute(
-        sa.select(id_allocator.c.last_id).where(id_allocator.c.name == "schema")
-    ).scalar_one()
-    new_id = schema_id if schema_id is not None else last_id + 1
-    connection.execute(
-        id_allocator.update()
-        .where(id_allocator.c.name == "schema")
-        .values(last_id=max(last_id, new_id))
-    )
-    return int(new_id)
+def reserve_imported_id(connection: Connection, *, postgres: bool, schema_id: int) -> None:
+    """Make sure ``schema_id``, given by an import, is never handed out again."""
+    statement = _PASS_ON_POSTGRES if postgres else _PASS_ON_SQLITE
+    connection.execute(statement, {"schema_id": schema_id})
+
+
+def next_id_on_sqlite(connection: Connection) -> int:
+    """The next id from SQLite's counter row (PostgreSQL's INSERT takes `nextval` itself)."""
+    return int(connection.execute(_NEXT_ON_SQLITE).scalar_one())

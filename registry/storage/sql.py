@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,12 +11,21 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from registry.errors import StoreError
-from registry.model import Mode, RegistryConfig, StoredSchema, SubjectVersion
+from registry.model import (
+    GLOBAL_SCOPE,
+    Mode,
+    RegistrationState,
+    RegistryConfig,
+    ScopeSettings,
+    StoredSchema,
+    SubjectVersion,
+)
 from registry.schema import ParsedSchema, SchemaReference
 from registry.storage import ids
 from registry.storage.tables import (
     configs,
     modes,
+    schema_ids,
     schema_references,
     schemas,
     subject_versions,
@@ -38,6 +47,34 @@ _NEWEST = (
 )
 _NEWEST_LIVE = _NEWEST.where(_LIVE)
 _BY_FINGERPRINT = sa.select(schemas).where(schemas.c.fingerprint == sa.bindparam("fingerprint"))
+# What a registration reads before it checks, and again under the subject's lock, in one
+# row and one round trip: the settings of the subject and of the registry, the schema with
+# a fingerprint, and the subject's newest version.
+_KNOWN = _BY_FINGERPRINT.subquery("known")
+_NEWEST_OF_SUBJECT = _NEWEST.subquery("newest")
+
+
+def _setting(column: sa.Column[Any], scope: str) -> sa.ScalarSelect[Any]:
+    return sa.select(column).where(column.table.c.scope == sa.bindparam(scope)).scalar_subquery()
+
+
+_REGISTRATION_STATE = (
+    sa.select(
+        _KNOWN,
+        _NEWEST_OF_SUBJECT,
+        _setting(configs.c.config, "subject").label("subject_config"),
+        _setting(configs.c.config, "registry").label("registry_config"),
+        _setting(modes.c.mode, "subject").label("subject_mode"),
+        _setting(modes.c.mode, "registry").label("registry_mode"),
+    )
+    .select_from(
+        sa.select(sa.literal(1).label("one"))
+        .subquery("one")
+        .outerjoin(_KNOWN, sa.true())
+        .outerjoin(_NEWEST_OF_SUBJECT, sa.true())
+    )
+    .set_label_style(sa.LABEL_STYLE_TABLENAME_PLUS_COL)
+)
 _SCHEMA_IN_SUBJECT = (
     sa.select(subject_versions)
     .where(
@@ -47,14 +84,27 @@ _SCHEMA_IN_SUBJECT = (
     .order_by(subject_versions.c.version)
 )
 _INSERT_VERSION = subject_versions.insert().values(deleted=False)
-# Configs and modes in one round trip, each row with a null in the other table's column.
+# A new schema's row, unless its fingerprint (or, for an import, its id) is taken meanwhile;
+# the columns come from the parameters. PostgreSQL takes a new id from its sequence inline.
+_INSERT_SCHEMA_SQLITE = sqlite.insert(schemas).on_conflict_do_nothing().returning(schemas.c.id)
+_INSERT_SCHEMA_POSTGRES = (
+    postgresql.insert(schemas).on_conflict_do_nothing().returning(schemas.c.id)
+)
+_INSERT_NEW_SCHEMA_POSTGRES = _INSERT_SCHEMA_POSTGRES.values(id=schema_ids.next_value())
+# A subject's configs and modes and the registry's, in one round trip, each row with a null
+# in the other table's column. Two plain parameters: an expanding IN list is rewritten on
+# every execution and defeats the driver's prepared statements.
+_IN_SCOPES: tuple[sa.BindParameter[str], ...] = (
+    sa.bindparam("subject", type_=sa.Text),
+    sa.bindparam("registry", type_=sa.Text),
+)
 _SCOPE_SETTINGS = sa.union_all(
     sa.select(
         configs.c.scope, configs.c.config, sa.cast(sa.null(), modes.c.mode.type).label("mode")
-    ).where(configs.c.scope.in_(sa.bindparam("scopes", expanding=True))),
+    ).where(configs.c.scope.in_(_IN_SCOPES)),
     sa.select(
         modes.c.scope, sa.cast(sa.null(), configs.c.config.type).label("config"), modes.c.mode
-    ).where(modes.c.scope.in_(sa.bindparam("scopes", expanding=True))),
+    ).where(modes.c.scope.in_(_IN_SCOPES)),
 )
 
 
@@ -69,9 +119,10 @@ class SqlTransaction:
         return postgresql.insert(table) if self.postgres else sqlite.insert(table)
 
     def lock_subject(self, *, subject: str) -> None:
-        if not _storable(subject):
-            return  # such a subject cannot exist, so there is nothing to lock
-        # SQLite ignores FOR UPDATE; there the write transaction already excludes writers.
+        if not self.postgres or not _storable(subject):
+            # SQLite's write transaction (BEGIN IMMEDIATE) already excludes every other
+            # writer; a subject with NUL cannot exist, so there is nothing to lock.
+            return
         if self.connection.execute(_LOCK_SUBJECT, {"subject": subject}).first() is None:
             self.connection.execute(
                 self._insert(subjects).values(name=subject).on_conflict_do_nothing()
@@ -148,6 +199,33 @@ class SqlTransaction:
         row = self.connection.execute(_BY_FINGERPRINT, {"fingerprint": fingerprint}).first()
         return _schema(row) if row is not None else None
 
+    def registration_state(self, *, subject: str, fingerprint: str) -> RegistrationState:
+        # A subject with NUL has no versions nor settings of its own; the registry's apply.
+        own = subject if _storable(subject) else GLOBAL_SCOPE
+        row = (
+            self.connection.execute(
+                _REGISTRATION_STATE,
+                {"fingerprint": fingerprint, "subject": own, "registry": GLOBAL_SCOPE},
+            )
+            .one()
+            ._mapping
+        )
+        configs, modes = {}, {}
+        for scope, config, mode in (
+            (own, row["subject_config"], row["subject_mode"]),
+            (GLOBAL_SCOPE, row["registry_config"], row["registry_mode"]),
+        ):
+            if config is not None:
+                configs[scope] = _config(config)
+            if mode is not None:
+                modes[scope] = Mode(mode)
+        has_newest = own == subject and row[_NEWEST_OF_SUBJECT.c.version] is not None
+        return RegistrationState(
+            settings=ScopeSettings(configs, modes),
+            known=_schema(_columns(row, _KNOWN)) if row[_KNOWN.c.id] is not None else None,
+            newest=_version(_columns(row, _NEWEST_OF_SUBJECT)) if has_newest else None,
+        )
+
     def schemas_by_guid(self, *, guid: str) -> list[StoredSchema]:
         rows = self.connection.execute(
             sa.select(schemas).where(schemas.c.guid == guid).order_by(schemas.c.id)
@@ -157,24 +235,19 @@ class SqlTransaction:
     def store_schema(
         self, *, schema: ParsedSchema, schema_type: str, schema_id: int | None
     ) -> StoredSchema:
+        row = {
+            "fingerprint": schema.fingerprint,
+            "schema_type": schema_type,
+            "schema_text": schema.canonical,
+            "references": [reference.to_json() for reference in schema.references],
+            "metadata": schema.metadata,
+            "rule_set": schema.rule_set,
+            "guid": schema.guid,
+        }
+        if schema_id is not None:
+            ids.reserve_imported_id(self.connection, postgres=self.postgres, schema_id=schema_id)
         while True:
-            new_id = self.connection.execute(
-                self._insert(schemas)
-                .values(
-                    id=ids.id_of_new_schema(
-                        self.connection, postgres=self.postgres, schema_id=schema_id
-                    ),
-                    fingerprint=schema.fingerprint,
-                    schema_type=schema_type,
-                    schema_text=schema.canonical,
-                    references=[reference.to_json() for reference in schema.references],
-                    metadata=schema.metadata,
-                    rule_set=schema.rule_set,
-                    guid=schema.guid,
-                )
-                .on_conflict_do_nothing()
-                .returning(schemas.c.id)
-            ).scalar_one_or_none()
+            new_id = self.connection.execute(*self._schema_insert(row, schema_id)).scalar()
             if new_id is not None:
                 break
             # Taken meanwhile: the fingerprint, by another transaction storing this schema
@@ -203,6 +276,16 @@ class SqlTransaction:
             metadata=schema.metadata,
             rule_set=schema.rule_set,
         )
+
+    def _schema_insert(
+        self, row: dict[str, Any], schema_id: int | None
+    ) -> tuple[sa.Executable, dict[str, Any]]:
+        if self.postgres:
+            if schema_id is None:
+                return _INSERT_NEW_SCHEMA_POSTGRES, row
+            return _INSERT_SCHEMA_POSTGRES, {**row, "id": schema_id}
+        given = schema_id if schema_id is not None else ids.next_id_on_sqlite(self.connection)
+        return _INSERT_SCHEMA_SQLITE, {**row, "id": given}
 
     def insert_version(self, *, subject: str, version: int, schema_id: int) -> SubjectVersion:
         self.changed = True
@@ -257,18 +340,17 @@ class SqlTransaction:
         ).scalar_one_or_none()
         return _config(raw) if raw is not None else None
 
-    def scope_settings(
-        self, *, scopes: Sequence[str]
-    ) -> tuple[dict[str, RegistryConfig], dict[str, Mode]]:
-        wanted = [scope for scope in scopes if _storable(scope)]
-        rows = self.connection.execute(_SCOPE_SETTINGS, {"scopes": wanted})
-        found_configs, found_modes = {}, {}
+    def scope_settings(self, *, subject: str) -> ScopeSettings:
+        # A subject with NUL has no settings of its own; the registry's still apply.
+        own = subject if _storable(subject) else GLOBAL_SCOPE
+        rows = self.connection.execute(_SCOPE_SETTINGS, {"subject": own, "registry": GLOBAL_SCOPE})
+        found = ScopeSettings({}, {})
         for row in rows:
             if row.mode is not None:
-                found_modes[row.scope] = Mode(row.mode)
+                found.modes[row.scope] = Mode(row.mode)
             else:
-                found_configs[row.scope] = _config(row.config)
-        return found_configs, found_modes
+                found.configs[row.scope] = _config(row.config)
+        return found
 
     def put_config(self, *, scope: str, config: RegistryConfig) -> None:
         self.changed = True
@@ -315,7 +397,12 @@ def _storable(text: str) -> bool:
     return "\x00" not in text
 
 
-def _version(row: sa.Row[Any]) -> SubjectVersion:
+def _columns(row: sa.RowMapping, part: sa.Subquery) -> Any:
+    """The columns of one subquery in a joined row, by their own names."""
+    return SimpleNamespace(**{column.name: row[column] for column in part.c})
+
+
+def _version(row: Any) -> SubjectVersion:
     return SubjectVersion(
         subject=row.subject,
         version=row.version,
@@ -333,7 +420,7 @@ def _epoch_millis(moment: datetime | None) -> int | None:
     return int(aware.timestamp() * 1000)
 
 
-def _schema(row: sa.Row[Any]) -> StoredSchema:
+def _schema(row: Any) -> StoredSchema:
     return StoredSchema(
         id=row.id,
         fingerprint=row.fingerprint,
