@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from registry.errors import RegistryError
@@ -30,7 +31,19 @@ T = TypeVar("T")
 # Schemas stored by earlier registrations of a group, by id, until it commits: the catalog
 # keeps only committed ones (on SQLite, a rolled back id is handed out again).
 NewSchemas = dict[int, tuple[StoredSchema, ParsedSchema]]
-Work = Callable[[StoreTransaction, NewSchemas], T]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What one registration's work learns from its group."""
+
+    new_schemas: NewSchemas
+    # The subject's change count as this group's lock left it, for the first of the
+    # subject's registrations in the group; None for later ones (the group changed it).
+    subject_changes: int | None
+
+
+Work = Callable[[StoreTransaction, Turn], T]
 
 
 class _Ticket(Generic[T]):
@@ -94,11 +107,12 @@ class GroupCommit:
                 locked: set[str] = set()
                 new_schemas: NewSchemas = {}
                 for ticket in ordered:
+                    changes = None
                     if ticket.subject not in locked:
-                        tx.lock_subject(subject=ticket.subject)
+                        changes = tx.lock_subject(subject=ticket.subject)
                         locked.add(ticket.subject)
                     try:
-                        ticket.result = ticket.work(tx, new_schemas)
+                        ticket.result = ticket.work(tx, Turn(new_schemas, changes))
                     except RegistryError as error:
                         if error.http_status >= 500:
                             raise

@@ -170,9 +170,11 @@ class ScopeSettings:
 @dataclass(frozen=True)
 class RegistrationState:
     """What a registration reads before its check, in one round trip: the subject's
-    settings, the schema stored with the request's fingerprint, and the subject's newest
-    version (soft-deleted or not)."""
+    settings and change count, the schema stored with the request's fingerprint, and the
+    subject's newest version (soft-deleted or not)."""
 
     settings: ScopeSettings
+    # How many write transactions have locked the subject (storage.lock_subject).
+    subject_changes: int
     known: StoredSchema | None
     newest: SubjectVersion | None

@@ -41,13 +41,14 @@ from registry.errors import (
 )
 from registry.formats import asks_resolved, formatted
 from registry.generation_cache import GenerationCache
-from registry.group_commit import GroupCommit, NewSchemas
+from registry.group_commit import GroupCommit, NewSchemas, Turn
 from registry.lookup import SchemaLookup, holders, newest_holder
 from registry.model import (
     LATEST,
     MAX_INT,
     Mode,
     RegisteredVersion,
+    RegistrationState,
     SchemaRequest,
     StoredSchema,
     SubjectVersion,
@@ -66,6 +67,16 @@ class _EarlyCheck:
 
     against: list[SubjectVersion]
     result: CompatibilityResult
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """What a registration read and decided before taking the subject's lock."""
+
+    state: RegistrationState
+    # The versions of the subject holding the schema, when it is stored already.
+    holding: list[SubjectVersion]
+    checked: _EarlyCheck | None
 
 
 class RegistryService:
@@ -99,8 +110,8 @@ class RegistryService:
             if rules.normalize and not normalize:
                 parsed = self.catalog.parse_request(tx, request, normalize=True)
                 state = tx.registration_state(subject=subject, fingerprint=parsed.fingerprint)
-            known = state.known
-            found = _repeated(request, subject, known, holders(tx, subject, known))
+            holding = holders(tx, subject, state.known)
+            found = _repeated(request, subject, state.known, holding)
             if found is not None:
                 return found
             self._check_register_mode(subject, rules.mode, request)
@@ -108,11 +119,10 @@ class RegistryService:
             # subject's other writers (on SQLite, every writer). Under the lock it is only
             # redone if the versions to check against changed meanwhile.
             checked = self._early_check(tx, subject, rules.level, request, parsed, state.newest)
+        seen = _Seen(state, holding, checked)
         registered = self._group_commit.run(
             subject,
-            lambda tx, new_schemas: self._add_version(
-                tx, new_schemas, subject, request, parsed, rules, checked
-            ),
+            lambda tx, turn: self._add_version(tx, turn, subject, request, parsed, rules, seen),
         )
         self.catalog.remember(registered.schema, parsed)
         return registered
@@ -120,21 +130,26 @@ class RegistryService:
     def _add_version(
         self,
         tx: StoreTransaction,
-        new_schemas: NewSchemas,
+        turn: Turn,
         subject: str,
         request: SchemaRequest,
         parsed: ParsedSchema,
         rules: SubjectRules,
-        checked: _EarlyCheck | None,
+        seen: _Seen,
     ) -> RegisteredVersion:
         """The new version, under the subject's lock; refusals come before any write."""
-        # What the versions decide is read again under the lock.
-        state = tx.registration_state(subject=subject, fingerprint=parsed.fingerprint)
+        state, holding = seen.state, seen.holding
+        if turn.subject_changes != state.subject_changes + 1:
+            # The subject changed since it was read: what the versions decide is read again.
+            # (Unchanged, only the schema may have been stored meanwhile under another
+            # subject, and storing it again finds it.)
+            state = tx.registration_state(subject=subject, fingerprint=parsed.fingerprint)
+            holding = holders(tx, subject, state.known)
+            found = _repeated(request, subject, state.known, holding)
+            if found is not None:
+                return found
         known, newest = state.known, state.newest
-        holding = holders(tx, subject, known)
-        found = _repeated(request, subject, known, holding)
-        if found is not None:
-            return found
+        checked = seen.checked
         new_version = (newest.version if newest is not None else 0) + 1
         if request.version is not None and request.version != LATEST:
             if rules.mode is Mode.IMPORT:
@@ -150,14 +165,14 @@ class RegistryService:
             result = (
                 checked.result
                 if checked is not None and checked.against == against
-                else self._check(tx, parsed, against, rules.level, new_schemas)
+                else self._check(tx, parsed, against, rules.level, turn.new_schemas)
             )
             if not result.is_compatible:
                 raise IncompatibleSchemaError(subject, result.messages())
         stored = known
         if stored is None:
             stored = tx.store_schema(schema=parsed, schema_type="AVRO", schema_id=request.id)
-            new_schemas[stored.id] = (stored, parsed)
+            turn.new_schemas[stored.id] = (stored, parsed)
         tx.insert_version(subject=subject, version=new_version, schema_id=stored.id)
         # Confluent drops a soft-deleted version of a schema once it is registered anew.
         for old in holding:

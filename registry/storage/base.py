@@ -61,8 +61,10 @@ class StoreReader(Protocol):
 class StoreTransaction(StoreReader, Protocol):
     """One database transaction that may write; what it reads is consistent with its writes."""
 
-    def lock_subject(self, *, subject: str) -> None:
-        """Hold the subject's lock until the transaction ends (serialises its changes)."""
+    def lock_subject(self, *, subject: str) -> int:
+        """Hold the subject's lock until the transaction ends (serialises its changes), and
+        count this transaction as one of its changes: the count it answers is one more than
+        a read before the lock saw exactly when no other change came in between."""
 
     def store_schema(
         self, *, schema: ParsedSchema, schema_type: str, schema_id: int | None

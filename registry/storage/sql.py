@@ -36,8 +36,13 @@ from registry.storage.tables import (
 _LIVE = subject_versions.c.deleted.is_(False)
 
 # A registration's statements, built once: building one costs about as much as running it.
-_LOCK_SUBJECT = (
-    sa.select(subjects.c.name).where(subjects.c.name == sa.bindparam("subject")).with_for_update()
+# Counting a change locks the subject's row until commit, and answers the latest count
+# (after waiting for a holder, the count it committed).
+_COUNT_CHANGE = (
+    subjects.update()
+    .where(subjects.c.name == sa.bindparam("subject"))
+    .values(changes=subjects.c.changes + 1)
+    .returning(subjects.c.changes)
 )
 _NEWEST = (
     sa.select(subject_versions)
@@ -66,6 +71,10 @@ _REGISTRATION_STATE = (
         _setting(configs.c.config, "registry").label("registry_config"),
         _setting(modes.c.mode, "subject").label("subject_mode"),
         _setting(modes.c.mode, "registry").label("registry_mode"),
+        sa.select(subjects.c.changes)
+        .where(subjects.c.name == sa.bindparam("subject"))
+        .scalar_subquery()
+        .label("subject_changes"),
     )
     .select_from(
         sa.select(sa.literal(1).label("one"))
@@ -118,16 +127,18 @@ class SqlTransaction:
     def _insert(self, table: sa.Table) -> Any:
         return postgresql.insert(table) if self.postgres else sqlite.insert(table)
 
-    def lock_subject(self, *, subject: str) -> None:
-        if not self.postgres or not _storable(subject):
-            # SQLite's write transaction (BEGIN IMMEDIATE) already excludes every other
-            # writer; a subject with NUL cannot exist, so there is nothing to lock.
-            return
-        if self.connection.execute(_LOCK_SUBJECT, {"subject": subject}).first() is None:
+    def lock_subject(self, *, subject: str) -> int:
+        if not _storable(subject):
+            return 0  # such a subject cannot exist, so there is nothing to lock
+        # On SQLite the write transaction (BEGIN IMMEDIATE) already excludes every other
+        # writer; the count is kept all the same.
+        changes = self.connection.execute(_COUNT_CHANGE, {"subject": subject}).scalar()
+        if changes is None:
             self.connection.execute(
                 self._insert(subjects).values(name=subject).on_conflict_do_nothing()
             )
-            self.connection.execute(_LOCK_SUBJECT, {"subject": subject})
+            changes = self.connection.execute(_COUNT_CHANGE, {"subject": subject}).scalar_one()
+        return int(changes)
 
     def subject_versions(self, *, subject: str) -> list[SubjectVersion]:
         if not _storable(subject):
@@ -222,6 +233,7 @@ class SqlTransaction:
         has_newest = own == subject and row[_NEWEST_OF_SUBJECT.c.version] is not None
         return RegistrationState(
             settings=ScopeSettings(configs, modes),
+            subject_changes=int(row["subject_changes"] or 0) if own == subject else 0,
             known=_schema(_columns(row, _KNOWN)) if row[_KNOWN.c.id] is not None else None,
             newest=_version(_columns(row, _NEWEST_OF_SUBJECT)) if has_newest else None,
         )

@@ -22,11 +22,14 @@ schemas = sa.Table(
     sa.Column("guid", sa.String(36), nullable=False, index=True),
 )
 
-# Subject rows exist to be locked: every change to a subject holds its row lock.
+# Subject rows exist to be locked: every change to a subject holds its row lock, taken by
+# counting the change, so a registration learns from the lock whether anything changed the
+# subject since it read it.
 subjects = sa.Table(
     "subjects",
     metadata,
     sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("changes", sa.BigInteger, nullable=False, server_default=sa.text("0")),
 )
 
 subject_versions = sa.Table(

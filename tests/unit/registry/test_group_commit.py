@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from registry.errors import StoreError, VersionNotNextError
-from registry.group_commit import GroupCommit, NewSchemas, Work
+from registry.group_commit import GroupCommit, Turn, Work
 from registry.schema import parse_avro
 from registry.storage import SqlRegistryStore, StoreTransaction, open_store
 
@@ -30,11 +30,11 @@ def next_version(field: str) -> Work[int]:
         f'{{"type": "record", "name": "R", "fields": [{{"name": "{field}", "type": "int"}}]}}'
     )
 
-    def work(tx: StoreTransaction, new_schemas: NewSchemas) -> int:
+    def work(tx: StoreTransaction, turn: Turn) -> int:
         newest = tx.latest_version(subject="s", include_deleted=True)
         version = (newest.version if newest is not None else 0) + 1
         stored = tx.store_schema(schema=schema, schema_type="AVRO", schema_id=None)
-        new_schemas[stored.id] = (stored, schema)
+        turn.new_schemas[stored.id] = (stored, schema)
         tx.insert_version(subject="s", version=version, schema_id=stored.id)
         return version
 
@@ -58,10 +58,10 @@ def queued_behind(group_commit: GroupCommit, works: list[Work[int]]) -> list[int
     """Run ``works`` as one group: queued while a first registration holds the queue."""
     holding, release = threading.Event(), threading.Event()
 
-    def first(tx: StoreTransaction, new_schemas: NewSchemas) -> int:
+    def first(tx: StoreTransaction, turn: Turn) -> int:
         holding.set()
         release.wait(timeout=30)
-        return next_version("first")(tx, new_schemas)
+        return next_version("first")(tx, turn)
 
     outcomes: list[int | Exception] = [0] * len(works)
 
@@ -86,7 +86,7 @@ def queued_behind(group_commit: GroupCommit, works: list[Work[int]]) -> list[int
 
 
 def test_a_refused_registration_does_not_fail_its_group(store: SqlRegistryStore) -> None:
-    def refused(tx: StoreTransaction, new_schemas: NewSchemas) -> int:
+    def refused(tx: StoreTransaction, turn: Turn) -> int:
         raise VersionNotNextError()
 
     outcomes = queued_behind(GroupCommit(store), [next_version("a"), refused, next_version("b")])
@@ -96,9 +96,26 @@ def test_a_refused_registration_does_not_fail_its_group(store: SqlRegistryStore)
 
 
 def test_a_failure_fails_the_whole_group_and_writes_nothing(store: SqlRegistryStore) -> None:
-    def failing(tx: StoreTransaction, new_schemas: NewSchemas) -> int:
+    def failing(tx: StoreTransaction, turn: Turn) -> int:
         raise StoreError("the registry database is unavailable: gone")
 
     outcomes = queued_behind(GroupCommit(store), [next_version("a"), failing])
     assert all(isinstance(outcome, StoreError) for outcome in outcomes)
     assert versions_of_s(store) == [1]  # the leader's own group, committed before
+
+
+def test_only_the_first_of_a_subject_in_a_group_learns_its_change_count(
+    store: SqlRegistryStore,
+) -> None:
+    counts: list[int | None] = []
+
+    def counted(field: str) -> Work[int]:
+        def work(tx: StoreTransaction, turn: Turn) -> int:
+            counts.append(turn.subject_changes)
+            return next_version(field)(tx, turn)
+
+        return work
+
+    queued_behind(GroupCommit(store), [counted("a"), counted("b")])
+    # The leader's group locked "s" once (count 1), the next group once more (count 2).
+    assert counts == [2, None]
