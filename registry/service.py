@@ -169,11 +169,18 @@ class RegistryService:
             )
             if not result.is_compatible:
                 raise IncompatibleSchemaError(subject, result.messages())
-        stored = known
-        if stored is None:
-            stored = tx.store_schema(schema=parsed, schema_type="AVRO", schema_id=request.id)
+        if known is not None:
+            stored = known
+            tx.insert_version(subject=subject, version=new_version, schema_id=stored.id)
+        else:
+            stored = tx.store_as_version(
+                subject=subject,
+                version=new_version,
+                schema=parsed,
+                schema_type="AVRO",
+                schema_id=request.id,
+            )
             turn.new_schemas[stored.id] = (stored, parsed)
-        tx.insert_version(subject=subject, version=new_version, schema_id=stored.id)
         # Confluent drops a soft-deleted version of a schema once it is registered anew.
         for old in holding:
             if old.deleted and not self._referenced(tx, old):

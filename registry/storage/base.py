@@ -73,6 +73,18 @@ class StoreTransaction(StoreReader, Protocol):
 
     def insert_version(self, *, subject: str, version: int, schema_id: int) -> SubjectVersion: ...
 
+    def store_as_version(
+        self,
+        *,
+        subject: str,
+        version: int,
+        schema: ParsedSchema,
+        schema_type: str,
+        schema_id: int | None,
+    ) -> StoredSchema:
+        """store_schema, then insert_version with its id (in one round trip where the
+        database allows)."""
+
     def mark_deleted(self, *, subject: str, version: int) -> None: ...
 
     def remove_version(self, *, subject: str, version: int) -> None:
@@ -88,6 +100,9 @@ class StoreTransaction(StoreReader, Protocol):
 
 
 class RegistryStore(Protocol):
+    # True when the database runs one write transaction at a time (SQLite).
+    one_writer_at_a_time: bool
+
     def transaction(self) -> AbstractContextManager[StoreTransaction]:
         """A read-write transaction, committed when the block exits without an error."""
 

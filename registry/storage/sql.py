@@ -100,6 +100,28 @@ _INSERT_SCHEMA_POSTGRES = (
     postgresql.insert(schemas).on_conflict_do_nothing().returning(schemas.c.id)
 )
 _INSERT_NEW_SCHEMA_POSTGRES = _INSERT_SCHEMA_POSTGRES.values(id=schema_ids.next_value())
+# A new schema and the version holding it in one round trip (PostgreSQL runs an INSERT in
+# a WITH); no row back means the fingerprint was taken meanwhile, and nothing was written.
+_NEW_SCHEMA = _INSERT_NEW_SCHEMA_POSTGRES.values(
+    {
+        column.name: sa.bindparam(column.name, type_=column.type)
+        for column in schemas.c
+        if column.name not in ("id", "created_at")
+    }
+).cte("new_schema")
+_NEW_SCHEMA_AS_VERSION_POSTGRES = (
+    subject_versions.insert()
+    .from_select(
+        ["subject", "version", "schema_id", "deleted"],
+        sa.select(
+            sa.bindparam("subject", type_=sa.Text),
+            sa.bindparam("version", type_=sa.Integer),
+            _NEW_SCHEMA.c.id,
+            sa.false(),
+        ),
+    )
+    .returning(subject_versions.c.schema_id)
+)
 # A subject's configs and modes and the registry's, in one round trip, each row with a null
 # in the other table's column. Two plain parameters: an expanding IN list is rewritten on
 # every execution and defeats the driver's prepared statements.
@@ -230,11 +252,11 @@ class SqlTransaction:
                 configs[scope] = _config(config)
             if mode is not None:
                 modes[scope] = Mode(mode)
-        has_newest = own == subject and row[_NEWEST_OF_SUBJECT.c.version] is not None
+        has_newest = own == subject and row["newest_version"] is not None
         return RegistrationState(
             settings=ScopeSettings(configs, modes),
             subject_changes=int(row["subject_changes"] or 0) if own == subject else 0,
-            known=_schema(_columns(row, _KNOWN)) if row[_KNOWN.c.id] is not None else None,
+            known=_schema(_columns(row, _KNOWN)) if row["known_id"] is not None else None,
             newest=_version(_columns(row, _NEWEST_OF_SUBJECT)) if has_newest else None,
         )
 
@@ -247,15 +269,7 @@ class SqlTransaction:
     def store_schema(
         self, *, schema: ParsedSchema, schema_type: str, schema_id: int | None
     ) -> StoredSchema:
-        row = {
-            "fingerprint": schema.fingerprint,
-            "schema_type": schema_type,
-            "schema_text": schema.canonical,
-            "references": [reference.to_json() for reference in schema.references],
-            "metadata": schema.metadata,
-            "rule_set": schema.rule_set,
-            "guid": schema.guid,
-        }
+        row = _schema_row(schema, schema_type)
         if schema_id is not None:
             ids.reserve_imported_id(self.connection, postgres=self.postgres, schema_id=schema_id)
         while True:
@@ -278,16 +292,41 @@ class SqlTransaction:
                     for position, reference in enumerate(schema.references)
                 ],
             )
-        return StoredSchema(
-            id=new_id,
-            fingerprint=schema.fingerprint,
-            schema_type=schema_type,
-            text=schema.canonical,
-            guid=schema.guid,
-            references=schema.references,
-            metadata=schema.metadata,
-            rule_set=schema.rule_set,
-        )
+        return _stored(new_id, schema, schema_type)
+
+    def store_as_version(
+        self,
+        *,
+        subject: str,
+        version: int,
+        schema: ParsedSchema,
+        schema_type: str,
+        schema_id: int | None,
+    ) -> StoredSchema:
+        if not self.postgres or schema_id is not None or schema.references:
+            return self._store_then_insert(subject, version, schema, schema_type, schema_id)
+        new_id = self.connection.execute(
+            _NEW_SCHEMA_AS_VERSION_POSTGRES,
+            {**_schema_row(schema, schema_type), "subject": subject, "version": version},
+        ).scalar()
+        if new_id is None:
+            # The fingerprint was taken meanwhile (the schema is that one), or the id by an
+            # import (the next will do): the two steps find out which.
+            return self._store_then_insert(subject, version, schema, schema_type, None)
+        self.changed = True
+        return _stored(int(new_id), schema, schema_type)
+
+    def _store_then_insert(
+        self,
+        subject: str,
+        version: int,
+        schema: ParsedSchema,
+        schema_type: str,
+        schema_id: int | None,
+    ) -> StoredSchema:
+        stored = self.store_schema(schema=schema, schema_type=schema_type, schema_id=schema_id)
+        self.insert_version(subject=subject, version=version, schema_id=stored.id)
+        return stored
 
     def _schema_insert(
         self, row: dict[str, Any], schema_id: int | None
@@ -399,6 +438,32 @@ class SqlTransaction:
         self.connection.execute(modes.delete().where(modes.c.scope == scope))
 
 
+def _schema_row(schema: ParsedSchema, schema_type: str) -> dict[str, Any]:
+    """A new schema's columns, its id aside."""
+    return {
+        "fingerprint": schema.fingerprint,
+        "schema_type": schema_type,
+        "schema_text": schema.canonical,
+        "references": [reference.to_json() for reference in schema.references],
+        "metadata": schema.metadata,
+        "rule_set": schema.rule_set,
+        "guid": schema.guid,
+    }
+
+
+def _stored(schema_id: int, schema: ParsedSchema, schema_type: str) -> StoredSchema:
+    return StoredSchema(
+        id=schema_id,
+        fingerprint=schema.fingerprint,
+        schema_type=schema_type,
+        text=schema.canonical,
+        guid=schema.guid,
+        references=schema.references,
+        metadata=schema.metadata,
+        rule_set=schema.rule_set,
+    )
+
+
 def _config(raw: dict[str, Any]) -> RegistryConfig:
     extra = {key: value for key, value in raw.items() if key != "compatibility"}
     return RegistryConfig(compatibility=raw.get("compatibility"), extra=extra)
@@ -410,8 +475,10 @@ def _storable(text: str) -> bool:
 
 
 def _columns(row: sa.RowMapping, part: sa.Subquery) -> Any:
-    """The columns of one subquery in a joined row, by their own names."""
-    return SimpleNamespace(**{column.name: row[column] for column in part.c})
+    """The columns of one subquery in a joined row, by their own names. Read by label
+    (subquery and column name): under concurrent first use, a row sometimes did not map
+    the subquery's column objects."""
+    return SimpleNamespace(**{column.name: row[f"{part.name}_{column.name}"] for column in part.c})
 
 
 def _version(row: Any) -> SubjectVersion:

@@ -197,3 +197,32 @@ def test_postgresql_ids_go_on_from_the_last_one_handed_out_before_the_upgrade(
     finally:
         store.close()
         drop_database(postgres_admin_url, name)
+
+
+def test_a_new_version_of_a_schema_stored_meanwhile_holds_that_schema(
+    store: SqlRegistryStore,
+) -> None:
+    """The one-round-trip store of a schema and its version, when another subject stored
+    the schema first: the version holds that schema, and no other is stored."""
+    first_id = register(store, "a", "x", 1)
+    schema = parse_avro('{"type": "record", "name": "R", "fields": [{"name": "x", "type": "int"}]}')
+    with store.transaction() as tx:
+        stored = tx.store_as_version(
+            subject="b", version=1, schema=schema, schema_type="AVRO", schema_id=None
+        )
+    assert stored.id == first_id
+    with store.read() as tx:
+        assert tx.subject_versions(subject="b") == [SubjectVersion("b", 1, first_id)]
+    with store.engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(schemas)).scalar() == 1
+
+
+def test_a_new_schema_and_its_version_are_stored_together(store: SqlRegistryStore) -> None:
+    schema = parse_avro('{"type": "record", "name": "R", "fields": [{"name": "y", "type": "int"}]}')
+    with store.transaction() as tx:
+        stored = tx.store_as_version(
+            subject="c", version=1, schema=schema, schema_type="AVRO", schema_id=None
+        )
+    with store.read() as tx:
+        assert tx.schema_by_id(schema_id=stored.id) == stored
+        assert tx.subject_versions(subject="c") == [SubjectVersion("c", 1, stored.id)]

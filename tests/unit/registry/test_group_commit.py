@@ -77,7 +77,7 @@ def queued_behind(group_commit: GroupCommit, works: list[Work[int]]) -> list[int
     threads = [threading.Thread(target=run, args=(index,)) for index in range(len(works))]
     for thread in threads:
         thread.start()
-    while len(group_commit._queue) < len(works):  # all queued before release
+    while len(group_commit._queues.get("", [])) < len(works):  # all queued before release
         threading.Event().wait(0.01)
     release.set()
     for thread in [leader, *threads]:
