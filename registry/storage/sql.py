@@ -63,14 +63,20 @@ def _setting(column: sa.Column[Any], scope: str) -> sa.ScalarSelect[Any]:
     return sa.select(column).where(column.table.c.scope == sa.bindparam(scope)).scalar_subquery()
 
 
+# The configs and modes of a subject and of the registry, a column each: what a
+# registration's state and a subject's rules read.
+_SETTINGS = (
+    _setting(configs.c.config, "subject").label("subject_config"),
+    _setting(configs.c.config, "registry").label("registry_config"),
+    _setting(modes.c.mode, "subject").label("subject_mode"),
+    _setting(modes.c.mode, "registry").label("registry_mode"),
+)
+_SCOPE_SETTINGS = sa.select(*_SETTINGS)
 _REGISTRATION_STATE = (
     sa.select(
         _KNOWN,
         _NEWEST_OF_SUBJECT,
-        _setting(configs.c.config, "subject").label("subject_config"),
-        _setting(configs.c.config, "registry").label("registry_config"),
-        _setting(modes.c.mode, "subject").label("subject_mode"),
-        _setting(modes.c.mode, "registry").label("registry_mode"),
+        *_SETTINGS,
         sa.select(subjects.c.changes)
         .where(subjects.c.name == sa.bindparam("subject"))
         .scalar_subquery()
@@ -121,21 +127,6 @@ _NEW_SCHEMA_AS_VERSION_POSTGRES = (
         ),
     )
     .returning(subject_versions.c.schema_id)
-)
-# A subject's configs and modes and the registry's, in one round trip, each row with a null
-# in the other table's column. Two plain parameters: an expanding IN list is rewritten on
-# every execution and defeats the driver's prepared statements.
-_IN_SCOPES: tuple[sa.BindParameter[str], ...] = (
-    sa.bindparam("subject", type_=sa.Text),
-    sa.bindparam("registry", type_=sa.Text),
-)
-_SCOPE_SETTINGS = sa.union_all(
-    sa.select(
-        configs.c.scope, configs.c.config, sa.cast(sa.null(), modes.c.mode.type).label("mode")
-    ).where(configs.c.scope.in_(_IN_SCOPES)),
-    sa.select(
-        modes.c.scope, sa.cast(sa.null(), configs.c.config.type).label("config"), modes.c.mode
-    ).where(modes.c.scope.in_(_IN_SCOPES)),
 )
 
 
@@ -243,18 +234,9 @@ class SqlTransaction:
             .one()
             ._mapping
         )
-        configs, modes = {}, {}
-        for scope, config, mode in (
-            (own, row["subject_config"], row["subject_mode"]),
-            (GLOBAL_SCOPE, row["registry_config"], row["registry_mode"]),
-        ):
-            if config is not None:
-                configs[scope] = _config(config)
-            if mode is not None:
-                modes[scope] = Mode(mode)
         has_newest = own == subject and row["newest_version"] is not None
         return RegistrationState(
-            settings=ScopeSettings(configs, modes),
+            settings=_settings(row, own),
             subject_changes=int(row["subject_changes"] or 0) if own == subject else 0,
             known=_schema(_columns(row, _KNOWN)) if row["known_id"] is not None else None,
             newest=_version(_columns(row, _NEWEST_OF_SUBJECT)) if has_newest else None,
@@ -394,14 +376,10 @@ class SqlTransaction:
     def scope_settings(self, *, subject: str) -> ScopeSettings:
         # A subject with NUL has no settings of its own; the registry's still apply.
         own = subject if _storable(subject) else GLOBAL_SCOPE
-        rows = self.connection.execute(_SCOPE_SETTINGS, {"subject": own, "registry": GLOBAL_SCOPE})
-        found = ScopeSettings({}, {})
-        for row in rows:
-            if row.mode is not None:
-                found.modes[row.scope] = Mode(row.mode)
-            else:
-                found.configs[row.scope] = _config(row.config)
-        return found
+        row = self.connection.execute(
+            _SCOPE_SETTINGS, {"subject": own, "registry": GLOBAL_SCOPE}
+        ).one()
+        return _settings(row._mapping, own)
 
     def put_config(self, *, scope: str, config: RegistryConfig) -> None:
         self.changed = True
@@ -462,6 +440,20 @@ def _stored(schema_id: int, schema: ParsedSchema, schema_type: str) -> StoredSch
         metadata=schema.metadata,
         rule_set=schema.rule_set,
     )
+
+
+def _settings(row: sa.RowMapping, own: str) -> ScopeSettings:
+    """The settings in a row of the _SETTINGS columns, ``own`` being the subject's scope."""
+    settings = ScopeSettings({}, {})
+    for scope, config, mode in (
+        (own, row["subject_config"], row["subject_mode"]),
+        (GLOBAL_SCOPE, row["registry_config"], row["registry_mode"]),
+    ):
+        if config is not None:
+            settings.configs[scope] = _config(config)
+        if mode is not None:
+            settings.modes[scope] = Mode(mode)
+    return settings
 
 
 def _config(raw: dict[str, Any]) -> RegistryConfig:
