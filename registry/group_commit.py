@@ -18,12 +18,13 @@ knows which failures leave a transaction fit to commit.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from registry.errors import RegistryError
-from registry.model import StoredSchema
+from registry.model import RegisteredVersion, StoredSchema, SubjectUnderLock
 from registry.schema import ParsedSchema
 from registry.storage import RegistryStore, StoreTransaction
 
@@ -33,14 +34,29 @@ T = TypeVar("T")
 NewSchemas = dict[int, tuple[StoredSchema, ParsedSchema]]
 
 
+@dataclass
+class SubjectInGroup:
+    """A subject as its group's lock found it, and what the group did to it since."""
+
+    # The subject's change count as the lock left it.
+    changes: int
+    # Of the schemas its registrations in the group may store.
+    fingerprints: list[str]
+    # Versions the group added, in order.
+    added: list[RegisteredVersion] = field(default_factory=list)
+    # False once the group changed the subject otherwise (removed a version).
+    only_added: bool = True
+    # What one of them read under the lock for all, and how many versions were added then.
+    read: SubjectUnderLock | None = None
+    read_at: int = 0
+
+
 @dataclass(frozen=True)
 class Turn:
     """What one registration's work learns from its group."""
 
     new_schemas: NewSchemas
-    # The subject's change count as this group's lock left it, for the first of the
-    # subject's registrations in the group; None for later ones (the group changed it).
-    subject_changes: int | None
+    subject: SubjectInGroup
 
 
 Work = Callable[[StoreTransaction, Turn], T]
@@ -49,8 +65,9 @@ Work = Callable[[StoreTransaction, Turn], T]
 class _Ticket(Generic[T]):
     """One registration's place in the queue, and then its answer."""
 
-    def __init__(self, subject: str, work: Work[T]) -> None:
+    def __init__(self, subject: str, fingerprint: str, work: Work[T]) -> None:
         self.subject = subject
+        self.fingerprint = fingerprint
         self.work = work
         # Set when the answer is in, or when this ticket is to run the queue next.
         self.woken = threading.Event()
@@ -60,70 +77,83 @@ class _Ticket(Generic[T]):
 
 
 class GroupCommit:
-    """Where the database runs one writer at a time (SQLite), every registration joins one
-    queue. Otherwise (PostgreSQL) each subject has its own: a group then holds one subject's
-    lock, as a lone registration does, and never waits for another subject's lock while it
-    holds a schema that group may be waiting to store (that would be a deadlock)."""
+    """Every registration of the process joins one queue; its groups may span subjects.
+
+    On PostgreSQL, groups of two processes run at once, and a group waits for what the
+    other holds: a subject's lock, or a schema it stored but has not committed (a second
+    insert of that fingerprint waits for the first to end). No two groups can wait for each
+    other, because each takes every subject lock first, in name order, and then stores its
+    new schemas in fingerprint order: a cycle would need one of them to take a lock or a
+    schema out of its order.
+    """
 
     def __init__(self, store: RegistryStore) -> None:
         self._store = store
-        self._one_queue = store.one_writer_at_a_time
         self._mutex = threading.Lock()
-        self._queues: dict[str, list[_Ticket[Any]]] = {}
+        self._queue: list[_Ticket[Any]] | None = None
+        # Registrations queued or running, by subject.
+        self._subjects: Counter[str] = Counter()
 
-    def run(self, subject: str, work: Work[T]) -> T:
+    def run(self, subject: str, work: Work[T], *, fingerprint: str) -> T:
         """``work`` in a transaction holding ``subject``'s lock, perhaps with others';
-        its answer once that transaction committed."""
-        ticket = _Ticket(subject, work)
-        key = "" if self._one_queue else subject
+        its answer once that transaction committed. ``fingerprint`` is that of the only
+        schema the work may store."""
+        ticket = _Ticket(subject, fingerprint, work)
         with self._mutex:
             # A queue is there while its group runs: the first to find none leads.
-            queue = self._queues.get(key)
-            leads = queue is None
-            if queue is None:
-                queue = self._queues[key] = []
-            queue.append(ticket)
+            leads = self._queue is None
+            if self._queue is None:
+                self._queue = []
+            self._queue.append(ticket)
+            self._subjects[ticket.subject] += 1
         if not leads:
             ticket.woken.wait()
         if not ticket.done:
-            self._run_queue(key)
+            self._run_queue()
         if ticket.error is not None:
             raise ticket.error
         return ticket.result  # type: ignore[return-value]
 
-    def _run_queue(self, key: str) -> None:
+    def queued(self, subject: str) -> bool:
+        """Whether a registration of ``subject`` is queued or in a group running now."""
+        return subject in self._subjects
+
+    def _run_queue(self) -> None:
         """Run what is queued (the caller's ticket included), then hand over to the next
         in the queue: each caller runs at most one group, so none waits on others' turns."""
         with self._mutex:
-            group, self._queues[key] = self._queues[key], []
+            group, self._queue = self._queue or [], []
         try:
             self._commit(group)
         finally:
             with self._mutex:
-                waiting = self._queues[key]
+                waiting = self._queue
                 if waiting:
                     waiting[0].woken.set()
                 else:
-                    del self._queues[key]
+                    self._queue = None
+                self._subjects.subtract(ticket.subject for ticket in group)
+                for ticket in group:
+                    if self._subjects[ticket.subject] <= 0:
+                        del self._subjects[ticket.subject]
             for ticket in group:
                 ticket.done = True
                 ticket.woken.set()
 
     def _commit(self, group: list[_Ticket[Any]]) -> None:
-        # Subjects locked in one order by every group (with one queue, on SQLite, a group
-        # holds several; the order costs nothing and keeps that safe elsewhere too).
-        ordered = sorted(group, key=lambda ticket: ticket.subject)
         try:
             with self._store.transaction() as tx:
-                locked: set[str] = set()
+                fingerprints: dict[str, list[str]] = {}
+                for ticket in group:
+                    fingerprints.setdefault(ticket.subject, []).append(ticket.fingerprint)
+                subjects = {
+                    subject: SubjectInGroup(tx.lock_subject(subject=subject), fingerprints[subject])
+                    for subject in sorted(fingerprints)
+                }
                 new_schemas: NewSchemas = {}
-                for ticket in ordered:
-                    changes = None
-                    if ticket.subject not in locked:
-                        changes = tx.lock_subject(subject=ticket.subject)
-                        locked.add(ticket.subject)
+                for ticket in sorted(group, key=lambda ticket: ticket.fingerprint):
                     try:
-                        ticket.result = ticket.work(tx, Turn(new_schemas, changes))
+                        ticket.result = ticket.work(tx, Turn(new_schemas, subjects[ticket.subject]))
                     except RegistryError as error:
                         if error.http_status >= 500:
                             raise

@@ -168,6 +168,15 @@ class ScopeSettings:
 
 
 @dataclass(frozen=True)
+class SubjectUnderLock:
+    """A subject as a transaction holding its lock reads it for a group's registrations:
+    its newest version (soft-deleted or not) and which of their schemas are stored."""
+
+    newest: SubjectVersion | None
+    known: dict[str, StoredSchema]  # by fingerprint
+
+
+@dataclass(frozen=True)
 class RegistrationState:
     """What a registration reads before its check, in one round trip: the subject's
     settings and change count, the schema stored with the request's fingerprint, and the

@@ -41,7 +41,7 @@ from registry.errors import (
 )
 from registry.formats import asks_resolved, formatted
 from registry.generation_cache import GenerationCache
-from registry.group_commit import GroupCommit, NewSchemas, Turn
+from registry.group_commit import GroupCommit, NewSchemas, SubjectInGroup, Turn
 from registry.lookup import SchemaLookup, holders, newest_holder
 from registry.model import (
     LATEST,
@@ -117,12 +117,18 @@ class RegistryService:
             self._check_register_mode(subject, rules.mode, request)
             # The check is most of a new version's work: done here, it does not hold up the
             # subject's other writers (on SQLite, every writer). Under the lock it is only
-            # redone if the versions to check against changed meanwhile.
-            checked = self._early_check(tx, subject, rules.level, request, parsed, state.newest)
+            # redone if the versions to check against changed meanwhile, as they will when
+            # another registration of the subject is queued ahead: then it waits for that.
+            checked = (
+                None
+                if self._group_commit.queued(subject)
+                else self._early_check(tx, subject, rules.level, request, parsed, state.newest)
+            )
         seen = _Seen(state, holding, checked)
         registered = self._group_commit.run(
             subject,
             lambda tx, turn: self._add_version(tx, turn, subject, request, parsed, rules, seen),
+            fingerprint=parsed.fingerprint,
         )
         self.catalog.remember(registered.schema, parsed)
         return registered
@@ -138,17 +144,10 @@ class RegistryService:
         seen: _Seen,
     ) -> RegisteredVersion:
         """The new version, under the subject's lock; refusals come before any write."""
-        state, holding = seen.state, seen.holding
-        if turn.subject_changes != state.subject_changes + 1:
-            # The subject changed since it was read: what the versions decide is read again.
-            # (Unchanged, only the schema may have been stored meanwhile under another
-            # subject, and storing it again finds it.)
-            state = tx.registration_state(subject=subject, fingerprint=parsed.fingerprint)
-            holding = holders(tx, subject, state.known)
-            found = _repeated(request, subject, state.known, holding)
-            if found is not None:
-                return found
-        known, newest = state.known, state.newest
+        known, newest, holding = _under_lock(tx, turn.subject, subject, parsed, seen)
+        found = _repeated(request, subject, known, holding)
+        if found is not None:
+            return found
         checked = seen.checked
         new_version = (newest.version if newest is not None else 0) + 1
         if request.version is not None and request.version != LATEST:
@@ -185,7 +184,10 @@ class RegistryService:
         for old in holding:
             if old.deleted and not self._referenced(tx, old):
                 tx.remove_version(subject=subject, version=old.version)
-        return RegisteredVersion(subject, new_version, stored)
+                turn.subject.only_added = False
+        registered = RegisteredVersion(subject, new_version, stored)
+        turn.subject.added.append(registered)
+        return registered
 
     def _early_check(
         self,
@@ -488,6 +490,40 @@ def _repeated(
     if known is None or request.id not in (None, known.id) or request.version not in (None, LATEST):
         return None
     return newest_holder(subject, known, versions, deleted=False)
+
+
+def _under_lock(
+    tx: StoreTransaction, in_group: SubjectInGroup, subject: str, parsed: ParsedSchema, seen: _Seen
+) -> tuple[StoredSchema | None, SubjectVersion | None, list[SubjectVersion]]:
+    """The stored schema, the subject's newest version and the schema's versions in the
+    subject, as a registration holding the subject's lock sees them."""
+    fingerprint = parsed.fingerprint
+    if not in_group.only_added:
+        # The group removed a version (rare): this registration reads what it needs alone.
+        state = tx.registration_state(subject=subject, fingerprint=fingerprint)
+        return state.known, state.newest, holders(tx, subject, state.known)
+    if in_group.changes == seen.state.subject_changes + 1:
+        # Since it was read, only this group changed the subject, by adding versions. (The
+        # schema may have been stored meanwhile under another subject: storing it again
+        # finds it.)
+        known, newest, holding = seen.state.known, seen.state.newest, seen.holding
+        for version in in_group.added:
+            newest = SubjectVersion(subject, version.version, version.schema.id)
+            if version.schema.fingerprint == fingerprint:
+                known = version.schema
+                holding = [*holding, newest]
+        return known, newest, holding
+    # Another transaction changed the subject since it was read: read it again, once for
+    # all of the group's registrations of it.
+    if in_group.read is None:
+        in_group.read = tx.subject_under_lock(subject=subject, fingerprints=in_group.fingerprints)
+        in_group.read_at = len(in_group.added)
+    known, newest = in_group.read.known.get(fingerprint), in_group.read.newest
+    for version in in_group.added[in_group.read_at :]:
+        newest = SubjectVersion(subject, version.version, version.schema.id)
+        if version.schema.fingerprint == fingerprint:
+            known = version.schema
+    return known, newest, holders(tx, subject, known)
 
 
 def _canonical_guid(text: str) -> str | None:

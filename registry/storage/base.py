@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -11,6 +12,7 @@ from registry.model import (
     RegistryConfig,
     ScopeSettings,
     StoredSchema,
+    SubjectUnderLock,
     SubjectVersion,
 )
 from registry.schema import ParsedSchema
@@ -44,6 +46,10 @@ class StoreReader(Protocol):
     def schema_by_fingerprint(self, *, fingerprint: str) -> StoredSchema | None: ...
 
     def registration_state(self, *, subject: str, fingerprint: str) -> RegistrationState: ...
+
+    def subject_under_lock(
+        self, *, subject: str, fingerprints: Sequence[str]
+    ) -> SubjectUnderLock: ...
 
     def schemas_by_guid(self, *, guid: str) -> list[StoredSchema]:
         """The schemas with this GUID, by id (one, unless ids were imported twice)."""
@@ -100,9 +106,6 @@ class StoreTransaction(StoreReader, Protocol):
 
 
 class RegistryStore(Protocol):
-    # True when the database runs one write transaction at a time (SQLite).
-    one_writer_at_a_time: bool
-
     def transaction(self) -> AbstractContextManager[StoreTransaction]:
         """A read-write transaction, committed when the block exits without an error."""
 

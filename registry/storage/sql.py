@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -18,6 +19,7 @@ from registry.model import (
     RegistryConfig,
     ScopeSettings,
     StoredSchema,
+    SubjectUnderLock,
     SubjectVersion,
 )
 from registry.schema import ParsedSchema, SchemaReference
@@ -72,24 +74,40 @@ _SETTINGS = (
     _setting(modes.c.mode, "registry").label("registry_mode"),
 )
 _SCOPE_SETTINGS = sa.select(*_SETTINGS)
-_REGISTRATION_STATE = (
-    sa.select(
-        _KNOWN,
-        _NEWEST_OF_SUBJECT,
-        *_SETTINGS,
-        sa.select(subjects.c.changes)
-        .where(subjects.c.name == sa.bindparam("subject"))
-        .scalar_subquery()
-        .label("subject_changes"),
+
+
+def _side_by_side(known: sa.Subquery, *columns: sa.ColumnElement[Any]) -> sa.Select[Any]:
+    """The rows of ``known`` (or one row of NULLs), each beside the subject's newest
+    version (or NULLs) and ``columns``; read by label (see _columns)."""
+    return (
+        sa.select(known, _NEWEST_OF_SUBJECT, *columns)
+        .select_from(
+            sa.select(sa.literal(1).label("one"))
+            .subquery("one")
+            .outerjoin(known, sa.true())
+            .outerjoin(_NEWEST_OF_SUBJECT, sa.true())
+        )
+        .set_label_style(sa.LABEL_STYLE_TABLENAME_PLUS_COL)
     )
-    .select_from(
-        sa.select(sa.literal(1).label("one"))
-        .subquery("one")
-        .outerjoin(_KNOWN, sa.true())
-        .outerjoin(_NEWEST_OF_SUBJECT, sa.true())
-    )
-    .set_label_style(sa.LABEL_STYLE_TABLENAME_PLUS_COL)
+
+
+_REGISTRATION_STATE = _side_by_side(
+    _KNOWN,
+    *_SETTINGS,
+    sa.select(subjects.c.changes)
+    .where(subjects.c.name == sa.bindparam("subject"))
+    .scalar_subquery()
+    .label("subject_changes"),
 )
+# What a group of registrations of one subject reads again once it holds the lock, when
+# someone else changed the subject since they read it: a row for each of their schemas that
+# is stored (or one row of NULLs), each with the subject's newest version.
+_KNOWN_OF_MANY = (
+    sa.select(schemas)
+    .where(schemas.c.fingerprint.in_(sa.bindparam("fingerprints", expanding=True)))
+    .subquery("known")
+)
+_SUBJECT_UNDER_LOCK = _side_by_side(_KNOWN_OF_MANY)
 _SCHEMA_IN_SUBJECT = (
     sa.select(subject_versions)
     .where(
@@ -240,6 +258,24 @@ class SqlTransaction:
             subject_changes=int(row["subject_changes"] or 0) if own == subject else 0,
             known=_schema(_columns(row, _KNOWN)) if row["known_id"] is not None else None,
             newest=_version(_columns(row, _NEWEST_OF_SUBJECT)) if has_newest else None,
+        )
+
+    def subject_under_lock(self, *, subject: str, fingerprints: Sequence[str]) -> SubjectUnderLock:
+        if not _storable(subject):
+            return SubjectUnderLock(newest=None, known={})
+        rows = [
+            row._mapping
+            for row in self.connection.execute(
+                _SUBJECT_UNDER_LOCK, {"subject": subject, "fingerprints": list(fingerprints)}
+            )
+        ]
+        known = [
+            _schema(_columns(row, _KNOWN_OF_MANY)) for row in rows if row["known_id"] is not None
+        ]
+        has_newest = rows[0]["newest_version"] is not None
+        return SubjectUnderLock(
+            newest=_version(_columns(rows[0], _NEWEST_OF_SUBJECT)) if has_newest else None,
+            known={schema.fingerprint: schema for schema in known},
         )
 
     def schemas_by_guid(self, *, guid: str) -> list[StoredSchema]:

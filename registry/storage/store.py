@@ -61,7 +61,6 @@ class SqlRegistryStore:
     def __init__(self, engine: Engine, *, sqlite_file: sqlite.SqliteFile | None = None) -> None:
         self.engine = engine
         self.is_postgres = engine.dialect.name == "postgresql"
-        self.one_writer_at_a_time = not self.is_postgres
         self._sqlite_file = sqlite_file
         self._watcher: GenerationWatcher | None = None
         self._conninfo = libpq_url(engine.url)

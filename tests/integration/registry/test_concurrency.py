@@ -158,3 +158,38 @@ def test_a_delete_through_one_process_reaches_the_other(registry_pair: tuple[str
             break
         time.sleep(0.01)
     assert answer.json()["error_code"] == 40401
+
+
+def test_a_storm_of_registrations_over_few_subjects_keeps_each_subject_whole(
+    registry_pair: tuple[str, str],
+) -> None:
+    # Groups of both processes lock the same subjects and store schemas that are new, or
+    # new but sent twice at once, or shared between subjects.
+    token = uuid.uuid4().hex[:6]
+    subjects = [f"storm-{n}-{token}-value" for n in range(3)]
+    base_field = {"name": "user_id", "type": "long"}
+
+    def schema(n: int) -> str:
+        return record(base_field, {"name": f"f{n}", "type": ["null", "string"], "default": None})
+
+    # Each schema twice into one subject and once into the next.
+    plan = [(subjects[(k + step // 2) % 3], schema(k)) for k in range(30) for step in range(3)]
+    calls = [
+        partial(register, registry_pair[n % 2], subject, text)
+        for n, (subject, text) in enumerate(plan)
+    ]
+    responses = all_at_once(calls)
+    assert [response.status_code for response in responses] == [200] * len(calls)
+    ids: dict[str, int] = {}
+    for (subject, text), response in zip(plan, responses, strict=True):
+        assert ids.setdefault(text, response.json()["id"]) == response.json()["id"]
+        stored = requests.get(
+            f"{registry_pair[1]}/subjects/{subject}/versions/{response.json()['version']}",
+            timeout=10,
+        ).json()
+        assert json.loads(stored["schema"]) == json.loads(text)
+    assert len(set(ids.values())) == len(ids)
+    for subject in subjects:
+        sent = {text for planned, text in plan if planned == subject}
+        versions = requests.get(f"{registry_pair[0]}/subjects/{subject}/versions", timeout=10)
+        assert versions.json() == list(range(1, len(sent) + 1))

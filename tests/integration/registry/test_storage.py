@@ -226,3 +226,21 @@ def test_a_new_schema_and_its_version_are_stored_together(store: SqlRegistryStor
     with store.read() as tx:
         assert tx.schema_by_id(schema_id=stored.id) == stored
         assert tx.subject_versions(subject="c") == [SubjectVersion("c", 1, stored.id)]
+
+
+def test_a_subject_under_lock_answers_its_newest_version_and_which_schemas_are_stored(
+    store: SqlRegistryStore,
+) -> None:
+    ids = [register(store, "s", field, version) for version, field in enumerate("ab", 1)]
+    with store.read() as tx:
+        a, b = (tx.schema_by_id(schema_id=schema_id) for schema_id in ids)
+    assert a is not None and b is not None
+    with store.transaction() as tx:
+        tx.lock_subject(subject="s")
+        read = tx.subject_under_lock(
+            subject="s", fingerprints=[a.fingerprint, "none", b.fingerprint]
+        )
+        empty = tx.subject_under_lock(subject="new", fingerprints=["none"])
+    assert read.newest == SubjectVersion("s", 2, ids[1])
+    assert read.known == {a.fingerprint: a, b.fingerprint: b}
+    assert empty.newest is None and empty.known == {}

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from registry.errors import StoreError, VersionNotNextError
-from registry.group_commit import GroupCommit, Turn, Work
+from registry.group_commit import GroupCommit, SubjectInGroup, Turn, Work
 from registry.schema import parse_avro
 from registry.storage import SqlRegistryStore, StoreTransaction, open_store
 
@@ -49,13 +49,27 @@ def versions_of_s(store: SqlRegistryStore) -> list[int]:
 def test_concurrent_registrations_each_get_the_next_version(store: SqlRegistryStore) -> None:
     group_commit = GroupCommit(store)
     with ThreadPoolExecutor(16) as pool:
-        answers = list(pool.map(lambda n: group_commit.run("s", next_version(f"f{n}")), range(200)))
+        answers = list(
+            pool.map(
+                lambda n: group_commit.run("s", next_version(f"f{n}"), fingerprint=f"f{n}"),
+                range(200),
+            )
+        )
     assert sorted(answers) == list(range(1, 201))
     assert versions_of_s(store) == list(range(1, 201))
 
 
-def queued_behind(group_commit: GroupCommit, works: list[Work[int]]) -> list[int | Exception]:
-    """Run ``works`` as one group: queued while a first registration holds the queue."""
+def queued_behind(
+    group_commit: GroupCommit,
+    works: list[Work[int]],
+    *,
+    subjects: list[str] | None = None,
+    fingerprints: list[str] | None = None,
+) -> list[int | Exception]:
+    """Run ``works`` as one group (into subject "s" unless ``subjects`` says otherwise):
+    queued while a first registration holds the queue."""
+    subjects = subjects or ["s"] * len(works)
+    fingerprints = fingerprints or [f"f{index}" for index in range(len(works))]
     holding, release = threading.Event(), threading.Event()
 
     def first(tx: StoreTransaction, turn: Turn) -> int:
@@ -67,17 +81,19 @@ def queued_behind(group_commit: GroupCommit, works: list[Work[int]]) -> list[int
 
     def run(index: int) -> None:
         try:
-            outcomes[index] = group_commit.run("s", works[index])
+            outcomes[index] = group_commit.run(
+                subjects[index], works[index], fingerprint=fingerprints[index]
+            )
         except Exception as error:
             outcomes[index] = error
 
-    leader = threading.Thread(target=lambda: group_commit.run("s", first))
+    leader = threading.Thread(target=lambda: group_commit.run("s", first, fingerprint=""))
     leader.start()
     assert holding.wait(timeout=30)
     threads = [threading.Thread(target=run, args=(index,)) for index in range(len(works))]
     for thread in threads:
         thread.start()
-    while len(group_commit._queues.get("", [])) < len(works):  # all queued before release
+    while len(group_commit._queue or []) < len(works):  # all queued before release
         threading.Event().wait(0.01)
     release.set()
     for thread in [leader, *threads]:
@@ -104,18 +120,56 @@ def test_a_failure_fails_the_whole_group_and_writes_nothing(store: SqlRegistrySt
     assert versions_of_s(store) == [1]  # the leader's own group, committed before
 
 
-def test_only_the_first_of_a_subject_in_a_group_learns_its_change_count(
+def test_registrations_of_one_subject_in_a_group_share_its_lock_and_what_it_did(
     store: SqlRegistryStore,
 ) -> None:
-    counts: list[int | None] = []
+    seen: list[SubjectInGroup] = []
 
     def counted(field: str) -> Work[int]:
         def work(tx: StoreTransaction, turn: Turn) -> int:
-            counts.append(turn.subject_changes)
+            seen.append(turn.subject)
             return next_version(field)(tx, turn)
 
         return work
 
     queued_behind(GroupCommit(store), [counted("a"), counted("b")])
     # The leader's group locked "s" once (count 1), the next group once more (count 2).
-    assert counts == [2, None]
+    assert seen[0] is seen[1]
+    assert seen[0].changes == 2
+
+
+def test_a_group_spanning_subjects_locks_them_all_then_stores_in_fingerprint_order(
+    store: SqlRegistryStore,
+) -> None:
+    ran: list[tuple[str, int]] = []
+
+    def recorded(name: str) -> Work[int]:
+        def work(tx: StoreTransaction, turn: Turn) -> int:
+            ran.append((name, turn.subject.changes))
+            return 0
+
+        return work
+
+    queued_behind(
+        GroupCommit(store),
+        [recorded("c"), recorded("a"), recorded("b")],
+        subjects=["z", "y", "z"],
+        fingerprints=["3", "1", "2"],
+    )
+    assert ran == [("a", 1), ("b", 1), ("c", 1)]
+
+
+def test_a_subject_counts_as_queued_while_one_of_its_registrations_waits_or_runs(
+    store: SqlRegistryStore,
+) -> None:
+    group_commit = GroupCommit(store)
+    during: list[bool] = []
+
+    def work(tx: StoreTransaction, turn: Turn) -> int:
+        during.append(group_commit.queued("s"))
+        return next_version("a")(tx, turn)
+
+    assert not group_commit.queued("s")
+    group_commit.run("s", work, fingerprint="f")
+    assert during == [True]
+    assert not group_commit.queued("s")
