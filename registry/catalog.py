@@ -52,6 +52,12 @@ class SchemaCatalog:
             self._by_id[schema_id] = stored
         return stored
 
+    def offer(self, stored: StoredSchema | None) -> None:
+        """A schema read with something else: later reads by its id need not fetch it."""
+        if stored is not None:
+            with self._lock:
+                self._by_id.setdefault(stored.id, stored)
+
     def forget(self, schema_id: int) -> None:
         with self._lock:
             self._by_id.pop(schema_id, None)

@@ -170,9 +170,11 @@ class ScopeSettings:
 @dataclass(frozen=True)
 class SubjectUnderLock:
     """A subject as a transaction holding its lock reads it for a group's registrations:
-    its newest version (soft-deleted or not) and which of their schemas are stored."""
+    its newest version (soft-deleted or not) with its schema, and which of their schemas
+    are stored."""
 
     newest: SubjectVersion | None
+    newest_schema: StoredSchema | None
     known: dict[str, StoredSchema]  # by fingerprint
 
 
@@ -180,10 +182,11 @@ class SubjectUnderLock:
 class RegistrationState:
     """What a registration reads before its check, in one round trip: the subject's
     settings and change count, the schema stored with the request's fingerprint, and the
-    subject's newest version (soft-deleted or not)."""
+    subject's newest version (soft-deleted or not) with its schema."""
 
     settings: ScopeSettings
     # How many write transactions have locked the subject (storage.lock_subject).
     subject_changes: int
     known: StoredSchema | None
     newest: SubjectVersion | None
+    newest_schema: StoredSchema | None

@@ -110,6 +110,7 @@ class RegistryService:
             if rules.normalize and not normalize:
                 parsed = self.catalog.parse_request(tx, request, normalize=True)
                 state = tx.registration_state(subject=subject, fingerprint=parsed.fingerprint)
+            self.catalog.offer(state.newest_schema)
             holding = holders(tx, subject, state.known)
             found = _repeated(request, subject, state.known, holding)
             if found is not None:
@@ -145,6 +146,10 @@ class RegistryService:
     ) -> RegisteredVersion:
         """The new version, under the subject's lock; refusals come before any write."""
         known, newest, holding = _under_lock(tx, turn.subject, subject, parsed, seen)
+        if turn.subject.read is not None and turn.subject.read_at == 0:
+            # Read before the group added to the subject: a committed schema. (The catalog
+            # keeps only those: on SQLite, a rolled back id is handed out again.)
+            self.catalog.offer(turn.subject.read.newest_schema)
         found = _repeated(request, subject, known, holding)
         if found is not None:
             return found

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.selectable import NamedFromClause
 
 from registry.errors import StoreError
 from registry.model import (
@@ -59,6 +60,8 @@ _BY_FINGERPRINT = sa.select(schemas).where(schemas.c.fingerprint == sa.bindparam
 # a fingerprint, and the subject's newest version.
 _KNOWN = _BY_FINGERPRINT.subquery("known")
 _NEWEST_OF_SUBJECT = _NEWEST.subquery("newest")
+# Its schema: what a check against the newest version needs, unless the process has it.
+_NEWEST_SCHEMA = schemas.alias("newest_schema")
 
 
 def _setting(column: sa.Column[Any], scope: str) -> sa.ScalarSelect[Any]:
@@ -78,14 +81,15 @@ _SCOPE_SETTINGS = sa.select(*_SETTINGS)
 
 def _side_by_side(known: sa.Subquery, *columns: sa.ColumnElement[Any]) -> sa.Select[Any]:
     """The rows of ``known`` (or one row of NULLs), each beside the subject's newest
-    version (or NULLs) and ``columns``; read by label (see _columns)."""
+    version and its schema (or NULLs), and ``columns``; read by label (see _columns)."""
     return (
-        sa.select(known, _NEWEST_OF_SUBJECT, *columns)
+        sa.select(known, _NEWEST_OF_SUBJECT, _NEWEST_SCHEMA, *columns)
         .select_from(
             sa.select(sa.literal(1).label("one"))
             .subquery("one")
             .outerjoin(known, sa.true())
             .outerjoin(_NEWEST_OF_SUBJECT, sa.true())
+            .outerjoin(_NEWEST_SCHEMA, _NEWEST_SCHEMA.c.id == _NEWEST_OF_SUBJECT.c.schema_id)
         )
         .set_label_style(sa.LABEL_STYLE_TABLENAME_PLUS_COL)
     )
@@ -258,11 +262,12 @@ class SqlTransaction:
             subject_changes=int(row["subject_changes"] or 0) if own == subject else 0,
             known=_schema(_columns(row, _KNOWN)) if row["known_id"] is not None else None,
             newest=_version(_columns(row, _NEWEST_OF_SUBJECT)) if has_newest else None,
+            newest_schema=_schema(_columns(row, _NEWEST_SCHEMA)) if has_newest else None,
         )
 
     def subject_under_lock(self, *, subject: str, fingerprints: Sequence[str]) -> SubjectUnderLock:
         if not _storable(subject):
-            return SubjectUnderLock(newest=None, known={})
+            return SubjectUnderLock(newest=None, newest_schema=None, known={})
         rows = [
             row._mapping
             for row in self.connection.execute(
@@ -275,6 +280,7 @@ class SqlTransaction:
         has_newest = rows[0]["newest_version"] is not None
         return SubjectUnderLock(
             newest=_version(_columns(rows[0], _NEWEST_OF_SUBJECT)) if has_newest else None,
+            newest_schema=_schema(_columns(rows[0], _NEWEST_SCHEMA)) if has_newest else None,
             known={schema.fingerprint: schema for schema in known},
         )
 
@@ -502,7 +508,7 @@ def _storable(text: str) -> bool:
     return "\x00" not in text
 
 
-def _columns(row: sa.RowMapping, part: sa.Subquery) -> Any:
+def _columns(row: sa.RowMapping, part: NamedFromClause) -> Any:
     """The columns of one subquery in a joined row, by their own names. Read by label
     (subquery and column name): under concurrent first use, a row sometimes did not map
     the subquery's column objects."""

@@ -228,7 +228,7 @@ def test_a_new_schema_and_its_version_are_stored_together(store: SqlRegistryStor
         assert tx.subject_versions(subject="c") == [SubjectVersion("c", 1, stored.id)]
 
 
-def test_a_subject_under_lock_answers_its_newest_version_and_which_schemas_are_stored(
+def test_a_subject_under_lock_answers_its_newest_version_its_schema_and_which_are_stored(
     store: SqlRegistryStore,
 ) -> None:
     ids = [register(store, "s", field, version) for version, field in enumerate("ab", 1)]
@@ -242,5 +242,6 @@ def test_a_subject_under_lock_answers_its_newest_version_and_which_schemas_are_s
         )
         empty = tx.subject_under_lock(subject="new", fingerprints=["none"])
     assert read.newest == SubjectVersion("s", 2, ids[1])
+    assert read.newest_schema == b
     assert read.known == {a.fingerprint: a, b.fingerprint: b}
     assert empty.newest is None and empty.known == {}
