@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -25,6 +25,7 @@ from registry.model import (
 )
 from registry.schema import ParsedSchema, SchemaReference
 from registry.storage import ids
+from registry.storage.driver import DriverStatement
 from registry.storage.tables import (
     configs,
     modes,
@@ -152,6 +153,12 @@ _NEW_SCHEMA_AS_VERSION_POSTGRES = (
 )
 
 
+# What each registration runs (storage/driver.py says why on the driver's cursor).
+_COUNT_CHANGE_ON_DRIVER = DriverStatement(_COUNT_CHANGE)
+_REGISTRATION_STATE_ON_DRIVER = DriverStatement(_REGISTRATION_STATE)
+_NEW_SCHEMA_AS_VERSION_ON_DRIVER = DriverStatement(_NEW_SCHEMA_AS_VERSION_POSTGRES)
+
+
 class SqlTransaction:
     def __init__(self, connection: Connection, *, postgres: bool) -> None:
         self.connection = connection
@@ -167,12 +174,12 @@ class SqlTransaction:
             return 0  # such a subject cannot exist, so there is nothing to lock
         # On SQLite the write transaction (BEGIN IMMEDIATE) already excludes every other
         # writer; the count is kept all the same.
-        changes = self.connection.execute(_COUNT_CHANGE, {"subject": subject}).scalar()
+        changes = _COUNT_CHANGE_ON_DRIVER.scalar(self.connection, {"subject": subject})
         if changes is None:
             self.connection.execute(
                 self._insert(subjects).values(name=subject).on_conflict_do_nothing()
             )
-            changes = self.connection.execute(_COUNT_CHANGE, {"subject": subject}).scalar_one()
+            changes = _COUNT_CHANGE_ON_DRIVER.scalar(self.connection, {"subject": subject})
         return int(changes)
 
     def subject_versions(self, *, subject: str) -> list[SubjectVersion]:
@@ -248,14 +255,9 @@ class SqlTransaction:
     def registration_state(self, *, subject: str, fingerprint: str) -> RegistrationState:
         # A subject with NUL has no versions nor settings of its own; the registry's apply.
         own = subject if _storable(subject) else GLOBAL_SCOPE
-        row = (
-            self.connection.execute(
-                _REGISTRATION_STATE,
-                {"fingerprint": fingerprint, "subject": own, "registry": GLOBAL_SCOPE},
-            )
-            .one()
-            ._mapping
-        )
+        row = _REGISTRATION_STATE_ON_DRIVER.rows(
+            self.connection, {"fingerprint": fingerprint, "subject": own, "registry": GLOBAL_SCOPE}
+        )[0]
         has_newest = own == subject and row["newest_version"] is not None
         return RegistrationState(
             settings=_settings(row, own),
@@ -329,10 +331,10 @@ class SqlTransaction:
     ) -> StoredSchema:
         if not self.postgres or schema_id is not None or schema.references:
             return self._store_then_insert(subject, version, schema, schema_type, schema_id)
-        new_id = self.connection.execute(
-            _NEW_SCHEMA_AS_VERSION_POSTGRES,
+        new_id = _NEW_SCHEMA_AS_VERSION_ON_DRIVER.scalar(
+            self.connection,
             {**_schema_row(schema, schema_type), "subject": subject, "version": version},
-        ).scalar()
+        )
         if new_id is None:
             # The fingerprint was taken meanwhile (the schema is that one), or the id by an
             # import (the next will do): the two steps find out which.
@@ -484,7 +486,7 @@ def _stored(schema_id: int, schema: ParsedSchema, schema_type: str) -> StoredSch
     )
 
 
-def _settings(row: sa.RowMapping, own: str) -> ScopeSettings:
+def _settings(row: Mapping[Any, Any], own: str) -> ScopeSettings:
     """The settings in a row of the _SETTINGS columns, ``own`` being the subject's scope."""
     settings = ScopeSettings({}, {})
     for scope, config, mode in (
@@ -508,7 +510,7 @@ def _storable(text: str) -> bool:
     return "\x00" not in text
 
 
-def _columns(row: sa.RowMapping, part: NamedFromClause) -> Any:
+def _columns(row: Mapping[Any, Any], part: NamedFromClause) -> Any:
     """The columns of one subquery in a joined row, by their own names. Read by label
     (subquery and column name): under concurrent first use, a row sometimes did not map
     the subquery's column objects."""

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from platform_common.database import engine_url, libpq_url
 from registry.errors import StoreError
 from registry.storage import sqlite
+from registry.storage.driver import DriverStatement
 from registry.storage.notify import CHANNEL, GenerationWatcher
 from registry.storage.sql import SqlTransaction
 from registry.storage.tables import generation
@@ -33,8 +34,8 @@ _BUMPED = (
     .cte("bumped")
 )
 # Bump and notify in one round trip: each writer holds this row until it commits.
-_BUMP_GENERATION = sa.select(
-    _BUMPED.c.value, sa.func.pg_notify(CHANNEL, sa.cast(_BUMPED.c.value, sa.Text))
+_BUMP_GENERATION = DriverStatement(
+    sa.select(_BUMPED.c.value, sa.func.pg_notify(CHANNEL, sa.cast(_BUMPED.c.value, sa.Text)))
 )
 
 
@@ -73,7 +74,7 @@ class SqlRegistryStore:
                 yield transaction
                 # On SQLite the generation is the file's data_version, which moves by itself.
                 if transaction.changed and self.is_postgres:
-                    value = connection.execute(_BUMP_GENERATION).scalar_one()
+                    value = _BUMP_GENERATION.scalar(connection, {})
             if transaction.changed and self._watcher is not None:
                 self._watcher.saw(int(value))
         except sa.exc.OperationalError as error:

@@ -19,7 +19,9 @@ from sqlalchemy.engine import make_url
 from registry.model import SubjectVersion
 from registry.schema import parse_avro
 from registry.storage import SqlRegistryStore, open_store
+from registry.storage.driver import DriverStatement
 from registry.storage.tables import (
+    configs,
     id_allocator,
     metadata,
     schema_ids,
@@ -41,7 +43,7 @@ def store(
     if request.param == "postgresql":
         # One database per module: start each test from empty tables.
         with opened.engine.begin() as connection:
-            for table in (schema_references, subject_versions, subjects, schemas):
+            for table in (schema_references, subject_versions, subjects, schemas, configs):
                 connection.execute(table.delete())
     yield opened
     opened.close()
@@ -245,3 +247,20 @@ def test_a_subject_under_lock_answers_its_newest_version_its_schema_and_which_ar
     assert read.newest_schema == b
     assert read.known == {a.fingerprint: a, b.fingerprint: b}
     assert empty.newest is None and empty.known == {}
+
+
+def test_a_statement_on_the_driver_processes_parameters_and_wraps_errors_as_sqlalchemy(
+    store: SqlRegistryStore,
+) -> None:
+    insert = DriverStatement(
+        configs.insert().values(scope=sa.bindparam("scope"), config=sa.bindparam("config"))
+    )
+    read = DriverStatement(sa.select(configs.c.config).where(configs.c.scope == "s"))
+    with store.transaction() as tx:
+        insert.rows(tx.connection, {"scope": "s", "config": {"compatibility": "FULL"}})
+        assert read.scalar(tx.connection, {}) == {"compatibility": "FULL"}
+        assert read.rows(tx.connection, {}) == [{"config": {"compatibility": "FULL"}}]
+    with pytest.raises(sa.exc.IntegrityError), store.transaction() as tx:
+        insert.rows(tx.connection, {"scope": "s", "config": {}})
+    with store.read() as tx:
+        assert read.scalar(tx.connection, {}) == {"compatibility": "FULL"}
