@@ -23,7 +23,9 @@ from consumer.sink.base import Format, Records, Rows, SchemaMappingError, SinkEr
 # zstd compresses best at a speed similar to snappy's.
 _COMPRESSION: Final = "zstd"
 
-_PRIMITIVES: dict[str, pa.DataType] = {
+# The Arrow types of Avro's primitives and logical types, as the decoder's values are:
+# the Iceberg sink builds its columns with them too.
+AVRO_PRIMITIVES: dict[str, pa.DataType] = {
     "boolean": pa.bool_(),
     "int": pa.int32(),
     "long": pa.int64(),
@@ -34,7 +36,7 @@ _PRIMITIVES: dict[str, pa.DataType] = {
 }
 # (logicalType, underlying Avro type) -> Arrow type. Timestamps are instants (UTC); the
 # local-* ones carry no zone, as the Avro spec says.
-_LOGICAL: dict[tuple[str, str], pa.DataType] = {
+AVRO_LOGICAL: dict[tuple[str, str], pa.DataType] = {
     ("timestamp-millis", "long"): pa.timestamp("ms", tz="UTC"),
     ("timestamp-micros", "long"): pa.timestamp("us", tz="UTC"),
     ("local-timestamp-millis", "long"): pa.timestamp("ms"),
@@ -104,8 +106,8 @@ def _map(avro_type: Any, named: dict[str, _Mapped], *, where: str) -> _Mapped:
         inner = _map(branches[0], named, where=where)
         return _Mapped(inner.arrow_type, len(avro_type) == 2, inner.to_text)
     if isinstance(avro_type, str):
-        if avro_type in _PRIMITIVES:
-            return _Mapped(_PRIMITIVES[avro_type])
+        if avro_type in AVRO_PRIMITIVES:
+            return _Mapped(AVRO_PRIMITIVES[avro_type])
         if avro_type in named:
             return named[avro_type]
         raise SchemaMappingError(f"field {where}: type {avro_type!r} has no Arrow column type")
@@ -134,8 +136,8 @@ def _map_complex(avro_type: dict[str, Any], named: dict[str, _Mapped], *, where:
         return _remember(avro_type, _Mapped(pa.string(), to_text=True), named)
     if base == "fixed":
         return _remember(avro_type, _Mapped(pa.binary(int(avro_type["size"]))), named)
-    if isinstance(logical, str) and isinstance(base, str) and (logical, base) in _LOGICAL:
-        return _Mapped(_LOGICAL[(logical, base)])
+    if isinstance(logical, str) and isinstance(base, str) and (logical, base) in AVRO_LOGICAL:
+        return _Mapped(AVRO_LOGICAL[(logical, base)])
     # Unknown or misplaced logical types read as their underlying type.
     return _map(base, named, where=where)
 

@@ -1,10 +1,15 @@
-"""Avro reader schemas as Iceberg schemas, and a real (SQLite-catalogued) table evolving."""
+"""Avro reader schemas as Iceberg schemas and decoded rows as their Arrow tables, and a
+real (SQLite-catalogued) table evolving."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 from pyiceberg.catalog.sql import SqlCatalog
 from pyiceberg.table import Table
@@ -29,6 +34,7 @@ from pyiceberg.types import (
 )
 
 from consumer.sink import SchemaMappingError
+from consumer.sink.iceberg_rows import RowsToArrow
 from consumer.sink.iceberg_schema import evolve, iceberg_schema
 
 
@@ -171,3 +177,46 @@ def test_a_change_iceberg_does_not_allow_names_the_field(table: Table) -> None:
     )
     with pytest.raises(SchemaMappingError, match="n: int -> string"):
         evolve(table, v2)
+
+
+def test_rows_as_decoded_become_the_tables_arrow_types() -> None:
+    def logical(base: str, name: str, **more: Any) -> dict[str, Any]:
+        return {"type": base, "logicalType": name, **more}
+
+    inner = record(
+        {"name": "id", "type": logical("string", "uuid")},
+        {"name": "at", "type": logical("long", "timestamp-millis")},
+        name="Inner",
+    )
+    schema = record(
+        {"name": "inner", "type": ["null", inner]},
+        {"name": "ids", "type": {"type": "array", "items": logical("string", "uuid")}},
+        {"name": "counts", "type": {"type": "map", "values": "long"}},
+        {"name": "day", "type": logical("int", "date")},
+        {"name": "tm", "type": logical("int", "time-millis")},
+        {"name": "price", "type": logical("bytes", "decimal", precision=9, scale=2)},
+        {"name": "colour", "type": {"type": "enum", "name": "Colour", "symbols": ["RED"]}},
+    )
+    one = "00000000-0000-0000-0000-000000000001"
+    rows = [
+        (
+            {"id": one, "at": 1_700_000_000_123},
+            [one],
+            {"a": 1},
+            date(2024, 5, 1),
+            time(1, 2, 3, 4000),
+            Decimal("12.34"),
+            "RED",
+        ),
+        (None, [], {}, date(2024, 5, 2), time(0), Decimal("0.00"), "RED"),
+    ]
+    table = RowsToArrow(schema, iceberg_schema(schema).as_arrow()).table(rows)
+    first = table.to_pylist()[0]
+    assert first["inner"]["id"] == uuid.UUID(one)
+    assert first["inner"]["at"] == datetime(2023, 11, 14, 22, 13, 20, 123000, tzinfo=UTC)
+    assert first["ids"] == [uuid.UUID(one)]
+    assert first["counts"] == [("a", 1)]
+    assert first["tm"] == time(1, 2, 3, 4000)
+    assert first["price"] == Decimal("12.34")
+    assert table.schema.field("tm").type == pa.time64("us")
+    assert table.to_pylist()[1]["inner"] is None

@@ -1,0 +1,191 @@
+"""The lake as an Apache Iceberg table: each closed batch one snapshot, exactly once.
+
+A batch (one Kafka partition's contiguous offsets, one event date) is appended as one
+snapshot. Its summary records, under `kafka.offsets.<topic>`, the next offset of every
+partition the table holds, carried forward from the snapshot it follows, so the newest
+snapshot alone says where each partition resumes. The table, not the consumer group's
+committed offsets, is the truth: on assignment a partition resumes there.
+
+Several writers may commit to the table at once (optimistic concurrency): when another
+commit came first, pyiceberg refreshes the table and builds the snapshot again, and the
+offsets are merged again from the refreshed newest snapshot. If that snapshot already holds
+the batch's offsets (another writer took the partition and wrote them), the batch is not
+committed (`AlreadyCommittedError`). A crash between writing data files and committing
+leaves files no snapshot references, which maintenance removes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from pyiceberg.catalog import Catalog
+from pyiceberg.exceptions import NoSuchTableError
+from pyiceberg.partitioning import PartitionField, PartitionSpec
+from pyiceberg.table import Table
+from pyiceberg.transforms import DayTransform
+
+from consumer.sink.base import Rows, SchemaMappingError, SinkError
+from consumer.sink.iceberg_rows import RowsToArrow
+from consumer.sink.iceberg_schema import evolve, iceberg_schema
+from consumer.sink.rotation import ClosedBatch
+
+log = structlog.get_logger("consumer.sink")
+
+# The event-time field the table is partitioned by (day), hidden from queries.
+EVENT_TIME = "event_time"
+OFFSETS_PREFIX = "kafka.offsets."
+# This snapshot's own batch: which partition, which offsets.
+BATCH_PARTITION = "kafka.batch.partition"
+BATCH_OFFSETS = "kafka.batch.offsets"
+
+
+class AlreadyCommittedError(SinkError):
+    """The table already holds offsets of this batch: another writer committed them."""
+
+
+@dataclass(frozen=True)
+class TableName:
+    namespace: str
+    name: str
+
+    @property
+    def identifier(self) -> tuple[str, str]:
+        return (self.namespace, self.name)
+
+
+def open_table(catalog: Catalog, name: TableName, reader_schema: Mapping[str, Any]) -> Table:
+    """The table, created from the reader schema (partitioned by day of event time) or
+    evolved to it.
+
+    Raises:
+        SchemaMappingError: the reader schema has a type Iceberg lacks, or a change the
+            table cannot take; the message names the field.
+    """
+    catalog.create_namespace_if_not_exists(name.namespace)
+    try:
+        table = catalog.load_table(name.identifier)
+    except NoSuchTableError:
+        schema = iceberg_schema(reader_schema)
+        try:
+            source = schema.find_field(EVENT_TIME)
+        except ValueError:
+            raise SchemaMappingError(f"the reader schema has no {EVENT_TIME} field") from None
+        spec = PartitionSpec(
+            PartitionField(
+                source_id=source.field_id,
+                field_id=1000,
+                transform=DayTransform(),
+                name=f"{EVENT_TIME}_day",
+            )
+        )
+        table = catalog.create_table_if_not_exists(
+            name.identifier, schema=schema, partition_spec=spec
+        )
+        log.info("lake_table_created", table=".".join(name.identifier))
+        return table
+    if evolve(table, reader_schema):
+        log.info("lake_table_evolved", table=".".join(name.identifier))
+    return table
+
+
+class IcebergSink:
+    """One topic's batches appended to one Iceberg table.
+
+    Args:
+        table: the open table (`open_table`).
+        topic: the Kafka topic whose offsets the snapshots record.
+        reader_schema: the Avro reader schema the batches' rows follow.
+    """
+
+    def __init__(self, table: Table, *, topic: str, reader_schema: Mapping[str, Any]) -> None:
+        self.table = table
+        self.topic = topic
+        self.fields = tuple(avro_field["name"] for avro_field in reader_schema["fields"])
+        self._to_arrow = RowsToArrow(reader_schema, table.schema().as_arrow())
+
+    def write(self, batch: ClosedBatch) -> None:
+        """Append the batch as one snapshot recording its partition's next offset.
+
+        Raises:
+            AlreadyCommittedError: the table already holds this batch's offsets.
+            SinkError: a value does not fit the table (field named, value not).
+        """
+        rows = Rows.of(self.fields, batch.records).rows
+        data = self._to_arrow.table(rows)
+        properties = _SnapshotOffsets(self.table, self.topic, batch)
+        properties.check()
+        self.table.append(data, snapshot_properties=properties)  # type: ignore[arg-type]
+        log.info(
+            "lake_batch_committed",
+            topic=self.topic,
+            partition=batch.partition,
+            first_offset=batch.first_offset,
+            last_offset=batch.last_offset,
+            records=len(rows),
+            reason=str(batch.reason),
+        )
+
+    def take_over(self, partition: int) -> int | None:
+        """The offset to resume ``partition`` at: after the table's last batch of it (None
+        when the table holds none)."""
+        self.table.refresh()
+        return next_offsets(self.table, self.topic).get(partition)
+
+
+def next_offsets(table: Table, topic: str) -> dict[int, int]:
+    """Each partition's next offset, as the newest snapshot records them."""
+    snapshot = table.current_snapshot()
+    if snapshot is None or snapshot.summary is None:
+        return {}
+    recorded = snapshot.summary.additional_properties.get(OFFSETS_PREFIX + topic)
+    if recorded is None:
+        return {}
+    return {int(partition): int(offset) for partition, offset in json.loads(recorded).items()}
+
+
+class _SnapshotOffsets(Mapping[str, str]):
+    """A batch's snapshot properties, computed when pyiceberg builds the snapshot: again
+    after a refresh when another commit came first, so the carried offsets include it.
+
+    pyiceberg reads snapshot properties each time it builds a snapshot summary (the first
+    attempt and every retry after a concurrent commit); computing them here is what keeps
+    the carried-forward offsets whole under concurrent writers.
+    """
+
+    def __init__(self, table: Table, topic: str, batch: ClosedBatch) -> None:
+        self._table = table
+        self._key = OFFSETS_PREFIX + topic
+        self._topic = topic
+        self._batch = batch
+
+    def check(self) -> None:
+        """Raises AlreadyCommittedError when the table holds any of the batch's offsets."""
+        held = next_offsets(self._table, self._topic).get(self._batch.partition)
+        if held is not None and held > self._batch.first_offset:
+            raise AlreadyCommittedError(
+                f"partition {self._batch.partition} is committed up to offset {held}, past "
+                f"this batch's first offset {self._batch.first_offset}"
+            )
+
+    def _values(self) -> dict[str, str]:
+        self.check()
+        offsets = next_offsets(self._table, self._topic)
+        offsets[self._batch.partition] = self._batch.last_offset + 1
+        return {
+            self._key: json.dumps({str(p): o for p, o in sorted(offsets.items())}),
+            BATCH_PARTITION: str(self._batch.partition),
+            BATCH_OFFSETS: f"{self._batch.first_offset}-{self._batch.last_offset}",
+        }
+
+    def __getitem__(self, key: str) -> str:
+        return self._values()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return 3

@@ -1,0 +1,176 @@
+"""A batch of decoded rows as the Arrow table an Iceberg table takes.
+
+The decoder hands some logical types as plain values (timestamps as epoch integers in their
+Avro unit, uuids as text) and others as Python objects (dates, times, decimals). Each column
+is built in the Arrow type those values are (`source_type`), then cast to the table's own
+Arrow type: milliseconds become Iceberg's microseconds, and uuids their 16 bytes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from consumer.sink.base import SinkError
+from consumer.sink.parquet import AVRO_LOGICAL, AVRO_PRIMITIVES
+
+_UUID_STORAGE = pa.binary(16)
+Convert = Callable[[Any], Any]
+
+
+class RowsToArrow:
+    """Builds the table for one reader schema and one Iceberg Arrow schema.
+
+    Args:
+        reader_schema: the Avro reader schema the rows follow (fields in row order).
+        table_schema: the Iceberg table's schema as Arrow (`Schema.as_arrow()`).
+    """
+
+    def __init__(self, reader_schema: Mapping[str, Any], table_schema: pa.Schema) -> None:
+        walk = _Walk()
+        self._columns = [
+            (avro_field["name"], *walk.source(avro_field["type"], namespace=None))
+            for avro_field in reader_schema["fields"]
+        ]
+        self._table_schema = table_schema
+
+    def table(self, rows: Sequence[tuple[Any, ...]]) -> pa.Table:
+        """The rows as a table of the Iceberg schema (its column order).
+
+        Raises:
+            SinkError: a value does not fit its column (the field is named, no value).
+        """
+        values_by_column: list[Sequence[Any]] = (
+            list(zip(*rows, strict=True)) if rows else [() for _ in self._columns]
+        )
+        arrays: dict[str, pa.Array[Any]] = {}
+        for (name, source, convert), values in zip(self._columns, values_by_column, strict=True):
+            try:
+                column = values if convert is None else [convert(v) for v in values]
+                arrays[name] = pa.array(column, type=source)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, TypeError, AttributeError):
+                # pyarrow's message quotes the value (a payload): ours names the field only.
+                raise SinkError(f"field {name}: values do not convert to {source}") from None
+        try:
+            return pa.Table.from_arrays(
+                [arrays[target.name].cast(target.type) for target in self._table_schema],
+                schema=self._table_schema,
+            )
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as error:
+            raise SinkError(f"the batch does not fit the table's schema: {error}") from None
+
+
+class _Walk:
+    """Named Avro types by full name, as one walk over a schema meets them."""
+
+    def __init__(self) -> None:
+        self.named: dict[str, tuple[pa.DataType, Convert | None]] = {}
+
+    def source(self, avro_type: Any, namespace: str | None) -> tuple[pa.DataType, Convert | None]:
+        """The Arrow type of the decoder's values of ``avro_type``, and a conversion each
+        value needs first (None for most)."""
+        if isinstance(avro_type, list):
+            branches = [branch for branch in avro_type if branch != "null"]
+            return self.source(branches[0], namespace)
+        if isinstance(avro_type, str):
+            if avro_type in AVRO_PRIMITIVES:
+                return AVRO_PRIMITIVES[avro_type], None
+            found = self.named.get(avro_type) or self.named.get(f"{namespace}.{avro_type}")
+            if found is None:
+                raise SinkError(f"unknown type {avro_type!r}")
+            return found
+        base, logical = avro_type.get("type"), avro_type.get("logicalType")
+        inner_namespace = _namespace(avro_type, namespace)
+        mapped: tuple[pa.DataType, Convert | None]
+        if base == "record":
+            fields = [
+                (f["name"], *self.source(f["type"], inner_namespace)) for f in avro_type["fields"]
+            ]
+            mapped = (
+                pa.struct([(name, arrow) for name, arrow, _ in fields]),
+                _record_converter(fields),
+            )
+            self._name(avro_type, namespace, mapped)
+            return mapped
+        if base == "array":
+            items, convert = self.source(avro_type["items"], inner_namespace)
+            return pa.list_(items), _each(convert)
+        if base == "map":
+            values, convert = self.source(avro_type["values"], inner_namespace)
+            return pa.map_(pa.string(), values), _each_value(convert)
+        if logical == "uuid" and base in ("string", "fixed"):
+            mapped = (_UUID_STORAGE, _uuid_bytes)
+        elif logical == "decimal" and base in ("bytes", "fixed"):
+            mapped = (
+                pa.decimal128(int(avro_type["precision"]), int(avro_type.get("scale", 0))),
+                None,
+            )
+        elif base == "enum":
+            mapped = (pa.string(), None)
+        elif base == "fixed":
+            mapped = (pa.binary(int(avro_type["size"])), None)
+        elif isinstance(logical, str) and isinstance(base, str) and (logical, base) in AVRO_LOGICAL:
+            return AVRO_LOGICAL[(logical, base)], None
+        else:
+            return self.source(base, namespace)
+        if base in ("enum", "fixed"):
+            self._name(avro_type, namespace, mapped)
+        return mapped
+
+    def _name(
+        self,
+        definition: Mapping[str, Any],
+        namespace: str | None,
+        mapped: tuple[pa.DataType, Convert | None],
+    ) -> None:
+        name = str(definition.get("name", ""))
+        own = _namespace(definition, namespace)
+        short = name.rsplit(".", 1)[-1]
+        self.named[short] = mapped
+        self.named[f"{own}.{short}" if own else short] = mapped
+
+
+def _namespace(definition: Mapping[str, Any], enclosing: str | None) -> str | None:
+    name = str(definition.get("name", ""))
+    if "." in name:
+        return name.rsplit(".", 1)[0]
+    return definition.get("namespace") or enclosing
+
+
+def _uuid_bytes(value: Any) -> bytes | None:
+    if value is None:
+        return None
+    if isinstance(value, uuid.UUID):
+        return value.bytes
+    return uuid.UUID(value).bytes
+
+
+def _each(convert: Convert | None) -> Convert | None:
+    if convert is None:
+        return None
+    return lambda values: None if values is None else [convert(v) for v in values]
+
+
+def _each_value(convert: Convert | None) -> Convert | None:
+    if convert is None:
+        return None
+    return lambda values: None if values is None else {k: convert(v) for k, v in values.items()}
+
+
+def _record_converter(fields: list[tuple[str, pa.DataType, Convert | None]]) -> Convert | None:
+    converting = [(name, convert) for name, _, convert in fields if convert is not None]
+    if not converting:
+        return None
+
+    def convert(record: Any) -> Any:
+        if record is None:
+            return None
+        copy = dict(record)
+        for name, convert_field in converting:
+            copy[name] = convert_field(copy.get(name))
+        return copy
+
+    return convert

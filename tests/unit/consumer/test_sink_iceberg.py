@@ -1,0 +1,128 @@
+"""The Iceberg sink on a real pyiceberg SQL catalog (a SQLite file) and a local warehouse."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from pyiceberg.catalog.sql import SqlCatalog
+
+from consumer.sink import ClosedBatch, RotationReason
+from consumer.sink.iceberg import (
+    AlreadyCommittedError,
+    IcebergSink,
+    TableName,
+    next_offsets,
+    open_table,
+)
+from tests.unit.consumer.samples import READER_SCHEMA, TOPIC
+
+NAME = TableName("lake", "user_events")
+DAY = date(2024, 5, 1)
+MILLIS = int(datetime(2024, 5, 1, 12, tzinfo=UTC).timestamp() * 1000)
+
+
+def catalog_at(folder: Path) -> SqlCatalog:
+    return SqlCatalog("lake", uri=f"sqlite:///{folder / 'catalog.db'}", warehouse=folder.as_uri())
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> SqlCatalog:
+    return catalog_at(tmp_path)
+
+
+def decoded(user_id: int) -> tuple[Any, ...]:
+    """A row as the consumer's decoder yields it: uuid text, epoch milliseconds."""
+    return (
+        str(uuid.UUID(int=user_id + 1)),
+        MILLIS + user_id,
+        user_id,
+        "BE",
+        MILLIS - 86_400_000,
+        user_id % 2 == 0,
+        "api",
+    )
+
+
+def batch(partition: int, first: int, count: int) -> ClosedBatch:
+    return ClosedBatch(
+        partition=partition,
+        event_date=DAY,
+        first_offset=first,
+        last_offset=first + count - 1,
+        records=[decoded(first + n) for n in range(count)],
+        writer_schemas=frozenset({1}),
+        reason=RotationReason.COUNT,
+    )
+
+
+def sink_on(catalog: SqlCatalog) -> IcebergSink:
+    return IcebergSink(
+        open_table(catalog, NAME, READER_SCHEMA), topic=TOPIC, reader_schema=READER_SCHEMA
+    )
+
+
+def test_each_batch_is_a_snapshot_carrying_every_partitions_next_offset(
+    catalog: SqlCatalog,
+) -> None:
+    sink = sink_on(catalog)
+    assert sink.take_over(0) is None
+    sink.write(batch(0, 0, 3))
+    sink.write(batch(1, 10, 2))
+    sink.write(batch(0, 3, 1))
+    assert next_offsets(sink.table, TOPIC) == {0: 4, 1: 12}
+    assert sink_on(catalog).take_over(1) == 12
+    rows = sink.table.scan().to_arrow().sort_by("user_id")
+    assert rows.num_rows == 6
+    assert rows.column("user_id").to_pylist() == [0, 1, 2, 3, 10, 11]
+    assert rows.schema.field("event_time").type == pa.timestamp("us", tz="UTC")
+    first_time = rows.column("event_time")[0].as_py()
+    assert first_time == datetime(2024, 5, 1, 12, tzinfo=UTC)
+    assert rows.column("event_id")[0].as_py() == uuid.UUID(int=1)
+
+
+def test_the_table_is_partitioned_by_day_of_event_time(catalog: SqlCatalog) -> None:
+    sink = sink_on(catalog)
+    sink.write(batch(0, 0, 2))
+    [field] = sink.table.spec().fields
+    assert field.name == "event_time_day"
+    files = list(sink.table.scan().plan_files())
+    assert [task.file.partition[0] for task in files] == [(DAY - date(1970, 1, 1)).days]
+
+
+def test_a_batch_whose_offsets_the_table_holds_is_not_committed_again(
+    catalog: SqlCatalog,
+) -> None:
+    sink = sink_on(catalog)
+    sink.write(batch(0, 0, 3))
+    with pytest.raises(AlreadyCommittedError, match="partition 0 is committed up to offset 3"):
+        sink.write(batch(0, 2, 2))
+    assert sink.table.scan().to_arrow().num_rows == 3
+
+
+def test_two_writers_committing_at_once_keep_both_partitions_offsets(
+    catalog: SqlCatalog,
+) -> None:
+    first, second = sink_on(catalog), sink_on(catalog)
+    first.write(batch(0, 0, 2))
+    # The second's table is stale: its commit conflicts, is rebuilt and carries partition 0.
+    second.write(batch(1, 0, 2))
+    second.table.refresh()
+    assert next_offsets(second.table, TOPIC) == {0: 2, 1: 2}
+    assert second.table.scan().to_arrow().num_rows == 4
+
+
+def test_a_stale_writer_of_the_same_partition_finds_out_when_its_commit_is_rebuilt(
+    catalog: SqlCatalog,
+) -> None:
+    owner, stale = sink_on(catalog), sink_on(catalog)
+    owner.write(batch(0, 0, 2))
+    with pytest.raises(AlreadyCommittedError):
+        stale.write(batch(0, 0, 2))
+    owner.table.refresh()
+    assert owner.table.scan().to_arrow().num_rows == 2
+    assert next_offsets(owner.table, TOPIC) == {0: 2}
