@@ -17,17 +17,21 @@ leaves files no snapshot references, which maintenance removes.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any, cast
 
+import pyarrow.parquet as pq
 import structlog
 from pyiceberg.catalog import Catalog
 from pyiceberg.exceptions import NoSuchTableError
 from pyiceberg.partitioning import PartitionField, PartitionSpec
 from pyiceberg.table import Table
+from pyiceberg.table.snapshots import Snapshot
 from pyiceberg.transforms import DayTransform
 
+from consumer.dedup import newest
 from consumer.sink.base import Rows, SchemaMappingError, SinkError
 from consumer.sink.iceberg_rows import RowsToArrow
 from consumer.sink.iceberg_schema import evolve, iceberg_schema
@@ -129,11 +133,52 @@ class IcebergSink:
             reason=str(batch.reason),
         )
 
-    def take_over(self, partition: int) -> int | None:
-        """The offset to resume ``partition`` at: after the table's last batch of it (None
-        when the table holds none)."""
+    def take_over(
+        self, partition: int, *, field: str | None = None, window: int = 0
+    ) -> tuple[int | None, list[Any]]:
+        """For a partition this writer now owns: the offset to resume at (after the table's
+        last batch of it; None when it holds none) and the ``field`` of its last ``window``
+        records, oldest first (read from the data files of its newest batches)."""
         self.table.refresh()
-        return next_offsets(self.table, self.topic).get(partition)
+        resume = next_offsets(self.table, self.topic).get(partition)
+        if field is None or window <= 0 or resume is None:
+            return resume, []
+        return resume, newest(self._values_by_batch(partition, field), window)
+
+    def _values_by_batch(self, partition: int, field: str) -> Iterator[list[Any]]:
+        """``field`` in each of the partition's batches, newest batch first."""
+        io = self.table.io
+        for snapshot in _ancestors(self.table):
+            summary = snapshot.summary
+            if summary is None or summary.get(BATCH_PARTITION) != str(partition):
+                continue
+            values: list[Any] = []
+            for manifest in snapshot.manifests(io):
+                if manifest.added_snapshot_id != snapshot.snapshot_id:
+                    continue
+                for entry in manifest.fetch_manifest_entry(io, discard_deleted=True):
+                    if entry.snapshot_id != snapshot.snapshot_id:
+                        continue
+                    with io.new_input(entry.data_file.file_path).open() as source:
+                        column = pq.read_table(cast(IO[bytes], source), columns=[field]).column(
+                            field
+                        )
+                    values.extend(_plain(value) for value in column.to_pylist())
+            yield values
+
+
+def _ancestors(table: Table) -> Iterator[Snapshot]:
+    """The current snapshot and its ancestors, newest first (while metadata keeps them)."""
+    snapshot = table.current_snapshot()
+    while snapshot is not None:
+        yield snapshot
+        parent = snapshot.parent_snapshot_id
+        snapshot = table.snapshot_by_id(parent) if parent is not None else None
+
+
+def _plain(value: Any) -> Any:
+    """A value as the decoder yields it: a uuid as its text."""
+    return str(value) if isinstance(value, uuid.UUID) else value
 
 
 def next_offsets(table: Table, topic: str) -> dict[int, int]:

@@ -70,12 +70,12 @@ def test_each_batch_is_a_snapshot_carrying_every_partitions_next_offset(
     catalog: SqlCatalog,
 ) -> None:
     sink = sink_on(catalog)
-    assert sink.take_over(0) is None
+    assert sink.take_over(0) == (None, [])
     sink.write(batch(0, 0, 3))
     sink.write(batch(1, 10, 2))
     sink.write(batch(0, 3, 1))
     assert next_offsets(sink.table, TOPIC) == {0: 4, 1: 12}
-    assert sink_on(catalog).take_over(1) == 12
+    assert sink_on(catalog).take_over(1) == (12, [])
     rows = sink.table.scan().to_arrow().sort_by("user_id")
     assert rows.num_rows == 6
     assert rows.column("user_id").to_pylist() == [0, 1, 2, 3, 10, 11]
@@ -126,3 +126,13 @@ def test_a_stale_writer_of_the_same_partition_finds_out_when_its_commit_is_rebui
     owner.table.refresh()
     assert owner.table.scan().to_arrow().num_rows == 2
     assert next_offsets(owner.table, TOPIC) == {0: 2}
+
+
+def test_taking_a_partition_over_brings_its_newest_ids_oldest_first(catalog: SqlCatalog) -> None:
+    sink = sink_on(catalog)
+    sink.write(batch(0, 0, 3))
+    sink.write(batch(1, 100, 2))
+    sink.write(batch(0, 3, 2))
+    resume, recent = sink_on(catalog).take_over(0, field="event_id", window=4)
+    assert resume == 5
+    assert recent == [str(uuid.UUID(int=n + 1)) for n in (1, 2, 3, 4)]
