@@ -1,10 +1,11 @@
-"""The lake writer's consumer loop: decode, buffer, write files, then commit.
+"""The lake writer's consumer loop: decode, buffer, write to the lake, then commit.
 
-Files are the truth. An offset is committed only once every record below it is in a durable
-file or in the dead-letter topic; on assignment a partition resumes after the highest offset
-already in its files (or its committed offset, if that is further: records that went to the
-dead-letter topic are in no file). A crash at any instant so leaves no offset in two files
-and none lost: the records after the last file are read again.
+The lake is the truth (its files, or its Iceberg table's newest snapshot). An offset is
+committed only once every record below it is in the lake or in the dead-letter topic; on
+assignment a partition resumes after the highest offset the lake holds (or its committed
+offset, if that is further: records that went to the dead-letter topic are not in the lake).
+A crash at any instant so leaves no offset in the lake twice and none lost: the records
+after the lake's last batch are read again.
 """
 
 from __future__ import annotations
@@ -30,19 +31,15 @@ from prometheus_client import Counter, Gauge
 from consumer.dead_letter import DeadLetters
 from consumer.decode import Decoder, EventDates, ReaderSchema, Rejected
 from consumer.dedup import RecentIds
+from consumer.lake import open_lake
 from consumer.settings import ConsumerSettings, SettingsError
 from consumer.sink import (
-    AvroFormat,
     ClosedBatch,
-    FileSink,
-    Format,
-    ParquetFormat,
     RotationPolicy,
     RotationReason,
     Rotator,
     estimate_record_size,
     row_maker,
-    schema_fingerprint,
 )
 from contract.framing import SchemaRef
 from contract.registry_client import REGISTRY_FAILED
@@ -79,30 +76,21 @@ class LakeWriter:
         self.registry = SchemaRegistryClient({"url": settings.registry_url})
         self.decoder = Decoder(self.registry, reader)
         self.event_dates = EventDates(reader.document)
-        file_format: Format = (
-            ParquetFormat(reader.document)
-            if settings.format == "parquet"
-            else AvroFormat(reader.document)
-        )
-        self._to_row = row_maker(file_format.fields)
+        self.lake = open_lake(settings, reader.document)
+        fields = self.lake.fields
+        self._to_row = row_maker(fields)
         # Repeats of an event id (a relay's resend) are dropped; off with '' or a window of
         # 0 (None then). A name the reader schema lacks is a typo, not a way to turn it off.
-        if settings.dedup_field and settings.dedup_field not in file_format.fields:
+        if settings.dedup_field and settings.dedup_field not in fields:
             raise SettingsError(
                 f"CONSUMER_DEDUP_FIELD={settings.dedup_field!r} is not a field of the reader "
-                f"schema (fields: {', '.join(file_format.fields)}); set it to '' to turn "
+                f"schema (fields: {', '.join(fields)}); set it to '' to turn "
                 "deduplication off"
             )
         self._dedup_field = (
             settings.dedup_field if settings.dedup_field and settings.dedup_window else None
         )
         self._recent: dict[int, RecentIds] = {}
-        self.sink = FileSink(
-            settings.output,
-            topic=settings.events_topic,
-            file_format=file_format,
-            reader_schema_fingerprint=schema_fingerprint(reader.document),
-        )
         self.rotator = Rotator(
             RotationPolicy(
                 max_records=settings.max_records,
@@ -162,6 +150,7 @@ class LakeWriter:
             self._commit()
             self.consumer.close()
             self.registry.close()
+            self.lake.close()
 
     def step(self) -> None:
         """One round: consume what is there, write what is due, commit what is durable."""
@@ -268,7 +257,7 @@ class LakeWriter:
 
     def _write_all(self, batches: list[ClosedBatch] | tuple[ClosedBatch, ...]) -> None:
         for batch in batches:
-            self.sink.write(batch)
+            self.lake.write(batch)
             FILES_WRITTEN.labels(reason=batch.reason.value).inc()
 
     def _commit(self, partitions: list[int] | None = None) -> None:
@@ -294,11 +283,11 @@ class LakeWriter:
         committed = {tp.partition: tp.offset for tp in consumer.committed(partitions, 30)}
         window = self.settings.dedup_window
         for tp in partitions:
-            from_files, recent_ids = self.sink.take_over(
+            from_lake, recent_ids = self.lake.take_over(
                 tp.partition, field=self._dedup_field, window=window
             )
             stored = committed.get(tp.partition, OFFSET_INVALID)
-            candidates = [o for o in (from_files, stored) if o is not None and o >= 0]
+            candidates = [o for o in (from_lake, stored) if o is not None and o >= 0]
             if candidates:
                 tp.offset = max(candidates)
                 self._committed[tp.partition] = tp.offset

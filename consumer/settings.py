@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from contract.schema_folder import read_subject
@@ -36,7 +36,25 @@ class ConsumerSettings(EventStreamSettings, KafkaClientSettings, RegistryClientS
     output: str = Field(
         default="data/lake", description="Lake root: a folder or a pyarrow URI (s3://…)."
     )
-    format: Literal["parquet", "avro"] = Field(default="parquet", description="File format.")
+    format: Literal["parquet", "avro", "iceberg"] = Field(
+        default="parquet",
+        description="parquet or avro: files under CONSUMER_OUTPUT; iceberg: an Iceberg table "
+        "whose warehouse is CONSUMER_OUTPUT.",
+    )
+    catalog_url: SecretStr | None = Field(
+        default=None,
+        description="Iceberg: the SQL catalog's database, PostgreSQL or SQLite (default: a "
+        "SQLite file, catalog.db in a local CONSUMER_OUTPUT, else data/lake-catalog.db).",
+    )
+    catalog_schema: str = Field(
+        default="lake_catalog",
+        pattern=r"^[a-z_][a-z0-9_]*$",
+        description="Iceberg on PostgreSQL: the schema holding the catalog's tables.",
+    )
+    table_namespace: str = Field(default="lake", description="Iceberg: the table's namespace.")
+    table_name: str | None = Field(
+        default=None, description="Iceberg: the table's name (default: the events topic)."
+    )
     max_records: int = Field(default=50_000, ge=1, description="Close a file at this count.")
     max_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, description="… or this size.")
     max_age_seconds: float = Field(default=60.0, gt=0, description="… or this age.")
@@ -52,6 +70,18 @@ class ConsumerSettings(EventStreamSettings, KafkaClientSettings, RegistryClientS
     )
     metrics_port: int = Field(default=9500, ge=0, le=65535, description="/metrics (0: off).")
     metrics_host: str = Field(default="127.0.0.1", description="Address /metrics binds.")
+
+    @property
+    def iceberg_table(self) -> str:
+        return self.table_name or self.events_topic
+
+    def iceberg_catalog_url(self) -> str:
+        if self.catalog_url is not None:
+            return self.catalog_url.get_secret_value()
+        if "://" in self.output and not self.output.startswith("file://"):
+            return "sqlite:///data/lake-catalog.db"
+        folder = Path(self.output.removeprefix("file://"))
+        return f"sqlite:///{folder.resolve() / 'catalog.db'}"
 
     @property
     def dead_letter_topic(self) -> str:

@@ -311,6 +311,7 @@ class FileSink:
         self.target = open_target(root)
         self.topic = topic
         self.file_format = file_format
+        self.fields = file_format.fields
         self.reader_schema_fingerprint = reader_schema_fingerprint
 
     def write(self, batch: ClosedBatch) -> WrittenFile:
@@ -330,6 +331,9 @@ class FileSink:
             reason=str(batch.reason),
         )
         return written
+
+    def close(self) -> None:
+        """Nothing to release: each file is closed when written."""
 
     def take_over(
         self, partition: int, *, field: str | None = None, window: int = 0

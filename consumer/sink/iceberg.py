@@ -133,6 +133,10 @@ class IcebergSink:
             reason=str(batch.reason),
         )
 
+    def close(self) -> None:
+        """Release the catalog's database connections."""
+        self.table.catalog.close()
+
     def take_over(
         self, partition: int, *, field: str | None = None, window: int = 0
     ) -> tuple[int | None, list[Any]]:

@@ -1,0 +1,92 @@
+"""Where the lake writer lands batches: files (Parquet, Avro) or an Apache Iceberg table.
+
+Both take a closed batch (`write`) and say, for a partition the writer now owns, where it
+resumes and which event ids it holds last (`take_over`): the lake, not the consumer group's
+committed offsets, is the truth.
+
+An Iceberg table's catalog is pyiceberg's SQL catalog: on PostgreSQL (the stack's, in a
+schema of its own) or on a SQLite file, so the writer runs anywhere with no server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from pyiceberg.catalog.sql import SqlCatalog
+
+from consumer.settings import ConsumerSettings
+from consumer.sink import AvroFormat, ClosedBatch, FileSink, ParquetFormat, schema_fingerprint
+from consumer.sink.iceberg import IcebergSink, TableName, open_table
+from platform_common.database import engine_url
+
+CATALOG_NAME = "lake"
+
+
+class Lake(Protocol):
+    # The reader schema's field names: the order of a batch's row values.
+    fields: tuple[str, ...]
+
+    def write(self, batch: ClosedBatch) -> object: ...
+
+    def take_over(
+        self, partition: int, *, field: str | None = None, window: int = 0
+    ) -> tuple[int | None, list[Any]]: ...
+
+    def close(self) -> None: ...
+
+
+def open_lake(settings: ConsumerSettings, reader_schema: Mapping[str, Any]) -> Lake:
+    """The lake CONSUMER_FORMAT names, ready for the reader schema (an Iceberg table is
+    created or evolved here).
+
+    Raises:
+        SchemaMappingError: the reader schema does not fit the lake (field named).
+    """
+    topic = settings.events_topic
+    if settings.format == "iceberg":
+        name = TableName(settings.table_namespace, settings.iceberg_table)
+        table = open_table(open_catalog(settings), name, reader_schema)
+        return IcebergSink(table, topic=topic, reader_schema=reader_schema)
+    file_format = (
+        ParquetFormat(reader_schema) if settings.format == "parquet" else AvroFormat(reader_schema)
+    )
+    return FileSink(
+        settings.output,
+        topic=topic,
+        file_format=file_format,
+        reader_schema_fingerprint=schema_fingerprint(reader_schema),
+    )
+
+
+def open_catalog(settings: ConsumerSettings) -> SqlCatalog:
+    """The SQL catalog of CONSUMER_CATALOG_URL, its warehouse CONSUMER_OUTPUT."""
+    url = engine_url(settings.iceberg_catalog_url())
+    if url.get_backend_name() == "postgresql":
+        engine = sa.create_engine(url)
+        try:
+            with engine.begin() as connection:
+                connection.execute(
+                    sa.text(f'CREATE SCHEMA IF NOT EXISTS "{settings.catalog_schema}"')
+                )
+        finally:
+            engine.dispose()
+        url = url.update_query_dict({"options": f"-csearch_path={settings.catalog_schema}"})
+    elif url.get_backend_name() == "sqlite" and url.database:
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    return SqlCatalog(
+        CATALOG_NAME,
+        uri=url.render_as_string(hide_password=False),
+        warehouse=warehouse_uri(settings.output),
+    )
+
+
+def warehouse_uri(output: str) -> str:
+    """CONSUMER_OUTPUT as the warehouse's URI: a local folder as file://, others as given."""
+    if "://" in output:
+        return output
+    folder = Path(output).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder.as_uri()
