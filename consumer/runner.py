@@ -34,6 +34,7 @@ from consumer.dedup import RecentIds
 from consumer.lake import open_lake
 from consumer.settings import ConsumerSettings, SettingsError
 from consumer.sink import (
+    AlreadyCommittedError,
     ClosedBatch,
     RotationPolicy,
     RotationReason,
@@ -256,9 +257,42 @@ class LakeWriter:
             PARTITION_LAG.labels(partition=str(partition)).set(max(0, high - position))
 
     def _write_all(self, batches: list[ClosedBatch] | tuple[ClosedBatch, ...]) -> None:
+        rewound: set[int] = set()
         for batch in batches:
-            self.lake.write(batch)
+            if batch.partition in rewound:
+                continue
+            try:
+                self.lake.write(batch)
+            except AlreadyCommittedError:
+                # Another writer took the partition over and wrote these offsets: read on
+                # from where the lake stands, as a new owner would.
+                log.warning(
+                    "lake_batch_already_committed",
+                    partition=batch.partition,
+                    first_offset=batch.first_offset,
+                    last_offset=batch.last_offset,
+                )
+                self._rewind(batch.partition)
+                rewound.add(batch.partition)
+                continue
             FILES_WRITTEN.labels(reason=batch.reason.value).inc()
+
+    def _rewind(self, partition: int) -> None:
+        """Drop the partition's buffer and read on from the lake's resume point."""
+        self.rotator.discard([partition])
+        window = self.settings.dedup_window
+        resume, recent_ids = self.lake.take_over(partition, field=self._dedup_field, window=window)
+        self._consumed.pop(partition, None)
+        if self._dedup_field is not None:
+            self._recent[partition] = RecentIds(window, recent_ids)
+        if resume is None:
+            return
+        self._committed[partition] = max(resume, self._committed.get(partition, -1))
+        try:
+            self.consumer.seek(TopicPartition(self.settings.events_topic, partition, resume))
+        except KafkaException as error:
+            # Being revoked meanwhile: its next owner resumes from the lake all the same.
+            log.warning("rewind_seek_failed", partition=partition, error=str(error.args[0].name()))
 
     def _commit(self, partitions: list[int] | None = None) -> None:
         """Commit, per partition, the first offset not yet durable (file or dead letter)."""

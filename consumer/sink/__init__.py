@@ -7,6 +7,7 @@ durable file under the hive-style layout of `layout.py` and finds where to resum
 
 from consumer.sink.avro import AvroFormat
 from consumer.sink.base import (
+    AlreadyCommittedError,
     FileMeta,
     Format,
     OffsetOrderError,
@@ -36,6 +37,7 @@ from consumer.sink.rotation import (
 )
 
 __all__ = [
+    "AlreadyCommittedError",
     "ArrowFsTarget",
     "AvroFormat",
     "ClosedBatch",

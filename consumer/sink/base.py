@@ -48,6 +48,11 @@ class SchemaMappingError(SinkError):
     """The reader schema holds a type the format cannot represent."""
 
 
+class AlreadyCommittedError(SinkError):
+    """The lake already holds offsets of this batch: another writer of the partition
+    committed them (it took the partition over while this one still wrote)."""
+
+
 class OffsetOrderError(SinkError):
     """A record arrived at or below an offset its partition already buffered or wrote."""
 

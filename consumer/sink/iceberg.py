@@ -24,6 +24,7 @@ from typing import IO, Any, cast
 
 import pyarrow.parquet as pq
 import structlog
+from prometheus_client import Counter
 from pyiceberg.catalog import Catalog
 from pyiceberg.exceptions import NoSuchTableError
 from pyiceberg.partitioning import PartitionField, PartitionSpec
@@ -32,12 +33,17 @@ from pyiceberg.table.snapshots import Snapshot
 from pyiceberg.transforms import DayTransform
 
 from consumer.dedup import newest
-from consumer.sink.base import Rows, SchemaMappingError, SinkError
+from consumer.sink.base import AlreadyCommittedError, Rows, SchemaMappingError
 from consumer.sink.iceberg_rows import RowsToArrow
 from consumer.sink.iceberg_schema import evolve, iceberg_schema
 from consumer.sink.rotation import ClosedBatch
 
 log = structlog.get_logger("consumer.sink")
+
+COMMIT_CONFLICTS = Counter(
+    "consumer_lake_commit_conflicts_total",
+    "Iceberg commits that found another writer's commit first, rebuilt on the refreshed table.",
+)
 
 # The event-time field the table is partitioned by (day), hidden from queries.
 EVENT_TIME = "event_time"
@@ -45,10 +51,6 @@ OFFSETS_PREFIX = "kafka.offsets."
 # This snapshot's own batch: which partition, which offsets.
 BATCH_PARTITION = "kafka.batch.partition"
 BATCH_OFFSETS = "kafka.batch.offsets"
-
-
-class AlreadyCommittedError(SinkError):
-    """The table already holds offsets of this batch: another writer committed them."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,10 @@ class IcebergSink:
         data = self._to_arrow.table(rows)
         properties = _SnapshotOffsets(self.table, self.topic, batch)
         properties.check()
-        self.table.append(data, snapshot_properties=properties)  # type: ignore[arg-type]
+        try:
+            self.table.append(data, snapshot_properties=properties)  # type: ignore[arg-type]
+        finally:
+            COMMIT_CONFLICTS.inc(properties.rebuilds())
         log.info(
             "lake_batch_committed",
             topic=self.topic,
@@ -210,6 +215,8 @@ class _SnapshotOffsets(Mapping[str, str]):
         self._key = OFFSETS_PREFIX + topic
         self._topic = topic
         self._batch = batch
+        # The snapshots it was built on: more than one when a concurrent commit came first.
+        self._parents: set[int | None] = set()
 
     def check(self) -> None:
         """Raises AlreadyCommittedError when the table holds any of the batch's offsets."""
@@ -220,7 +227,13 @@ class _SnapshotOffsets(Mapping[str, str]):
                 f"this batch's first offset {self._batch.first_offset}"
             )
 
+    def rebuilds(self) -> int:
+        """How many times the snapshot was built again on a table another commit moved."""
+        return max(0, len(self._parents) - 1)
+
     def _values(self) -> dict[str, str]:
+        snapshot = self._table.current_snapshot()
+        self._parents.add(snapshot.snapshot_id if snapshot is not None else None)
         self.check()
         offsets = next_offsets(self._table, self._topic)
         offsets[self._batch.partition] = self._batch.last_offset + 1

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
+from confluent_kafka import Producer
 
 from consumer.lake import open_catalog
+from consumer.runner import LakeWriter
 from consumer.settings import ConsumerSettings
-from consumer.sink.iceberg import next_offsets
+from consumer.sink.iceberg import COMMIT_CONFLICTS, next_offsets
 from tests.integration.consumer.support import (
     EVENTS,
+    make_event,
     produce_mixed,
     run_until,
     settings_for,
+    v2_topic,
 )
 
 
@@ -66,3 +72,52 @@ def test_mixed_writers_land_once_in_the_table_and_a_restart_adds_nothing(
     again = settings.model_copy(update={"group_id": f"lake-{uuid.uuid4().hex}"})
     run_until(again, lambda writer: bool(writer.assigned), 30)
     assert len(table_rows(settings)) == EVENTS
+
+
+def test_two_writers_of_one_group_one_restarted_commit_every_offset_once(
+    kafka_bootstrap: str, lake_registry: str, topic: str, tmp_path: Path
+) -> None:
+    total = 30_000
+    with v2_topic(kafka_bootstrap, lake_registry, topic, partitions=6) as serialize:
+        producer = Producer({"bootstrap.servers": kafka_bootstrap, "enable.idempotence": True})
+        sent = []
+        for n in range(total):
+            event = make_event(n, 2)
+            sent.append(event["event_id"])
+            producer.produce(topic, key=str(n).encode(), value=serialize(event))
+            if n % 1000 == 0:
+                producer.poll(0)
+        assert producer.flush(30) == 0
+    settings = iceberg_settings(
+        kafka_bootstrap, lake_registry, topic, tmp_path, max_records=400, max_age_seconds=0.5
+    )
+    conflicts = COMMIT_CONFLICTS._value.get()
+    stop_first, stop_second = threading.Event(), threading.Event()
+    first, second = LakeWriter(settings), LakeWriter(settings)
+    threads = [
+        threading.Thread(target=first.run, args=(stop_first.is_set,), daemon=True),
+        threading.Thread(target=second.run, args=(stop_second.is_set,), daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 120
+    while len(table_rows(settings)) < total // 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    # The second stops mid-run (its partitions go to the first), then comes back.
+    stop_second.set()
+    threads[1].join(30)
+    restarted = LakeWriter(settings)
+    stop_restarted = threading.Event()
+    threads.append(threading.Thread(target=restarted.run, args=(stop_restarted.is_set,)))
+    threads[-1].start()
+    while len(table_rows(settings)) < total and time.monotonic() < deadline:
+        time.sleep(0.2)
+    stop_first.set()
+    stop_restarted.set()
+    for thread in threads:
+        thread.join(30)
+    rows = table_rows(settings)
+    assert len(rows) == total
+    assert sorted(str(row["event_id"]) for row in rows) == sorted(sent)
+    assert sum(offsets_of(settings).values()) == total
+    print(f"commit conflicts retried: {COMMIT_CONFLICTS._value.get() - conflicts}")

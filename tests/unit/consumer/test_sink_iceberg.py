@@ -11,9 +11,9 @@ import pyarrow as pa
 import pytest
 from pyiceberg.catalog.sql import SqlCatalog
 
-from consumer.sink import ClosedBatch, RotationReason
+from consumer.sink import AlreadyCommittedError, ClosedBatch, RotationReason
 from consumer.sink.iceberg import (
-    AlreadyCommittedError,
+    COMMIT_CONFLICTS,
     IcebergSink,
     TableName,
     next_offsets,
@@ -109,8 +109,10 @@ def test_two_writers_committing_at_once_keep_both_partitions_offsets(
 ) -> None:
     first, second = sink_on(catalog), sink_on(catalog)
     first.write(batch(0, 0, 2))
+    conflicts = COMMIT_CONFLICTS._value.get()
     # The second's table is stale: its commit conflicts, is rebuilt and carries partition 0.
     second.write(batch(1, 0, 2))
+    assert COMMIT_CONFLICTS._value.get() == conflicts + 1
     second.table.refresh()
     assert next_offsets(second.table, TOPIC) == {0: 2, 1: 2}
     assert second.table.scan().to_arrow().num_rows == 4
