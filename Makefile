@@ -111,8 +111,8 @@ check-schemas: $(INSTALLED) ## Check the newest schema of each subject: offline 
 bench: kafka-jars ## Run the benchmarks; prints ratios against baselines measured in the same run
 	$(BIN)/python -m bench
 
-query: $(INSTALLED) ## Query the lake with DuckDB (view `events`): make query, or make query SQL="…"
-	@$(BIN)/python -m consumer.query "$(SQL)"
+query: $(INSTALLED) ## Query the lake with DuckDB (view `events`): make query, or make query SQL="…" [AS_OF=<snapshot id or time>]
+	@QUERY_AS_OF="$(AS_OF)" $(BIN)/python -m consumer.query "$(SQL)"
 
 psql: $(INSTALLED) ## Open psql on the stack's database, or run SQL: make psql SQL="select * from users"
 	@$(BIN)/python -m stack psql $(if $(SQL),--command "$(SQL)",)

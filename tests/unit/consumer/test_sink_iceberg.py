@@ -7,10 +7,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pytest
 from pyiceberg.catalog.sql import SqlCatalog
 
+from consumer.query import AsOfError, table_events_view
 from consumer.sink import AlreadyCommittedError, ClosedBatch, RotationReason
 from consumer.sink.iceberg import (
     COMMIT_CONFLICTS,
@@ -138,3 +140,27 @@ def test_taking_a_partition_over_brings_its_newest_ids_oldest_first(catalog: Sql
     resume, recent = sink_on(catalog).take_over(0, field="event_id", window=4)
     assert resume == 5
     assert recent == [str(uuid.UUID(int=n + 1)) for n in (1, 2, 3, 4)]
+
+
+def test_the_events_view_reads_the_newest_snapshot_or_the_one_as_of_an_id_or_a_time(
+    catalog: SqlCatalog,
+) -> None:
+    sink = sink_on(catalog)
+    sink.write(batch(0, 0, 3))
+    first = sink.table.current_snapshot()
+    assert first is not None
+    sink.write(batch(0, 3, 2))
+
+    def count(as_of: str | None) -> Any:
+        connection = duckdb.connect()
+        table_events_view(connection, sink.table, as_of)
+        return connection.execute("SELECT count(*), min(event_date) FROM events").fetchone()
+
+    assert count(None) == (5, DAY)
+    assert count(str(first.snapshot_id)) == (3, DAY)
+    at = datetime.fromtimestamp(first.timestamp_ms / 1000, tz=UTC).isoformat()
+    assert count(at) == (3, DAY)
+    with pytest.raises(AsOfError, match="no snapshot as of"):
+        count("2001-01-01T00:00:00+00:00")
+    with pytest.raises(AsOfError, match="neither a snapshot id nor a time"):
+        count("yesterday")
