@@ -19,7 +19,7 @@ CLIENTS_GO_BINARY := $(CLIENTS_GO)/bin/registry-client-go
 CLIENTS_GOFLAGS := -mod=mod -buildvcs=false
 
 .PHONY: help install lock kafka-jars client-deps lint format test test-unit test-integration \
-        test-faults test-clients test-e2e up down status logs psql query clean register-schemas \
+        test-faults test-clients test-e2e up down status logs psql query lake-maintain clean register-schemas \
         check-schemas bench tail-events metrics
 
 help: ## List the targets
@@ -110,6 +110,9 @@ check-schemas: $(INSTALLED) ## Check the newest schema of each subject: offline 
 
 bench: kafka-jars ## Run the benchmarks; prints ratios against baselines measured in the same run
 	$(BIN)/python -m bench
+
+lake-maintain: $(INSTALLED) ## Compact the Iceberg lake's small files, expire old snapshots, remove orphan files
+	@$(BIN)/python -m consumer.maintain $(ARGS)
 
 query: $(INSTALLED) ## Query the lake with DuckDB (view `events`): make query, or make query SQL="…" [AS_OF=<snapshot id or time>]
 	@QUERY_AS_OF="$(AS_OF)" $(BIN)/python -m consumer.query "$(SQL)"

@@ -52,6 +52,18 @@ class ConsumerSettings(EventStreamSettings, KafkaClientSettings, RegistryClientS
         description="Iceberg on PostgreSQL: the schema holding the catalog's tables.",
     )
     table_namespace: str = Field(default="lake", description="Iceberg: the table's namespace.")
+    # Maintenance (`make lake-maintain`); the defaults are Iceberg's own.
+    compaction_target_bytes: int = Field(
+        default=512 * 1024 * 1024, ge=1024, description="Iceberg: compacted files' size."
+    )
+    snapshot_retention_hours: float = Field(
+        default=120.0, ge=0, description="Iceberg: snapshots older than this are expired."
+    )
+    orphan_age_hours: float = Field(
+        default=72.0,
+        ge=0,
+        description="Iceberg: files no snapshot references are removed once this old.",
+    )
     table_name: str | None = Field(
         default=None, description="Iceberg: the table's name (default: the events topic)."
     )

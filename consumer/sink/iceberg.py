@@ -24,7 +24,7 @@ from typing import IO, Any, cast
 
 import pyarrow.parquet as pq
 import structlog
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 from pyiceberg.catalog import Catalog
 from pyiceberg.exceptions import NoSuchTableError
 from pyiceberg.partitioning import PartitionField, PartitionSpec
@@ -40,6 +40,8 @@ from consumer.sink.rotation import ClosedBatch
 
 log = structlog.get_logger("consumer.sink")
 
+SNAPSHOTS = Gauge("consumer_lake_snapshots", "Snapshots the Iceberg table keeps.")
+DATA_FILES = Gauge("consumer_lake_data_files", "Data files of the table's current snapshot.")
 COMMIT_CONFLICTS = Counter(
     "consumer_lake_commit_conflicts_total",
     "Iceberg commits that found another writer's commit first, rebuilt on the refreshed table.",
@@ -122,12 +124,16 @@ class IcebergSink:
         """
         rows = Rows.of(self.fields, batch.records).rows
         data = self._to_arrow.table(rows)
-        properties = _SnapshotOffsets(self.table, self.topic, batch)
+        properties = SnapshotOffsets(self.table, self.topic, batch)
         properties.check()
         try:
             self.table.append(data, snapshot_properties=properties)  # type: ignore[arg-type]
         finally:
             COMMIT_CONFLICTS.inc(properties.rebuilds())
+        SNAPSHOTS.set(len(self.table.metadata.snapshots))
+        snapshot = self.table.current_snapshot()
+        if snapshot is not None and snapshot.summary is not None:
+            DATA_FILES.set(int(snapshot.summary.get("total-data-files") or 0))
         log.info(
             "lake_batch_committed",
             topic=self.topic,
@@ -201,16 +207,17 @@ def next_offsets(table: Table, topic: str) -> dict[int, int]:
     return {int(partition): int(offset) for partition, offset in json.loads(recorded).items()}
 
 
-class _SnapshotOffsets(Mapping[str, str]):
-    """A batch's snapshot properties, computed when pyiceberg builds the snapshot: again
-    after a refresh when another commit came first, so the carried offsets include it.
+class SnapshotOffsets(Mapping[str, str]):
+    """A snapshot's properties, computed when pyiceberg builds the snapshot: again after a
+    refresh when another commit came first, so the carried offsets include it.
 
     pyiceberg reads snapshot properties each time it builds a snapshot summary (the first
     attempt and every retry after a concurrent commit); computing them here is what keeps
-    the carried-forward offsets whole under concurrent writers.
+    the carried-forward offsets whole under concurrent writers. A batch's snapshot adds its
+    partition's next offset; any other (a compaction's) carries the offsets unchanged.
     """
 
-    def __init__(self, table: Table, topic: str, batch: ClosedBatch) -> None:
+    def __init__(self, table: Table, topic: str, batch: ClosedBatch | None = None) -> None:
         self._table = table
         self._key = OFFSETS_PREFIX + topic
         self._topic = topic
@@ -220,6 +227,8 @@ class _SnapshotOffsets(Mapping[str, str]):
 
     def check(self) -> None:
         """Raises AlreadyCommittedError when the table holds any of the batch's offsets."""
+        if self._batch is None:
+            return
         held = next_offsets(self._table, self._topic).get(self._batch.partition)
         if held is not None and held > self._batch.first_offset:
             raise AlreadyCommittedError(
@@ -236,12 +245,14 @@ class _SnapshotOffsets(Mapping[str, str]):
         self._parents.add(snapshot.snapshot_id if snapshot is not None else None)
         self.check()
         offsets = next_offsets(self._table, self._topic)
-        offsets[self._batch.partition] = self._batch.last_offset + 1
-        return {
-            self._key: json.dumps({str(p): o for p, o in sorted(offsets.items())}),
-            BATCH_PARTITION: str(self._batch.partition),
-            BATCH_OFFSETS: f"{self._batch.first_offset}-{self._batch.last_offset}",
-        }
+        values: dict[str, str] = {}
+        if self._batch is not None:
+            offsets[self._batch.partition] = self._batch.last_offset + 1
+            values[BATCH_PARTITION] = str(self._batch.partition)
+            values[BATCH_OFFSETS] = f"{self._batch.first_offset}-{self._batch.last_offset}"
+        if offsets:
+            values[self._key] = json.dumps({str(p): o for p, o in sorted(offsets.items())})
+        return values
 
     def __getitem__(self, key: str) -> str:
         return self._values()[key]
@@ -250,4 +261,4 @@ class _SnapshotOffsets(Mapping[str, str]):
         return iter(self._values())
 
     def __len__(self) -> int:
-        return 3
+        return len(self._values())
