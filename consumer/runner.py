@@ -309,7 +309,16 @@ class LakeWriter:
             return
         # Dead letters first: an offset is committed only once its record is stored somewhere.
         self.dead_letters.flush(30.0)
-        self.consumer.commit(offsets=offsets, asynchronous=False)
+        try:
+            self.consumer.commit(offsets=offsets, asynchronous=False)
+        except KafkaException as error:
+            kafka_error = error.args[0]
+            if kafka_error.fatal():
+                raise
+            # The broker or the group coordinator is away: the lake already holds what these
+            # offsets cover, so the commit can wait for the next round.
+            log.warning("commit_deferred", error=kafka_error.name())
+            return
         for committed in offsets:
             self._committed[committed.partition] = committed.offset
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from confluent_kafka import KafkaError, KafkaException
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -114,3 +115,19 @@ def test_an_empty_dedup_field_turns_dedup_off(
         assert writer._dedup_field == expected
     finally:
         writer.consumer.close()
+
+
+class _CoordinatorAway:
+    """A consumer whose group coordinator does not answer (its broker is down)."""
+
+    def commit(self, **_: object) -> None:
+        raise KafkaException(KafkaError(KafkaError._WAIT_COORD))
+
+
+def test_a_commit_the_coordinator_cannot_take_waits_for_the_next_round(tmp_path: Path) -> None:
+    writer = LakeWriter(_writer_settings(tmp_path, "event_id"))
+    writer.consumer.close()
+    writer.consumer = _CoordinatorAway()  # type: ignore[assignment]
+    writer._consumed[0] = 41
+    writer._commit()  # deferred, not raised: the lake holds what the offset covers
+    assert writer._committed == {}
