@@ -1,4 +1,5 @@
-"""`python -m stack up|down|status|logs|psql|tail-events|metrics|jars`: the stack's commands."""
+"""`python -m stack up|down|status|logs|psql|tail-events|metrics|jars|spark-jars`: the stack's
+commands."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import click
 
 from stack import metrics, runner
 from stack.errors import StackError
-from stack.kafka import ensure_jars
+from stack.jars import SPARK_POM, ensure_jars
 from stack.postgres import PostgresService, binary
 from stack.settings import StackSettings
 from stack.tail import TailTarget, tail_events
@@ -132,6 +133,16 @@ def jars() -> None:
         click.echo(f"Kafka jars fetched into {settings.kafka_jars}")
     else:
         click.echo(f"Kafka jars already in {settings.kafka_jars}")
+
+
+@main.command("spark-jars")
+def spark_jars() -> None:
+    """Fetch Iceberg's Spark runtime and the PostgreSQL JDBC driver (once per pom)."""
+    settings = _settings()
+    if ensure_jars(settings.spark_jars, SPARK_POM):
+        click.echo(f"Spark jars fetched into {settings.spark_jars}")
+    else:
+        click.echo(f"Spark jars already in {settings.spark_jars}")
 
 
 if __name__ == "__main__":

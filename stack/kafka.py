@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import shutil
 import subprocess
 import time
 import uuid
-from importlib import resources
 from pathlib import Path
 
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
 from stack.errors import StackError
+from stack.jars import ensure_jars, jars_present
 from stack.ports import port_accepts
 from stack.services import Echo, Service
 
@@ -48,59 +47,6 @@ logger.state.level = WARN
 logger.clients.name = org.apache.kafka.clients
 logger.clients.level = WARN
 """
-
-
-def pom_path() -> Path:
-    return Path(str(resources.files("stack").joinpath("pom.xml")))
-
-
-def _pom_digest() -> str:
-    return hashlib.sha256(pom_path().read_bytes()).hexdigest()
-
-
-def jars_present(jar_dir: Path) -> bool:
-    """True when ``jar_dir`` holds the jars of the current pom.xml."""
-    stamp = jar_dir / ".pom.sha256"
-    return stamp.exists() and stamp.read_text().strip() == _pom_digest()
-
-
-def ensure_jars(jar_dir: Path) -> bool:
-    """Copy the broker's runtime jars into ``jar_dir`` with Maven, once per pom.xml.
-
-    Returns True when Maven ran. The copy goes to a sibling folder first and is renamed
-    into place, so an interrupted fetch never leaves a half-filled cache that looks done.
-    """
-    if jars_present(jar_dir):
-        return False
-    pom = pom_path()
-    digest = _pom_digest()
-    maven = shutil.which("mvn")
-    if maven is None:
-        raise StackError("Maven (mvn) is needed once to fetch the Kafka jars; install it")
-    staging = jar_dir.with_name(jar_dir.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    result = subprocess.run(  # noqa: S603
-        [
-            maven,
-            "-q",
-            "-B",
-            "-f",
-            str(pom),
-            "dependency:copy-dependencies",
-            "-DincludeScope=runtime",
-            f"-DoutputDirectory={staging.resolve()}",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise StackError(f"mvn could not fetch the Kafka jars:\n{result.stdout}{result.stderr}")
-    (staging / ".pom.sha256").write_text(digest)
-    shutil.rmtree(jar_dir, ignore_errors=True)
-    staging.rename(jar_dir)
-    return True
 
 
 class KafkaService(Service):

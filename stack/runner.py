@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from stack.apps import ApiApp, ConsumerApp, RegistryApp, RelayApp
 from stack.errors import StackError
-from stack.kafka import KafkaService, jars_present
+from stack.jars import jars_present
+from stack.kafka import KafkaService
 from stack.ports import port_is_free
 from stack.postgres import PostgresService
 from stack.process import ProcessRecord

@@ -110,6 +110,11 @@ class StackSettings(BaseSettings):
         return f"postgresql://postgres@127.0.0.1:{self.postgres_port}/{self.postgres_db}"
 
     @property
+    def spark_jars(self) -> Path:
+        """Iceberg's Spark runtime and the JDBC driver: only the Spark interop test uses them."""
+        return self.stack_dir / "spark" / "jars"
+
+    @property
     def kafka_jars(self) -> Path:
         if self.kafka_jar_dir is not None:
             return self.kafka_jar_dir

@@ -3,7 +3,8 @@
 A batch (one Kafka partition's contiguous offsets, one event date) is appended as one
 snapshot. Its summary records, under `kafka.offsets.<topic>`, the next offset of every
 partition the table holds, carried forward from the snapshot it follows, so the newest
-snapshot alone says where each partition resumes. The table, not the consumer group's
+snapshot alone says where each partition resumes (or, when another engine committed last,
+the newest one that records offsets). The table, not the consumer group's
 committed offsets, is the truth: on assignment a partition resumes there.
 
 Several writers may commit to the table at once (optimistic concurrency): when another
@@ -197,14 +198,14 @@ def _plain(value: Any) -> Any:
 
 
 def next_offsets(table: Table, topic: str) -> dict[int, int]:
-    """Each partition's next offset, as the newest snapshot records them."""
-    snapshot = table.current_snapshot()
-    if snapshot is None or snapshot.summary is None:
-        return {}
-    recorded = snapshot.summary.additional_properties.get(OFFSETS_PREFIX + topic)
-    if recorded is None:
-        return {}
-    return {int(partition): int(offset) for partition, offset in json.loads(recorded).items()}
+    """Each partition's next offset, as the newest snapshot that records them says. (Another
+    engine's commit, Spark's say, records none: the snapshot before it still speaks.)"""
+    for snapshot in _ancestors(table):
+        recorded = snapshot.summary.get(OFFSETS_PREFIX + topic) if snapshot.summary else None
+        if recorded is not None:
+            offsets = json.loads(recorded)
+            return {int(partition): int(offset) for partition, offset in offsets.items()}
+    return {}
 
 
 class SnapshotOffsets(Mapping[str, str]):

@@ -11,7 +11,8 @@ from unittest import mock
 import pytest
 import yaml
 
-from stack.kafka import SINGLE_NODE_SETTINGS, pom_path
+from stack.jars import pom_path
+from stack.kafka import SINGLE_NODE_SETTINGS
 from stack.runner import local_services
 from stack.services import Service
 from stack.settings import StackSettings

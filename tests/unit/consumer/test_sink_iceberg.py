@@ -164,3 +164,16 @@ def test_the_events_view_reads_the_newest_snapshot_or_the_one_as_of_an_id_or_a_t
         count("2001-01-01T00:00:00+00:00")
     with pytest.raises(AsOfError, match="neither a snapshot id nor a time"):
         count("yesterday")
+
+
+def test_another_engines_commit_records_no_offsets_and_the_one_before_it_still_speaks(
+    catalog: SqlCatalog,
+) -> None:
+    sink = sink_on(catalog)
+    sink.write(batch(0, 0, 3))
+    foreign = sink.table.scan().to_arrow().slice(0, 1)
+    sink.table.append(foreign)  # as Spark would: no Kafka offsets in its summary
+    assert sink.take_over(0)[0] == 3
+    sink.write(batch(0, 3, 1))
+    assert next_offsets(sink.table, TOPIC) == {0: 4}
+    assert sink.table.scan().to_arrow().num_rows == 5
