@@ -18,7 +18,9 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlparse
@@ -39,7 +41,11 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
+from pyiceberg.catalog.sql import SqlCatalog
+from pyiceberg.table import Table
 
+from consumer.maintenance import maintain, remove_orphans
+from consumer.sink.iceberg import next_offsets
 from stack.apps import ConsumerApp
 from stack.ports import free_port
 from stack.runner import start_service
@@ -672,3 +678,91 @@ def _wait_until(condition: Callable[[], bool], timeout: float) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
+
+
+def _catalog(lake: Path) -> SqlCatalog:
+    return SqlCatalog("lake", uri=f"sqlite:///{lake / 'catalog.db'}", warehouse=lake.as_uri())
+
+
+def _table_rows(lake: Path, topic: str) -> int:
+    if not (lake / "catalog.db").exists():
+        return 0
+    with closing(_catalog(lake)) as catalog:
+        if not catalog.table_exists(("lake", topic)):
+            return 0
+        snapshot = catalog.load_table(("lake", topic)).current_snapshot()
+    if snapshot is None or snapshot.summary is None:
+        return 0
+    return int(snapshot.summary.get("total-records") or 0)
+
+
+def test_sigkill_at_random_moments_leaves_every_event_once_in_the_iceberg_table(
+    kafka_bootstrap: str,
+    eo_registry: str,
+    topic: str,
+    process_dirs: ProcessDirs,
+    make_writer: WriterFactory,
+) -> None:
+    began = time.monotonic()
+    _create_topic(kafka_bootstrap, topic, CRASH_PARTITIONS)
+    lake = process_dirs.make("lake") / "lake"
+    group = f"lake-{uuid.uuid4().hex[:8]}"
+    # Small batches: a commit every few hundred records, so kills land during commits too.
+    writer = make_writer(topic=topic, lake=lake, group_id=group, max_records=500)
+    writer.extra["CONSUMER_FORMAT"] = "iceberg"
+    rng = random.Random(CRASH_SEED)
+    source = EventSource(kafka_bootstrap, eo_registry, topic, CRASH_EVENTS, seconds=20.0)
+    kills: list[str] = []
+    source.start()
+    for incarnation in range(CRASH_KILLS):
+        writer.extra["CONSUMER_GROUP_ID"] = f"{group}-{incarnation}"
+        since = _start(writer)
+        _wait_for_log(writer, "partition_assigned", since, 30)
+        delay = rng.uniform(0.5, 3.0)
+        time.sleep(delay)
+        writer.process.stop(timeout=10.0, stop_signal=signal.SIGKILL)
+        kills.append(f"{delay:.2f}s")
+    writer.extra["CONSUMER_GROUP_ID"] = f"{group}-last"
+    since = _start(writer)
+    source.join(60)
+    _wait_until(lambda: _table_rows(lake, topic) >= CRASH_EVENTS, 180 - (time.monotonic() - began))
+    _stop_gracefully(writer, since)
+
+    with closing(_catalog(lake)) as catalog:
+        _check_table(catalog.load_table(("lake", topic)), source, kafka_bootstrap, kills, began)
+
+
+def _check_table(
+    table: Table, source: EventSource, bootstrap: str, kills: list[str], began: float
+) -> None:
+    """The table against the topic, before and after maintenance: each event once."""
+    topic = source.topic
+    ids = [str(event_id) for event_id in table.scan().to_arrow().column("event_id").to_pylist()]
+    assert len(ids) - len(set(ids)) == 0, "event ids in the table more than once"
+    assert sorted(ids) == sorted(source.event_ids)
+    records = _read_topic(bootstrap, topic, CRASH_PARTITIONS)
+    ends = {partition: max(offsets) + 1 for partition, offsets in records.items()}
+    assert next_offsets(table, topic) == ends
+    counts = [len(table.scan(snapshot_id=s.snapshot_id).to_arrow()) for s in table.snapshots()]
+    assert counts == sorted(counts), "a snapshot holds fewer rows than the one before it"
+
+    # Files a kill left between writing them and committing: no snapshot references them.
+    left_by_kills = remove_orphans(table, older_than=datetime.now(UTC))
+    report = maintain(
+        table,
+        topic,
+        target_bytes=64 * 1024 * 1024,
+        snapshot_retention=timedelta(0),
+        orphan_age=timedelta(0),
+    )
+    after = [str(event_id) for event_id in table.scan().to_arrow().column("event_id").to_pylist()]
+    assert sorted(after) == sorted(ids)
+    assert remove_orphans(table, older_than=datetime.now(UTC)) == 0
+    assert next_offsets(table, topic) == ends
+    print(
+        f"\niceberg crash: events={CRASH_EVENTS} kills={len(kills)} snapshots={len(counts)} "
+        f"rows={len(ids)} duplicates=0 orphans_left_by_kills={left_by_kills} "
+        f"orphans_after_expiry={report.orphans_removed} "
+        f"files_compacted={report.files_compacted} kill_delays={','.join(kills)} "
+        f"elapsed={time.monotonic() - began:.1f}s"
+    )
