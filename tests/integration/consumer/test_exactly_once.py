@@ -499,6 +499,37 @@ CRASH_KILLS = 8
 CRASH_SEED = 20261125
 
 
+@dataclass(frozen=True)
+class KilledRun:
+    delay: float
+    # The run's part of the log, and the records it had decoded when it was killed.
+    since: int
+    until: int
+    buffered: int
+
+
+def _kill_at_random_moments(
+    writer: LakeWriterProcess, group: str, rng: random.Random
+) -> list[KilledRun]:
+    """Start the writer and SIGKILL it at a random moment, CRASH_KILLS times."""
+    runs = []
+    for incarnation in range(CRASH_KILLS):
+        # A group per run: a SIGKILLed member stays in its group until its session times
+        # out (45 s), and a restart in the same group waits that long for its partitions.
+        # The lake, not committed offsets, is where a run resumes anyway.
+        writer.extra["CONSUMER_GROUP_ID"] = f"{group}-{incarnation}"
+        since = _start(writer)
+        # The delay counts from the moment the run owns its partitions, so each kill lands
+        # while it consumes, buffers or writes, not while it starts up.
+        _wait_for_log(writer, "partition_assigned", since, 30)
+        delay = rng.uniform(0.5, 3.0)
+        time.sleep(delay)
+        buffered = _buffered_records(writer)
+        writer.process.stop(timeout=10.0, stop_signal=signal.SIGKILL)
+        runs.append(KilledRun(delay, since, writer.log_size(), buffered))
+    return runs
+
+
 def test_sigkill_at_random_moments_leaves_every_event_in_exactly_one_file(
     kafka_bootstrap: str,
     eo_registry: str,
@@ -514,30 +545,18 @@ def test_sigkill_at_random_moments_leaves_every_event_in_exactly_one_file(
     rng = random.Random(CRASH_SEED)
     source = EventSource(kafka_bootstrap, eo_registry, topic, CRASH_EVENTS, seconds=20.0)
     rows = RowCounter(lake, topic)
-    kills: list[str] = []
     unwritten = 0
     with LakeWatcher(lake, topic) as watcher:
         source.start()
-        for incarnation in range(CRASH_KILLS):
-            # A group per run: a SIGKILLed member stays in its group until its session
-            # times out (45 s), and a restart in the same group waits that long for its
-            # partitions. Files, not committed offsets, are where a run resumes anyway.
-            writer.extra["CONSUMER_GROUP_ID"] = f"{group}-{incarnation}"
-            since = _start(writer)
-            # The delay counts from the moment the run owns its partitions, so each kill
-            # lands while it consumes, buffers or writes, not while it starts up.
-            _wait_for_log(writer, "partition_assigned", since, 30)
-            delay = rng.uniform(0.5, 3.0)
-            time.sleep(delay)
-            buffered = _buffered_records(writer)
-            writer.process.stop(timeout=10.0, stop_signal=signal.SIGKILL)
+        runs = _kill_at_random_moments(writer, group, rng)
+        for run in runs:
             landed = sum(
                 int(line["records"])
-                for line in writer.log_events(since)
+                for line in writer.log_events(run.since, run.until)
                 if line.get("event") == "sink_file_written"
             )
-            unwritten += max(0, buffered - landed)
-            kills.append(f"{delay:.2f}s")
+            unwritten += max(0, run.buffered - landed)
+        kills = [f"{run.delay:.2f}s" for run in runs]
         writer.extra["CONSUMER_GROUP_ID"] = f"{group}-last"
         since = _start(writer)
         source.join(60)
@@ -712,16 +731,8 @@ def test_sigkill_at_random_moments_leaves_every_event_once_in_the_iceberg_table(
     writer.extra["CONSUMER_FORMAT"] = "iceberg"
     rng = random.Random(CRASH_SEED)
     source = EventSource(kafka_bootstrap, eo_registry, topic, CRASH_EVENTS, seconds=20.0)
-    kills: list[str] = []
     source.start()
-    for incarnation in range(CRASH_KILLS):
-        writer.extra["CONSUMER_GROUP_ID"] = f"{group}-{incarnation}"
-        since = _start(writer)
-        _wait_for_log(writer, "partition_assigned", since, 30)
-        delay = rng.uniform(0.5, 3.0)
-        time.sleep(delay)
-        writer.process.stop(timeout=10.0, stop_signal=signal.SIGKILL)
-        kills.append(f"{delay:.2f}s")
+    kills = [f"{run.delay:.2f}s" for run in _kill_at_random_moments(writer, group, rng)]
     writer.extra["CONSUMER_GROUP_ID"] = f"{group}-last"
     since = _start(writer)
     source.join(60)
