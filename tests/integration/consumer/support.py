@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
+from consumer.lake import open_catalog
 from consumer.runner import LakeWriter
 from consumer.settings import ConsumerSettings
 from tests.conftest import REPO_ROOT
@@ -61,6 +63,26 @@ def produce_mixed(bootstrap: str, registry_url: str, topic: str) -> dict[str, in
     return versions
 
 
+def produce_bad(bootstrap: str, registry_url: str, topic: str) -> None:
+    """A record of random bytes, and one written with a schema the reader cannot read."""
+    client = SchemaRegistryClient({"url": registry_url})
+    other = f"incompatible-{topic}"
+    client.set_compatibility(other, "NONE")
+    breaking = {
+        "type": "record",
+        "name": "UserCreated",
+        "namespace": "eventplatform.users",
+        "fields": [{"name": "event_id", "type": "long"}],
+    }
+    schema_id = client.register_schema(other, Schema(json.dumps(breaking), "AVRO"))
+    client.close()
+    incompatible = b"\x00" + schema_id.to_bytes(4, "big") + b"\x02"
+    producer = Producer({"bootstrap.servers": bootstrap})
+    producer.produce(topic, key=b"bad-1", value=b"\x07random bytes, no framing")
+    producer.produce(topic, key=b"bad-2", value=incompatible)
+    assert producer.flush(30) == 0
+
+
 def dead_letters(bootstrap: str, topic: str, expected: int) -> list[dict[str, bytes]]:
     """The headers of the first ``expected`` records of the topic's dead-letter topic."""
     consumer = Consumer(
@@ -93,6 +115,22 @@ def rows_in(lake: Path, topic: str) -> list[dict[str, Any]]:
     for path in sorted((lake / topic).glob("event_date=*/part-*.parquet")):
         rows += pq.read_table(path).to_pylist()
     return rows
+
+
+def table_rows(settings: ConsumerSettings) -> list[dict[str, Any]]:
+    """The rows of the Iceberg table the settings name (none before it exists)."""
+    identifier = (settings.table_namespace, settings.iceberg_table)
+    with closing(open_catalog(settings)) as catalog:
+        if not catalog.table_exists(identifier):
+            return []
+        return catalog.load_table(identifier).scan().to_arrow().to_pylist()
+
+
+def landed_rows(settings: ConsumerSettings) -> int:
+    """How many rows the lake the settings name holds, files or table."""
+    if settings.format == "iceberg":
+        return len(table_rows(settings))
+    return len(rows_in(Path(settings.output), settings.events_topic))
 
 
 def settings_for(

@@ -18,10 +18,13 @@ from consumer.settings import ConsumerSettings
 from consumer.sink.iceberg import COMMIT_CONFLICTS, next_offsets
 from tests.integration.consumer.support import (
     EVENTS,
+    dead_letters,
     make_event,
+    produce_bad,
     produce_mixed,
     run_until,
     settings_for,
+    table_rows,
     v2_topic,
 )
 
@@ -30,14 +33,6 @@ def iceberg_settings(
     bootstrap: str, registry_url: str, topic: str, lake: Path, **overrides: Any
 ) -> ConsumerSettings:
     return settings_for(bootstrap, registry_url, topic, lake, format="iceberg", **overrides)
-
-
-def table_rows(settings: ConsumerSettings) -> list[dict[str, Any]]:
-    identifier = (settings.table_namespace, settings.iceberg_table)
-    with closing(open_catalog(settings)) as catalog:
-        if not catalog.table_exists(identifier):
-            return []
-        return catalog.load_table(identifier).scan().to_arrow().to_pylist()
 
 
 def offsets_of(settings: ConsumerSettings) -> dict[int, int]:
@@ -59,6 +54,7 @@ def test_mixed_writers_land_once_in_the_table_and_a_restart_adds_nothing(
     if catalog == "postgresql":
         overrides["catalog_url"] = request.getfixturevalue("database_url")
     versions = produce_mixed(kafka_bootstrap, lake_registry, topic)
+    produce_bad(kafka_bootstrap, lake_registry, topic)
     settings = iceberg_settings(kafka_bootstrap, lake_registry, topic, tmp_path, **overrides)
     run_until(settings, lambda _writer: len(table_rows(settings)) >= EVENTS, 90)
     rows = table_rows(settings)
@@ -66,6 +62,13 @@ def test_mixed_writers_land_once_in_the_table_and_a_restart_adds_nothing(
     for row in rows:
         expected_channel = "api" if versions[str(row["event_id"])] == 1 else "web"
         assert row["signup_channel"] == expected_channel  # v1 events get v2's default
+    # The two bad records (after the good ones) went to the dead-letter topic, as with files;
+    # the table's offsets stop at its last batch.
+    letters = dead_letters(kafka_bootstrap, topic, 2)
+    assert sorted(letter["dlq.reason"] for letter in letters) == [
+        b"incompatible_schema",
+        b"undecodable",
+    ]
     assert sum(offsets_of(settings).values()) == EVENTS
 
     # A writer of another group starts from the table, not from its own (empty) offsets.

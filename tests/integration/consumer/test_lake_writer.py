@@ -29,33 +29,15 @@ from tests.integration.consumer.support import (
     EVENTS,
     dead_letters,
     land_versions,
+    landed_rows,
     make_event,
+    produce_bad,
     produce_mixed,
     rows_in,
     run_until,
     settings_for,
     v2_topic,
 )
-
-
-def _produce_bad(bootstrap: str, registry_url: str, topic: str) -> None:
-    """A record of random bytes, and one written with a schema the reader cannot read."""
-    client = SchemaRegistryClient({"url": registry_url})
-    other = f"incompatible-{topic}"
-    client.set_compatibility(other, "NONE")
-    breaking = {
-        "type": "record",
-        "name": "UserCreated",
-        "namespace": "eventplatform.users",
-        "fields": [{"name": "event_id", "type": "long"}],
-    }
-    schema_id = client.register_schema(other, Schema(json.dumps(breaking), "AVRO"))
-    client.close()
-    incompatible = b"\x00" + schema_id.to_bytes(4, "big") + b"\x02"
-    producer = Producer({"bootstrap.servers": bootstrap})
-    producer.produce(topic, key=b"bad-1", value=b"\x07random bytes, no framing")
-    producer.produce(topic, key=b"bad-2", value=incompatible)
-    assert producer.flush(30) == 0
 
 
 def test_a_reader_pinned_to_v1_reads_v2_events(
@@ -72,11 +54,14 @@ def test_a_reader_pinned_to_v1_reads_v2_events(
     assert all("signup_channel" not in row for row in rows)  # v2's added field is ignored
 
 
+@pytest.mark.parametrize("lake_format", ["parquet", "iceberg"])
 def test_three_records_then_silence_are_readable_within_the_age_limit(
-    kafka_bootstrap: str, lake_registry: str, topic: str, tmp_path: Path
+    kafka_bootstrap: str, lake_registry: str, topic: str, tmp_path: Path, lake_format: str
 ) -> None:
     lake = tmp_path / "lake"
-    settings = settings_for(kafka_bootstrap, lake_registry, topic, lake, max_age_seconds=2.0)
+    settings = settings_for(
+        kafka_bootstrap, lake_registry, topic, lake, max_age_seconds=2.0, format=lake_format
+    )
     with v2_topic(kafka_bootstrap, lake_registry, topic, partitions=1) as serialize:
         values = [serialize(make_event(n, 2)) for n in range(3)]
     producer = Producer({"bootstrap.servers": kafka_bootstrap})
@@ -91,12 +76,12 @@ def test_three_records_then_silence_are_readable_within_the_age_limit(
                 producer.produce(topic, value=value)
             producer.flush(10)
             produced_at.append(time.monotonic())
-        if produced_at and not seen_at and len(rows_in(lake, topic)) >= 3:
+        if produced_at and not seen_at and landed_rows(settings) >= 3:
             seen_at.append(time.monotonic())
         return bool(seen_at)
 
     run_until(settings, produce_then_watch, 30)
-    assert len(rows_in(lake, topic)) == 3
+    assert landed_rows(settings) == 3
     assert seen_at, "the 3 records never became readable"
     assert seen_at[0] - produced_at[0] <= 2.0 + 1.0
 
@@ -163,7 +148,7 @@ def test_mixed_writers_land_once_and_bad_records_go_to_the_dead_letter_topic(
     kafka_bootstrap: str, lake_registry: str, topic: str, tmp_path: Path
 ) -> None:
     versions = produce_mixed(kafka_bootstrap, lake_registry, topic)
-    _produce_bad(kafka_bootstrap, lake_registry, topic)
+    produce_bad(kafka_bootstrap, lake_registry, topic)
     lake = tmp_path / "lake"
     land_versions(kafka_bootstrap, lake_registry, topic, lake, versions)
     letters = dead_letters(kafka_bootstrap, topic, 2)
