@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import parse_qs, urlparse
 
 import sqlalchemy as sa
 from pyiceberg.catalog.sql import SqlCatalog
@@ -76,17 +77,30 @@ def open_catalog(settings: ConsumerSettings) -> SqlCatalog:
         url = url.update_query_dict({"options": f"-csearch_path={settings.catalog_schema}"})
     elif url.get_backend_name() == "sqlite" and url.database:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    warehouse, file_io = warehouse_of(settings.output)
     return SqlCatalog(
-        CATALOG_NAME,
-        uri=url.render_as_string(hide_password=False),
-        warehouse=warehouse_uri(settings.output),
+        CATALOG_NAME, uri=url.render_as_string(hide_password=False), warehouse=warehouse, **file_io
     )
 
 
-def warehouse_uri(output: str) -> str:
-    """CONSUMER_OUTPUT as the warehouse's URI: a local folder as file://, others as given."""
-    if "://" in output:
-        return output
-    folder = Path(output).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder.as_uri()
+def warehouse_of(output: str) -> tuple[str, dict[str, str]]:
+    """CONSUMER_OUTPUT as the warehouse's URI and pyiceberg's file settings.
+
+    A local folder becomes a file:// URI. An object store URI is written as `pyarrow.fs`
+    takes it, as the file lake does (`s3://bucket/prefix?endpoint_override=host:port&
+    scheme=http&region=…`): its query becomes pyiceberg's `s3.endpoint` and `s3.region`.
+    Credentials come from the environment (AWS_ACCESS_KEY_ID, …), as for the file lake.
+    """
+    if "://" not in output:
+        folder = Path(output).resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder.as_uri(), {}
+    parsed = urlparse(output)
+    query = parse_qs(parsed.query)
+    file_io: dict[str, str] = {}
+    if "endpoint_override" in query:
+        scheme = query.get("scheme", ["https"])[0]
+        file_io["s3.endpoint"] = f"{scheme}://{query['endpoint_override'][0]}"
+    if "region" in query:
+        file_io["s3.region"] = query["region"][0]
+    return parsed._replace(query="").geturl(), file_io

@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 import structlog
 from pyiceberg.exceptions import CommitFailedException, ValidationException
 from pyiceberg.expressions import AlwaysTrue
-from pyiceberg.io.pyarrow import ArrowScan, parquet_file_to_data_file
+from pyiceberg.io.pyarrow import ArrowScan, PyArrowFileIO, parquet_file_to_data_file
 from pyiceberg.manifest import DataFile
 from pyiceberg.table import FileScanTask, Table
 
@@ -104,7 +104,7 @@ def remove_orphans(table: Table, *, older_than: datetime) -> int:
     ``older_than``."""
     table.refresh()
     referenced = {_key(path) for path in _referenced_files(table)}
-    filesystem, root = pafs.FileSystem.from_uri(table.location())
+    filesystem, root = _filesystem(table)
     listed = filesystem.get_file_info(pafs.FileSelector(root, recursive=True, allow_not_found=True))
     removed = 0
     for info in listed:
@@ -116,6 +116,16 @@ def remove_orphans(table: Table, *, older_than: datetime) -> int:
         filesystem.delete_file(info.path)
         removed += 1
     return removed
+
+
+def _filesystem(table: Table) -> tuple[pafs.FileSystem, str]:
+    """The filesystem of the table's location, as the table's own file IO reaches it (an
+    object store's endpoint and region are its settings), and the location's path there."""
+    location = table.location()
+    if isinstance(table.io, PyArrowFileIO):
+        scheme, netloc, path = PyArrowFileIO.parse_location(location, table.io.properties)
+        return table.io.fs_by_scheme(scheme, netloc), path
+    return pafs.FileSystem.from_uri(location)
 
 
 def _small_files_by_partition(table: Table, target_bytes: int) -> Iterator[list[FileScanTask]]:

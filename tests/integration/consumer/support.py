@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,10 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
+from pyiceberg.table import Table
 
 from consumer.lake import open_catalog
+from consumer.maintenance import MaintenanceReport, maintain
 from consumer.runner import LakeWriter
 from consumer.settings import ConsumerSettings
 from tests.conftest import REPO_ROOT
@@ -124,6 +127,18 @@ def table_rows(settings: ConsumerSettings) -> list[dict[str, Any]]:
         if not catalog.table_exists(identifier):
             return []
         return catalog.load_table(identifier).scan().to_arrow().to_pylist()
+
+
+def maintain_now(table: Table, topic: str) -> MaintenanceReport:
+    """Maintenance with nothing kept for age: every snapshot but the newest expires, and
+    every file nothing references goes."""
+    return maintain(
+        table,
+        topic,
+        target_bytes=64 * 1024 * 1024,
+        snapshot_retention=timedelta(0),
+        orphan_age=timedelta(0),
+    )
 
 
 def landed_rows(settings: ConsumerSettings) -> int:

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlparse
@@ -44,13 +44,14 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 from pyiceberg.catalog.sql import SqlCatalog
 from pyiceberg.table import Table
 
-from consumer.maintenance import maintain, remove_orphans
+from consumer.maintenance import remove_orphans
 from consumer.sink.iceberg import next_offsets
 from stack.apps import ConsumerApp
 from stack.ports import free_port
 from stack.runner import start_service
 from stack.settings import StackSettings
 from tests.conftest import REPO_ROOT, ProcessDirs, start_sqlite_registry
+from tests.integration.consumer.support import maintain_now
 
 READER_SCHEMA = REPO_ROOT / "schemas" / "user-events-value" / "2.avsc"
 FILE_NAME = re.compile(r"part-(\d+)-(\d{20})-(\d{20})\.parquet")
@@ -759,13 +760,7 @@ def _check_table(
 
     # Files a kill left between writing them and committing: no snapshot references them.
     left_by_kills = remove_orphans(table, older_than=datetime.now(UTC))
-    report = maintain(
-        table,
-        topic,
-        target_bytes=64 * 1024 * 1024,
-        snapshot_retention=timedelta(0),
-        orphan_age=timedelta(0),
-    )
+    report = maintain_now(table, topic)
     after = [str(event_id) for event_id in table.scan().to_arrow().column("event_id").to_pylist()]
     assert sorted(after) == sorted(ids)
     assert remove_orphans(table, older_than=datetime.now(UTC)) == 0

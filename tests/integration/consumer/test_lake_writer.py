@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 from prometheus_client import REGISTRY
 
+from consumer.lake import open_catalog
 from consumer.runner import LakeWriter
 from consumer.sink import estimate_record_size
 from consumer.sink.layout import parse_file_name
@@ -30,12 +32,14 @@ from tests.integration.consumer.support import (
     dead_letters,
     land_versions,
     landed_rows,
+    maintain_now,
     make_event,
     produce_bad,
     produce_mixed,
     rows_in,
     run_until,
     settings_for,
+    table_rows,
     v2_topic,
 )
 
@@ -183,6 +187,18 @@ def s3_endpoint() -> Iterator[str]:
     server.wait(20)
 
 
+def s3_bucket(endpoint: str, bucket: str, monkeypatch: pytest.MonkeyPatch) -> pafs.S3FileSystem:
+    """A new bucket on moto's server, with the credentials its clients read from the
+    environment; the filesystem that reaches it."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    s3 = pafs.S3FileSystem(
+        endpoint_override=endpoint, scheme="http", region="us-east-1", allow_bucket_creation=True
+    )
+    s3.create_dir(bucket)
+    return s3
+
+
 def test_an_s3_lake_gets_each_event_once_and_a_restart_resumes_from_its_objects(
     kafka_bootstrap: str,
     lake_registry: str,
@@ -190,12 +206,7 @@ def test_an_s3_lake_gets_each_event_once_and_a_restart_resumes_from_its_objects(
     s3_endpoint: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    s3 = pafs.S3FileSystem(
-        endpoint_override=s3_endpoint, scheme="http", region="us-east-1", allow_bucket_creation=True
-    )
-    s3.create_dir("lake-bucket")
+    s3 = s3_bucket(s3_endpoint, "lake-bucket", monkeypatch)
     versions = produce_mixed(kafka_bootstrap, lake_registry, topic)
     uri = f"s3://lake-bucket/lake?endpoint_override={s3_endpoint}&scheme=http&region=us-east-1"
 
@@ -245,3 +256,34 @@ def test_lag_per_partition_is_reported_and_falls_to_zero(
     assert seen and seen[-1] == 0.0
     # A partition the writer no longer owns has no lag to report.
     assert REGISTRY.get_sample_value("consumer_partition_lag", {"partition": "0"}) is None
+
+
+def test_an_iceberg_table_on_s3_gets_each_event_once_and_maintenance_works_there(
+    kafka_bootstrap: str,
+    lake_registry: str,
+    topic: str,
+    s3_endpoint: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    s3_bucket(s3_endpoint, "table-bucket", monkeypatch)
+    versions = produce_mixed(kafka_bootstrap, lake_registry, topic)
+    settings = settings_for(
+        kafka_bootstrap,
+        lake_registry,
+        topic,
+        Path("unused"),
+        format="iceberg",
+        output=f"s3://table-bucket/lake?endpoint_override={s3_endpoint}&scheme=http&region=us-east-1",
+        catalog_url=f"sqlite:///{tmp_path / 'catalog.db'}",
+        max_records=2000,
+    )
+    run_until(settings, lambda _writer: len(table_rows(settings)) >= EVENTS, 60)
+    assert sorted(str(row["event_id"]) for row in table_rows(settings)) == sorted(versions)
+    with closing(open_catalog(settings)) as catalog:
+        table = catalog.load_table(("lake", topic))
+        assert table.location().startswith("s3://table-bucket/lake/")
+        report = maintain_now(table, topic)
+    assert report.files_compacted >= 2
+    assert report.orphans_removed >= 1  # the data files the compaction replaced
+    assert sorted(str(row["event_id"]) for row in table_rows(settings)) == sorted(versions)
