@@ -1,5 +1,7 @@
-"""Lake writer: events/s to Parquet against a raw consume + fastavro decode of the same topic,
-and its peak memory over a million events."""
+"""Lake writer: events/s to Parquet against a raw consume + fastavro decode of the same topic;
+events/s into an Iceberg table against the Parquet path and against a bare loop (fastavro
+decode, Arrow tables, pyiceberg's append per batch of the same size); peak memory of both
+over a million events."""
 
 from __future__ import annotations
 
@@ -11,14 +13,18 @@ import uuid
 from pathlib import Path
 
 import fastavro
+import pyarrow as pa
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
+from pyiceberg.catalog.sql import SqlCatalog
 
 from bench.report import Measure
 from bench.services import REPO_ROOT, BenchStack, bench_stack
+from consumer.settings import ConsumerSettings
+from consumer.sink.iceberg import TableName, open_table
 from consumer.sink.layout import parse_file_name
 from contract.subjects import user_events_folder, value_subject
 from stack.apps import ConsumerApp
@@ -26,6 +32,8 @@ from stack.metrics import Exposition, fetch_text
 from stack.runner import start_service
 
 EVENTS = 1_000_000
+# The lake writer's default batch (CONSUMER_MAX_RECORDS), for the bare loop too.
+BATCH = ConsumerSettings.model_fields["max_records"].default
 PARTITIONS = 3
 CONTRACT = user_events_folder(REPO_ROOT / "schemas")
 
@@ -35,7 +43,10 @@ def run() -> list[Measure]:
         topic = f"bench-lake-{uuid.uuid4().hex[:6]}"
         _produce(stack, topic)
         baseline = _raw_consume(stack, topic)
-        ours, peak_rss = _lake_writer(stack, topic)
+        ours, peak_rss = _lake_writer(stack, topic, "parquet")
+        _forget_group(stack)
+        iceberg, iceberg_rss = _lake_writer(stack, topic, "iceberg")
+        bare = _bare_iceberg_loop(stack, topic)
     return [
         Measure(
             "consumer to Parquet, 1M events",
@@ -49,6 +60,32 @@ def run() -> list[Measure]:
             "consumer peak RSS over 1M events",
             "MB",
             peak_rss,
+            300.0,
+            "the goal, 300 MB",
+            1.0,
+            direction="max",
+            absolute_max=300.0,
+        ),
+        Measure(
+            "consumer to Iceberg, 1M events",
+            "events/s",
+            iceberg,
+            ours,
+            "the same writer to Parquet files, events/s",
+            0.9,
+        ),
+        Measure(
+            "consumer to Iceberg vs a bare pyiceberg loop",
+            "events/s",
+            iceberg,
+            bare,
+            f"fastavro decode + Arrow table + pyiceberg append per {BATCH} events, events/s",
+            1.0,
+        ),
+        Measure(
+            "consumer peak RSS over 1M events (Iceberg)",
+            "MB",
+            iceberg_rss,
             300.0,
             "the goal, 300 MB",
             1.0,
@@ -126,15 +163,15 @@ def _raw_consume(stack: BenchStack, topic: str) -> float:
     return decoded / elapsed
 
 
-def _lake_writer(stack: BenchStack, topic: str) -> tuple[float, float]:
-    """Events/s from the first record until all are in durable files, and the peak RSS.
+def _lake_writer(stack: BenchStack, topic: str, lake_format: str) -> tuple[float, float]:
+    """Events/s from the first record until all are in the lake, and the peak RSS.
 
     The writer is stopped (SIGTERM) once it has consumed every event, so the last files
     close on shutdown rather than on the age limit: the clock measures work, not a timer.
     """
-    lake = stack.settings.stack_dir / "lake"
+    lake = stack.settings.stack_dir / f"lake-{lake_format}"
     settings = stack.settings.model_copy(
-        update={"events_topic": topic, "consumer_output": str(lake)}
+        update={"events_topic": topic, "consumer_output": str(lake), "consumer_format": lake_format}
     )
     writer = ConsumerApp(settings)
     start_service(writer, echo=print)
@@ -159,10 +196,81 @@ def _lake_writer(stack: BenchStack, topic: str) -> tuple[float, float]:
         elapsed = time.perf_counter() - began
     finally:
         writer.process.stop(timeout=30.0)
-    covered = _covered_offsets(lake / topic)
-    assert covered == EVENTS, f"{covered} offsets in files, {EVENTS} produced"
-    print(f"lake writer: {EVENTS} events in {elapsed:.1f} s, peak RSS {peak.mb:.0f} MB")
+    covered = (
+        _table_records(lake, topic) if lake_format == "iceberg" else _covered_offsets(lake / topic)
+    )
+    assert covered == EVENTS, f"{covered} offsets in the lake, {EVENTS} produced"
+    print(
+        f"lake writer ({lake_format}): {EVENTS} events in {elapsed:.1f} s, "
+        f"peak RSS {peak.mb:.0f} MB"
+    )
     return EVENTS / elapsed, peak.mb
+
+
+def _forget_group(stack: BenchStack) -> None:
+    """Delete the writer's group, so that the next writer reads the topic from the start."""
+    group = ConsumerSettings.model_fields["group_id"].default
+    admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
+    admin.delete_consumer_groups([group])[group].result(timeout=30)
+
+
+def _bare_iceberg_loop(stack: BenchStack, topic: str) -> float:
+    """The peer a user would write first: decode each record with fastavro, gather a batch
+    per partition, build its Arrow table and append it with pyiceberg."""
+    reader = json.loads((CONTRACT / "2.avsc").read_text())
+    schema = fastavro.parse_schema(reader)
+    folder = stack.settings.stack_dir / "lake-bare"
+    folder.mkdir(parents=True, exist_ok=True)
+    catalog = SqlCatalog(
+        "bare", uri=f"sqlite:///{folder / 'catalog.db'}", warehouse=folder.as_uri()
+    )
+    table = open_table(catalog, TableName("bench", topic), reader)
+    arrow_schema = table.schema().as_arrow()
+    consumer = Consumer(
+        {
+            "bootstrap.servers": stack.kafka_bootstrap,
+            "group.id": f"bare-{uuid.uuid4().hex}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
+    consumer.subscribe([topic])
+    batches: dict[int, list[dict[str, object]]] = {}
+    seen = 0
+    began: float | None = None
+    while seen < EVENTS:
+        for message in consumer.consume(num_messages=1000, timeout=1.0):
+            if message.error() is not None:
+                continue
+            if began is None:
+                began = time.perf_counter()
+            value = message.value()
+            assert value is not None
+            record = fastavro.schemaless_reader(io.BytesIO(value[5:]), schema, schema)
+            batch = batches.setdefault(message.partition() or 0, [])
+            batch.append(record)  # type: ignore[arg-type]
+            seen += 1
+            if len(batch) >= BATCH:
+                table.append(pa.Table.from_pylist(batch, schema=arrow_schema))
+                batch.clear()
+    for batch in batches.values():
+        if batch:
+            table.append(pa.Table.from_pylist(batch, schema=arrow_schema))
+    elapsed = time.perf_counter() - (began or time.perf_counter())
+    consumer.close()
+    catalog.close()
+    print(f"bare pyiceberg loop: {seen} events in {elapsed:.1f} s")
+    return seen / elapsed
+
+
+def _table_records(lake: Path, topic: str) -> int:
+    catalog = SqlCatalog("lake", uri=f"sqlite:///{lake / 'catalog.db'}", warehouse=lake.as_uri())
+    try:
+        snapshot = catalog.load_table(("lake", topic)).current_snapshot()
+    finally:
+        catalog.close()
+    summary = snapshot.summary if snapshot is not None else None
+    return int(summary.get("total-records") or 0) if summary is not None else 0
 
 
 def _consumed(metrics_url: str) -> float:

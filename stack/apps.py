@@ -192,6 +192,7 @@ class ConsumerApp(MetricsOnlyService):
             "SCHEMAS_DIR": str(self.settings.schemas_dir.resolve()),
             "EVENTS_TOPIC": self.settings.events_topic,
             "CONSUMER_OUTPUT": self.settings.consumer_output,
+            "CONSUMER_FORMAT": self.settings.consumer_format,
             "CONSUMER_METRICS_PORT": str(self.port),
         }
 

@@ -48,6 +48,9 @@ class StackSettings(BaseSettings):
         default=0, ge=0, le=65535, description="The lake writer's /metrics (0: 9500 + shift)."
     )
     consumer_output: str = Field(default="data/lake", description="The lake's root.")
+    consumer_format: str = Field(
+        default="parquet", description="The lake's format: parquet, avro or iceberg."
+    )
     events_topic: str = Field(default=USER_EVENTS_TOPIC, description="Topic of the user events.")
     schemas_dir: Path = Field(
         default=Path("schemas"), description="Schemas `make up` registers in the registry."
