@@ -10,7 +10,9 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import fastavro
 import pyarrow as pa
@@ -134,31 +136,51 @@ def _produce(stack: BenchStack, topic: str) -> None:
     print(f"produced {EVENTS} events in {time.perf_counter() - began:.1f} s")
 
 
-def _raw_consume(stack: BenchStack, topic: str) -> float:
+class _Clock:
+    """When the first record arrived: a loop's clock starts there, not at its group join."""
+
+    began: float | None = None
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - (self.began or time.perf_counter())
+
+
+def _decoded(stack: BenchStack, topic: str, clock: _Clock) -> Iterator[tuple[int, Any]]:
+    """The topic's EVENTS records from the start, each decoded with fastavro, with its
+    partition: a consumer of a group of its own."""
     schema = fastavro.parse_schema(json.loads((CONTRACT / "2.avsc").read_text()))
     consumer = Consumer(
         {
             "bootstrap.servers": stack.kafka_bootstrap,
-            "group.id": f"raw-{uuid.uuid4().hex}",
+            "group.id": f"bench-{uuid.uuid4().hex}",
             "auto.offset.reset": "earliest",
             "enable.auto.commit": False,
         }
     )
     consumer.subscribe([topic])
-    decoded = 0
-    began: float | None = None
-    while decoded < EVENTS:
-        for message in consumer.consume(num_messages=1000, timeout=1.0):
-            if message.error() is not None:
-                continue
-            if began is None:
-                began = time.perf_counter()
-            value = message.value()
-            assert value is not None
-            fastavro.schemaless_reader(io.BytesIO(value[5:]), schema, schema)
-            decoded += 1
-    elapsed = time.perf_counter() - (began or time.perf_counter())
-    consumer.close()
+    seen = 0
+    try:
+        while seen < EVENTS:
+            for message in consumer.consume(num_messages=1000, timeout=1.0):
+                if message.error() is not None:
+                    continue
+                if clock.began is None:
+                    clock.began = time.perf_counter()
+                value = message.value()
+                assert value is not None
+                yield (
+                    message.partition() or 0,
+                    fastavro.schemaless_reader(io.BytesIO(value[5:]), schema, schema),
+                )
+                seen += 1
+    finally:
+        consumer.close()
+
+
+def _raw_consume(stack: BenchStack, topic: str) -> float:
+    clock = _Clock()
+    decoded = sum(1 for _ in _decoded(stack, topic, clock))
+    elapsed = clock.elapsed()
     print(f"raw consume + decode: {decoded} events in {elapsed:.1f} s")
     return decoded / elapsed
 
@@ -218,7 +240,6 @@ def _bare_iceberg_loop(stack: BenchStack, topic: str) -> float:
     """The peer a user would write first: decode each record with fastavro, gather a batch
     per partition, build its Arrow table and append it with pyiceberg."""
     reader = json.loads((CONTRACT / "2.avsc").read_text())
-    schema = fastavro.parse_schema(reader)
     folder = stack.settings.stack_dir / "lake-bare"
     folder.mkdir(parents=True, exist_ok=True)
     catalog = SqlCatalog(
@@ -226,38 +247,20 @@ def _bare_iceberg_loop(stack: BenchStack, topic: str) -> float:
     )
     table = open_table(catalog, TableName("bench", topic), reader)
     arrow_schema = table.schema().as_arrow()
-    consumer = Consumer(
-        {
-            "bootstrap.servers": stack.kafka_bootstrap,
-            "group.id": f"bare-{uuid.uuid4().hex}",
-            "auto.offset.reset": "earliest",
-            "enable.auto.commit": False,
-        }
-    )
-    consumer.subscribe([topic])
-    batches: dict[int, list[dict[str, object]]] = {}
+    batches: dict[int, list[Any]] = {}
+    clock = _Clock()
     seen = 0
-    began: float | None = None
-    while seen < EVENTS:
-        for message in consumer.consume(num_messages=1000, timeout=1.0):
-            if message.error() is not None:
-                continue
-            if began is None:
-                began = time.perf_counter()
-            value = message.value()
-            assert value is not None
-            record = fastavro.schemaless_reader(io.BytesIO(value[5:]), schema, schema)
-            batch = batches.setdefault(message.partition() or 0, [])
-            batch.append(record)  # type: ignore[arg-type]
-            seen += 1
-            if len(batch) >= BATCH:
-                table.append(pa.Table.from_pylist(batch, schema=arrow_schema))
-                batch.clear()
+    for partition, record in _decoded(stack, topic, clock):
+        batch = batches.setdefault(partition, [])
+        batch.append(record)
+        seen += 1
+        if len(batch) >= BATCH:
+            table.append(pa.Table.from_pylist(batch, schema=arrow_schema))
+            batch.clear()
     for batch in batches.values():
         if batch:
             table.append(pa.Table.from_pylist(batch, schema=arrow_schema))
-    elapsed = time.perf_counter() - (began or time.perf_counter())
-    consumer.close()
+    elapsed = clock.elapsed()
     catalog.close()
     print(f"bare pyiceberg loop: {seen} events in {elapsed:.1f} s")
     return seen / elapsed
