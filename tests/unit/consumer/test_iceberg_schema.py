@@ -33,7 +33,7 @@ from pyiceberg.types import (
     UUIDType,
 )
 
-from consumer.sink import SchemaMappingError
+from consumer.sink import SchemaMappingError, SinkError
 from consumer.sink.iceberg_rows import RowsToArrow
 from consumer.sink.iceberg_schema import evolve, iceberg_schema
 
@@ -220,3 +220,14 @@ def test_rows_as_decoded_become_the_tables_arrow_types() -> None:
     assert first["price"] == Decimal("12.34")
     assert table.schema.field("tm").type == pa.time64("us")
     assert table.to_pylist()[1]["inner"] is None
+
+
+def test_uuid_text_takes_the_fast_path_and_anything_else_is_checked_value_by_value() -> None:
+    schema = record({"name": "id", "type": {"type": "string", "logicalType": "uuid"}})
+    to_arrow = RowsToArrow(schema, iceberg_schema(schema).as_arrow())
+    ids = [uuid.uuid4() for _ in range(3)]
+    as_text = to_arrow.table([(str(value),) for value in ids]).column("id").to_pylist()
+    mixed = to_arrow.table([(ids[0],), (str(ids[1]),), (ids[2],)]).column("id").to_pylist()
+    assert as_text == mixed == ids
+    with pytest.raises(SinkError, match="field id: values do not convert"):
+        to_arrow.table([(str(ids[0]),), ("not-a-uuid-but-thirty-six-characters",)])
