@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from consumer.sink.base import SinkError
+from consumer.sink.iceberg_schema import expanded
 from consumer.sink.parquet import AVRO_LOGICAL, AVRO_PRIMITIVES
 
 _UUID_STORAGE = pa.binary(16)
@@ -30,10 +31,9 @@ class RowsToArrow:
     """
 
     def __init__(self, reader_schema: Mapping[str, Any], table_schema: pa.Schema) -> None:
-        walk = _Walk()
         self._columns = [
-            (avro_field["name"], *walk.source(avro_field["type"], namespace=None))
-            for avro_field in reader_schema["fields"]
+            (avro_field["name"], *_source(avro_field["type"]))
+            for avro_field in expanded(reader_schema)["fields"]
         ]
         self._table_schema = table_schema
 
@@ -68,81 +68,41 @@ class RowsToArrow:
             raise SinkError(f"the batch does not fit the table's schema: {error}") from None
 
 
-class _Walk:
-    """Named Avro types by full name, as one walk over a schema meets them."""
-
-    def __init__(self) -> None:
-        self.named: dict[str, tuple[pa.DataType, Convert | None]] = {}
-
-    def source(self, avro_type: Any, namespace: str | None) -> tuple[pa.DataType, Convert | None]:
-        """The Arrow type of the decoder's values of ``avro_type``, and a conversion each
-        value needs first (None for most)."""
-        if isinstance(avro_type, list):
-            branches = [branch for branch in avro_type if branch != "null"]
-            return self.source(branches[0], namespace)
-        if isinstance(avro_type, str):
-            if avro_type in AVRO_PRIMITIVES:
-                return AVRO_PRIMITIVES[avro_type], None
-            found = self.named.get(avro_type) or self.named.get(f"{namespace}.{avro_type}")
-            if found is None:
-                raise SinkError(f"unknown type {avro_type!r}")
-            return found
-        base, logical = avro_type.get("type"), avro_type.get("logicalType")
-        inner_namespace = _namespace(avro_type, namespace)
-        mapped: tuple[pa.DataType, Convert | None]
-        if base == "record":
-            fields = [
-                (f["name"], *self.source(f["type"], inner_namespace)) for f in avro_type["fields"]
-            ]
-            mapped = (
-                pa.struct([(name, arrow) for name, arrow, _ in fields]),
-                _record_converter(fields),
-            )
-            self._name(avro_type, namespace, mapped)
-            return mapped
-        if base == "array":
-            items, convert = self.source(avro_type["items"], inner_namespace)
-            return pa.list_(items), _each(convert)
-        if base == "map":
-            values, convert = self.source(avro_type["values"], inner_namespace)
-            return pa.map_(pa.string(), values), _each_value(convert)
-        if logical == "uuid" and base in ("string", "fixed"):
-            mapped = (_UUID_STORAGE, _uuid_bytes)
-        elif logical == "decimal" and base in ("bytes", "fixed"):
-            mapped = (
-                pa.decimal128(int(avro_type["precision"]), int(avro_type.get("scale", 0))),
-                None,
-            )
-        elif base == "enum":
-            mapped = (pa.string(), None)
-        elif base == "fixed":
-            mapped = (pa.binary(int(avro_type["size"])), None)
-        elif isinstance(logical, str) and isinstance(base, str) and (logical, base) in AVRO_LOGICAL:
-            return AVRO_LOGICAL[(logical, base)], None
-        else:
-            return self.source(base, namespace)
-        if base in ("enum", "fixed"):
-            self._name(avro_type, namespace, mapped)
-        return mapped
-
-    def _name(
-        self,
-        definition: Mapping[str, Any],
-        namespace: str | None,
-        mapped: tuple[pa.DataType, Convert | None],
-    ) -> None:
-        name = str(definition.get("name", ""))
-        own = _namespace(definition, namespace)
-        short = name.rsplit(".", 1)[-1]
-        self.named[short] = mapped
-        self.named[f"{own}.{short}" if own else short] = mapped
-
-
-def _namespace(definition: Mapping[str, Any], enclosing: str | None) -> str | None:
-    name = str(definition.get("name", ""))
-    if "." in name:
-        return name.rsplit(".", 1)[0]
-    return definition.get("namespace") or enclosing
+def _source(avro_type: Any) -> tuple[pa.DataType, Convert | None]:
+    """The Arrow type of the decoder's values of ``avro_type`` (of an expanded schema), and
+    a conversion each value needs first (None for most)."""
+    if isinstance(avro_type, list):
+        branches = [branch for branch in avro_type if branch != "null"]
+        return _source(branches[0])
+    if isinstance(avro_type, str):
+        if avro_type in AVRO_PRIMITIVES:
+            return AVRO_PRIMITIVES[avro_type], None
+        raise SinkError(f"type {avro_type!r} has no Arrow column type")
+    base, logical = avro_type.get("type"), avro_type.get("logicalType")
+    if base == "record":
+        fields = [(f["name"], *_source(f["type"])) for f in avro_type["fields"]]
+        return (
+            pa.struct([(name, arrow) for name, arrow, _ in fields]),
+            _record_converter(fields),
+        )
+    if base == "array":
+        items, convert = _source(avro_type["items"])
+        return pa.list_(items), _each(convert)
+    if base == "map":
+        values, convert = _source(avro_type["values"])
+        return pa.map_(pa.string(), values), _each_value(convert)
+    if logical == "uuid" and base in ("string", "fixed"):
+        return _UUID_STORAGE, _uuid_bytes
+    if logical == "decimal" and base in ("bytes", "fixed"):
+        precision, scale = int(avro_type["precision"]), int(avro_type.get("scale", 0))
+        return pa.decimal128(precision, scale), None
+    if base == "enum":
+        return pa.string(), None
+    if base == "fixed":
+        return pa.binary(int(avro_type["size"])), None
+    if isinstance(logical, str) and isinstance(base, str) and (logical, base) in AVRO_LOGICAL:
+        return AVRO_LOGICAL[(logical, base)], None
+    return _source(base)
 
 
 _DASHES = (8, 13, 18, 23)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 
+from fastavro.schema import UnknownType, expand_schema
 from pyiceberg.exceptions import ValidationError
 from pyiceberg.schema import Schema
 from pyiceberg.table import Table
@@ -82,7 +83,7 @@ def iceberg_schema(reader_schema: Mapping[str, Any]) -> Schema:
     """
     if reader_schema.get("type") != "record":
         raise SchemaMappingError("the reader schema must be an Avro record")
-    return Schema(*_Walk().fields(reader_schema, path="", enclosing=None))
+    return Schema(*_Walk().fields(expanded(reader_schema), path=""))
 
 
 def evolve(table: Table, reader_schema: Mapping[str, Any]) -> bool:
@@ -143,26 +144,16 @@ def _optional_where_new(wanted: Schema, current: Schema) -> Schema:
 
 @dataclass
 class _Walk:
-    """One conversion: ids handed out in order, named Avro types by full name."""
+    """One conversion of an expanded schema (`expanded`): ids handed out in order."""
 
     ids: Iterator[int] = field(default_factory=lambda: count(1))
-    named: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # Records being converted: a reference to one of them is recursion, which Iceberg lacks.
-    open_records: set[str] = field(default_factory=set)
 
-    def fields(
-        self, record: Mapping[str, Any], *, path: str, enclosing: str | None
-    ) -> list[NestedField]:
-        name = self._remember(record, enclosing)
-        if name in self.open_records:
-            raise SchemaMappingError(f"field {path or '(root)'}: Iceberg has no recursive types")
-        self.open_records.add(name)
-        namespace = _namespace_of(record, enclosing)
+    def fields(self, record: Mapping[str, Any], *, path: str) -> list[NestedField]:
         converted = []
         for avro_field in record.get("fields", []):
             where = f"{path}.{avro_field['name']}" if path else avro_field["name"]
             field_id = next(self.ids)
-            field_type, optional = self.type_of(avro_field["type"], where, namespace)
+            field_type, optional = self.type_of(avro_field["type"], where)
             converted.append(
                 NestedField(
                     field_id,
@@ -172,12 +163,9 @@ class _Walk:
                     doc=avro_field.get("doc"),
                 )
             )
-        self.open_records.discard(name)
         return converted
 
-    def type_of(
-        self, avro_type: Any, where: str, namespace: str | None
-    ) -> tuple[IcebergType, bool]:
+    def type_of(self, avro_type: Any, where: str) -> tuple[IcebergType, bool]:
         """The Iceberg type of an Avro type, and whether it may be null."""
         if isinstance(avro_type, list):
             branches = [branch for branch in avro_type if branch != "null"]
@@ -188,36 +176,32 @@ class _Walk:
                     f"field {where}: Iceberg has no union of several types "
                     "(only a union of null and one type maps to a column)"
                 )
-            inner, _ = self.type_of(branches[0], where, namespace)
+            inner, _ = self.type_of(branches[0], where)
             return inner, len(branches) < len(avro_type)
         if isinstance(avro_type, str):
             if avro_type in _PRIMITIVES:
                 return _PRIMITIVES[avro_type], False
             if avro_type == "null":
                 raise SchemaMappingError(f"field {where}: a field that is always null has no type")
-            definition = self._lookup(avro_type, namespace)
-            if definition is None:
-                raise SchemaMappingError(f"field {where}: unknown type {avro_type!r}")
-            return self._complex(definition, where, namespace), False
+            # Expansion inlined every named type but one that contains itself.
+            raise SchemaMappingError(f"field {where}: Iceberg has no recursive types")
         if isinstance(avro_type, dict):
-            return self._complex(avro_type, where, namespace), False
+            return self._complex(avro_type, where), False
         raise SchemaMappingError(f"field {where}: unreadable type declaration")
 
-    def _complex(self, avro_type: dict[str, Any], where: str, namespace: str | None) -> IcebergType:
+    def _complex(self, avro_type: dict[str, Any], where: str) -> IcebergType:
         base = avro_type.get("type")
         logical = avro_type.get("logicalType")
         if base == "record":
-            return StructType(*self.fields(avro_type, path=where, enclosing=namespace))
+            return StructType(*self.fields(avro_type, path=where))
         if base == "array":
             element_id = next(self.ids)
-            element, optional = self.type_of(avro_type.get("items"), f"{where}.element", namespace)
+            element, optional = self.type_of(avro_type.get("items"), f"{where}.element")
             return ListType(element_id, element, element_required=not optional)
         if base == "map":
             key_id, value_id = next(self.ids), next(self.ids)
-            value, optional = self.type_of(avro_type.get("values"), f"{where}.value", namespace)
+            value, optional = self.type_of(avro_type.get("values"), f"{where}.value")
             return MapType(key_id, StringType(), value_id, value, value_required=not optional)
-        if base in ("enum", "fixed"):
-            self._remember(avro_type, namespace)
         if base == "enum":
             return StringType()
         if logical == "decimal" and base in ("bytes", "fixed"):
@@ -232,32 +216,24 @@ class _Walk:
         if base == "fixed":
             return FixedType(int(avro_type["size"]))
         # Unknown or misplaced logical types read as their underlying type (the Avro spec).
-        inner, _ = self.type_of(base, where, namespace)
+        inner, _ = self.type_of(base, where)
         return inner
 
-    def _remember(self, definition: Mapping[str, Any], namespace: str | None) -> str:
-        full = _full_name(definition, namespace)
-        self.named.setdefault(full, dict(definition))
-        return full
 
-    def _lookup(self, name: str, namespace: str | None) -> dict[str, Any] | None:
-        if "." not in name and namespace:
-            found = self.named.get(f"{namespace}.{name}")
-            if found is not None:
-                return found
-        return self.named.get(name)
+def expanded(reader_schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema with every named type written out where it is used (fastavro's
+    `expand_schema`): a walk over it needs no table of names. A type that contains itself
+    stays a name.
 
-
-def _namespace_of(definition: Mapping[str, Any], enclosing: str | None) -> str | None:
-    name = str(definition.get("name", ""))
-    if "." in name:
-        return name.rsplit(".", 1)[0]
-    return definition.get("namespace") or enclosing
-
-
-def _full_name(definition: Mapping[str, Any], enclosing: str | None) -> str:
-    name = str(definition.get("name", ""))
-    if "." in name:
-        return name
-    namespace = definition.get("namespace") or enclosing
-    return f"{namespace}.{name}" if namespace else name
+    Raises:
+        SchemaMappingError: the schema names a type it does not define.
+    """
+    try:
+        schema = expand_schema(dict(reader_schema))
+    except UnknownType as error:
+        raise SchemaMappingError(
+            f"the reader schema names an unknown type {error.name!r}"
+        ) from None
+    if not isinstance(schema, dict):
+        raise SchemaMappingError("the reader schema must be an Avro record")
+    return schema
