@@ -511,24 +511,39 @@ def _under_lock(
         # Since it was read, only this group changed the subject, by adding versions. (The
         # schema may have been stored meanwhile under another subject: storing it again
         # finds it.)
-        known, newest, holding = seen.state.known, seen.state.newest, seen.holding
-        for version in in_group.added:
-            newest = SubjectVersion(subject, version.version, version.schema.id)
-            if version.schema.fingerprint == fingerprint:
-                known = version.schema
-                holding = [*holding, newest]
-        return known, newest, holding
+        known, newest, added = _with_added(
+            seen.state.known, seen.state.newest, in_group.added, fingerprint
+        )
+        return known, newest, [*seen.holding, *added]
     # Another transaction changed the subject since it was read: read it again, once for
-    # all of the group's registrations of it.
+    # all of the group's registrations of it. (Its holders, read now, include the group's.)
     if in_group.read is None:
         in_group.read = tx.subject_under_lock(subject=subject, fingerprints=in_group.fingerprints)
         in_group.read_at = len(in_group.added)
-    known, newest = in_group.read.known.get(fingerprint), in_group.read.newest
-    for version in in_group.added[in_group.read_at :]:
-        newest = SubjectVersion(subject, version.version, version.schema.id)
+    known, newest, _ = _with_added(
+        in_group.read.known.get(fingerprint),
+        in_group.read.newest,
+        in_group.added[in_group.read_at :],
+        fingerprint,
+    )
+    return known, newest, holders(tx, subject, known)
+
+
+def _with_added(
+    known: StoredSchema | None,
+    newest: SubjectVersion | None,
+    added: list[RegisteredVersion],
+    fingerprint: str,
+) -> tuple[StoredSchema | None, SubjectVersion | None, list[SubjectVersion]]:
+    """The stored schema and the newest version once ``added`` followed them, and those of
+    ``added`` that hold the schema."""
+    holding = []
+    for version in added:
+        newest = SubjectVersion(version.subject, version.version, version.schema.id)
         if version.schema.fingerprint == fingerprint:
             known = version.schema
-    return known, newest, holders(tx, subject, known)
+            holding.append(newest)
+    return known, newest, holding
 
 
 def _canonical_guid(text: str) -> str | None:
