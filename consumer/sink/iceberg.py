@@ -223,34 +223,40 @@ class SnapshotOffsets(Mapping[str, str]):
         self._key = OFFSETS_PREFIX + topic
         self._topic = topic
         self._batch = batch
-        # The snapshots it was built on: more than one when a concurrent commit came first.
-        self._parents: set[int | None] = set()
+        # The properties by the snapshot they were built on (pyiceberg reads them several
+        # times a build): more than one when a concurrent commit came first.
+        self._built: dict[int | None, dict[str, str]] = {}
 
     def check(self) -> None:
         """Raises AlreadyCommittedError when the table holds any of the batch's offsets."""
-        if self._batch is None:
-            return
-        held = next_offsets(self._table, self._topic).get(self._batch.partition)
-        if held is not None and held > self._batch.first_offset:
-            raise AlreadyCommittedError(
-                f"partition {self._batch.partition} is committed up to offset {held}, past "
-                f"this batch's first offset {self._batch.first_offset}"
-            )
+        self._values()
 
     def rebuilds(self) -> int:
         """How many times the snapshot was built again on a table another commit moved."""
-        return max(0, len(self._parents) - 1)
+        return max(0, len(self._built) - 1)
 
     def _values(self) -> dict[str, str]:
         snapshot = self._table.current_snapshot()
-        self._parents.add(snapshot.snapshot_id if snapshot is not None else None)
-        self.check()
+        parent = snapshot.snapshot_id if snapshot is not None else None
+        built = self._built.get(parent)
+        if built is None:
+            built = self._built[parent] = self._build()
+        return built
+
+    def _build(self) -> dict[str, str]:
         offsets = next_offsets(self._table, self._topic)
         values: dict[str, str] = {}
-        if self._batch is not None:
-            offsets[self._batch.partition] = self._batch.last_offset + 1
-            values[BATCH_PARTITION] = str(self._batch.partition)
-            values[BATCH_OFFSETS] = f"{self._batch.first_offset}-{self._batch.last_offset}"
+        batch = self._batch
+        if batch is not None:
+            held = offsets.get(batch.partition)
+            if held is not None and held > batch.first_offset:
+                raise AlreadyCommittedError(
+                    f"partition {batch.partition} is committed up to offset {held}, past "
+                    f"this batch's first offset {batch.first_offset}"
+                )
+            offsets[batch.partition] = batch.last_offset + 1
+            values[BATCH_PARTITION] = str(batch.partition)
+            values[BATCH_OFFSETS] = f"{batch.first_offset}-{batch.last_offset}"
         if offsets:
             values[self._key] = json.dumps({str(p): o for p, o in sorted(offsets.items())})
         return values
