@@ -280,11 +280,8 @@ class LakeWriter:
     def _rewind(self, partition: int) -> None:
         """Drop the partition's buffer and read on from the lake's resume point."""
         self.rotator.discard([partition])
-        window = self.settings.dedup_window
-        resume, recent_ids = self.lake.take_over(partition, field=self._dedup_field, window=window)
+        resume = self._take_over(partition)
         self._consumed.pop(partition, None)
-        if self._dedup_field is not None:
-            self._recent[partition] = RecentIds(window, recent_ids)
         if resume is None:
             return
         self._committed[partition] = max(resume, self._committed.get(partition, -1))
@@ -293,6 +290,14 @@ class LakeWriter:
         except KafkaException as error:
             # Being revoked meanwhile: its next owner resumes from the lake all the same.
             log.warning("rewind_seek_failed", partition=partition, error=str(error.args[0].name()))
+
+    def _take_over(self, partition: int) -> int | None:
+        """Where the lake says the partition resumes; its dedup window refilled from there."""
+        window = self.settings.dedup_window
+        resume, recent_ids = self.lake.take_over(partition, field=self._dedup_field, window=window)
+        if self._dedup_field is not None:
+            self._recent[partition] = RecentIds(window, recent_ids)
+        return resume
 
     def _commit(self, partitions: list[int] | None = None) -> None:
         """Commit, per partition, the first offset not yet durable (file or dead letter)."""
@@ -324,18 +329,13 @@ class LakeWriter:
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         committed = {tp.partition: tp.offset for tp in consumer.committed(partitions, 30)}
-        window = self.settings.dedup_window
         for tp in partitions:
-            from_lake, recent_ids = self.lake.take_over(
-                tp.partition, field=self._dedup_field, window=window
-            )
+            from_lake = self._take_over(tp.partition)
             stored = committed.get(tp.partition, OFFSET_INVALID)
             candidates = [o for o in (from_lake, stored) if o is not None and o >= 0]
             if candidates:
                 tp.offset = max(candidates)
                 self._committed[tp.partition] = tp.offset
-            if self._dedup_field is not None:
-                self._recent[tp.partition] = RecentIds(window, recent_ids)
             log.info("partition_assigned", topic=tp.topic, partition=tp.partition, offset=tp.offset)
         consumer.assign(partitions)
         self.assigned |= {tp.partition for tp in partitions}
