@@ -29,11 +29,16 @@ from sqlalchemy.engine import make_url
 
 from consumer.lake import open_catalog
 from consumer.query import table_events_view
-from consumer.settings import ConsumerSettings
 from stack.jars import SPARK_POM, ensure_jars
 from stack.settings import StackSettings
 from tests.conftest import REPO_ROOT
-from tests.integration.consumer.support import CONTRACT, make_event, run_until, settings_for
+from tests.integration.consumer.support import (
+    CONTRACT,
+    landed_rows,
+    make_event,
+    run_until,
+    settings_for,
+)
 
 V2 = json.loads((CONTRACT / "2.avsc").read_text())
 # A third version of the reader schema: one optional field more.
@@ -106,14 +111,6 @@ def produce(
     return ids
 
 
-def row_count(settings: ConsumerSettings) -> int:
-    with closing(open_catalog(settings)) as catalog:
-        identifier = (settings.table_namespace, settings.iceberg_table)
-        if not catalog.table_exists(identifier):
-            return 0
-        return len(catalog.load_table(identifier).scan().to_arrow())
-
-
 # pyspark's result transfer (collect) leaves its local socket to the garbage collector.
 @pytest.mark.filterwarnings("ignore:unclosed <socket.socket:ResourceWarning")
 def test_spark_reads_the_evolved_table_and_the_writer_commits_on_top_of_spark(
@@ -135,11 +132,11 @@ def test_spark_reads_the_evolved_table_and_the_writer_commits_on_top_of_spark(
         catalog_url=database_url,
     )
     old_ids = produce(kafka_bootstrap, lake_registry, topic, V2, 0, 100)
-    run_until(base, lambda _writer: row_count(base) >= 100, 60)
+    run_until(base, lambda _writer: landed_rows(base) >= 100, 60)
     # The reader schema gains a field: the table evolves when the writer starts again.
     evolved = base.model_copy(update={"reader_schema": v3_file})
     new_ids = produce(kafka_bootstrap, lake_registry, topic, V3, 100, 100)
-    run_until(evolved, lambda _writer: row_count(evolved) >= 200, 60)
+    run_until(evolved, lambda _writer: landed_rows(evolved) >= 200, 60)
 
     name = f"lake.lake.`{topic}`"
     rows = {row["event_id"]: row for row in spark.table(name).collect()}
@@ -171,7 +168,7 @@ def test_spark_reads_the_evolved_table_and_the_writer_commits_on_top_of_spark(
     )
     spark.createDataFrame([row], schema=target.schema).writeTo(name).append()
     later_ids = produce(kafka_bootstrap, lake_registry, topic, V3, 200, 50)
-    run_until(evolved, lambda _writer: row_count(evolved) >= 251, 60)
+    run_until(evolved, lambda _writer: landed_rows(evolved) >= 251, 60)
     spark.sql(f"REFRESH TABLE {name}")
     final = {row["event_id"] for row in spark.table(name).collect()}
     assert final == set(old_ids + new_ids + later_ids + [spark_id])
