@@ -1,50 +1,14 @@
 """`python -m consumer`: land the events topic as rotated, immutable files, exactly once."""
 
-from __future__ import annotations
+import os
 
-import gc
-import signal
-import threading
-from types import FrameType
+# Arrow picks its allocator once, at its first allocation, from this variable: so before
+# pyarrow loads. Its default (mimalloc) keeps a heap per thread, and pyiceberg writes files
+# on worker threads, so freed batches stayed resident (some 50 MB over a million events);
+# the system allocator hands them back. A value the user set wins.
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
-import pyarrow as pa
-import structlog
-from prometheus_client import start_http_server
-
-from consumer.runner import LakeWriter
-from consumer.settings import ConsumerSettings, SettingsError
-from platform_common.logs import configure_logging
-
-log = structlog.get_logger("consumer")
-
-
-def main() -> None:
-    # Buffered records are many small acyclic objects; the default thresholds would run a
-    # full collection over all of them again and again. Collect far less often.
-    gc.set_threshold(200_000, 50, 1000)
-    # Arrow's default pool (mimalloc) keeps the pages of every written file's columns; the
-    # system allocator hands them back, which keeps the process's peak memory flat.
-    pa.set_memory_pool(pa.system_memory_pool())
-    settings = ConsumerSettings.from_environment("consumer")
-    configure_logging(settings.log_level)
-    settings.log_effective("consumer")
-    if settings.metrics_port:
-        start_http_server(settings.metrics_port, addr=settings.metrics_host)
-    stopping = threading.Event()
-
-    def on_signal(_signum: int, _frame: FrameType | None) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    try:
-        writer = LakeWriter(settings)
-    except SettingsError as error:
-        raise SystemExit(f"consumer not started: {error}") from None
-    log.info("consumer_started", topic=settings.events_topic, output=settings.output)
-    writer.run(stopping.is_set)
-    log.info("consumer_stopped")
-
+from consumer.service import main
 
 if __name__ == "__main__":
     main()
