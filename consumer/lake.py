@@ -20,7 +20,7 @@ from pyiceberg.catalog.sql import SqlCatalog
 
 from consumer.settings import ConsumerSettings
 from consumer.sink import AvroFormat, ClosedBatch, FileSink, ParquetFormat, schema_fingerprint
-from consumer.sink.iceberg import IcebergSink, TableName, open_table
+from consumer.sink.iceberg import IcebergSink, TableName, open_table, until_available
 from platform_common.database import engine_url
 
 CATALOG_NAME = "lake"
@@ -49,7 +49,10 @@ def open_lake(settings: ConsumerSettings, reader_schema: Mapping[str, Any]) -> L
     topic = settings.events_topic
     if settings.format == "iceberg":
         name = TableName(settings.table_namespace, settings.iceberg_table)
-        table = open_table(open_catalog(settings), name, reader_schema)
+        # The catalog's database may be starting or restarting as the writer starts.
+        table = until_available(
+            lambda _retried: open_table(open_catalog(settings), name, reader_schema)
+        )
         return IcebergSink(table, topic=topic, reader_schema=reader_schema)
     file_format = (
         ParquetFormat(reader_schema) if settings.format == "parquet" else AvroFormat(reader_schema)
@@ -79,7 +82,12 @@ def open_catalog(settings: ConsumerSettings) -> SqlCatalog:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     warehouse, file_io = warehouse_of(settings.output)
     return SqlCatalog(
-        CATALOG_NAME, uri=url.render_as_string(hide_password=False), warehouse=warehouse, **file_io
+        CATALOG_NAME,
+        uri=url.render_as_string(hide_password=False),
+        warehouse=warehouse,
+        # A connection the server dropped (a restart) is replaced, not handed to a commit.
+        pool_pre_ping="true",
+        **file_io,
     )
 
 

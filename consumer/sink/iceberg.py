@@ -18,20 +18,26 @@ leaves files no snapshot references, which maintenance removes.
 from __future__ import annotations
 
 import json
+import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import IO, Any, cast
+from datetime import date
+from typing import IO, Any, TypeVar, cast
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import structlog
 from prometheus_client import Counter, Gauge
 from pyiceberg.catalog import Catalog
 from pyiceberg.exceptions import NoSuchTableError
-from pyiceberg.partitioning import PartitionField, PartitionSpec
-from pyiceberg.table import Table
+from pyiceberg.io.pyarrow import write_file
+from pyiceberg.partitioning import PartitionField, PartitionFieldValue, PartitionKey, PartitionSpec
+from pyiceberg.table import Table, Transaction, WriteTask
+from pyiceberg.table.metadata import TableMetadata
 from pyiceberg.table.snapshots import Snapshot
 from pyiceberg.transforms import DayTransform
+from sqlalchemy import exc as sa_exc
 
 from consumer.dedup import newest
 from consumer.sink.base import AlreadyCommittedError, Rows, SchemaMappingError
@@ -54,6 +60,12 @@ OFFSETS_PREFIX = "kafka.offsets."
 # This snapshot's own batch: which partition, which offsets.
 BATCH_PARTITION = "kafka.batch.partition"
 BATCH_OFFSETS = "kafka.batch.offsets"
+_EPOCH = date(1970, 1, 1)
+# What a restarted catalog database or an unreachable warehouse raises. Retried for less than
+# Kafka's max.poll.interval.ms (300 s by default), so the writer keeps its partitions.
+UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, OSError)
+UNAVAILABLE_SECONDS = 120.0
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -114,7 +126,10 @@ class IcebergSink:
         self.table = table
         self.topic = topic
         self.fields = tuple(avro_field["name"] for avro_field in reader_schema["fields"])
-        self._to_arrow = RowsToArrow(reader_schema, table.schema().as_arrow())
+        # The schema the batches' Arrow tables follow: another writer may evolve the table
+        # meanwhile, and its files are written in the table's schema of their commit.
+        self._schema = table.schema()
+        self._to_arrow = RowsToArrow(reader_schema, self._schema.as_arrow())
 
     def write(self, batch: ClosedBatch) -> None:
         """Append the batch as one snapshot recording its partition's next offset.
@@ -125,12 +140,7 @@ class IcebergSink:
         """
         rows = Rows.of(self.fields, batch.records).rows
         data = self._to_arrow.table(rows)
-        properties = SnapshotOffsets(self.table, self.topic, batch)
-        properties.check()
-        try:
-            self.table.append(data, snapshot_properties=properties)  # type: ignore[arg-type]
-        finally:
-            COMMIT_CONFLICTS.inc(properties.rebuilds())
+        until_available(lambda retried: self._commit(batch, data, refresh=retried))
         SNAPSHOTS.set(len(self.table.metadata.snapshots))
         snapshot = self.table.current_snapshot()
         if snapshot is not None and snapshot.summary is not None:
@@ -145,6 +155,51 @@ class IcebergSink:
             reason=str(batch.reason),
         )
 
+    def _commit(self, batch: ClosedBatch, data: pa.Table, *, refresh: bool) -> None:
+        """One attempt at the batch's snapshot; after a failed one, on the table as it now
+        is (that attempt may have committed before the connection broke: then the batch's
+        offsets are there, and `check` says so)."""
+        if refresh:
+            self.table.refresh()
+        properties = SnapshotOffsets(self.table, self.topic, batch)
+        properties.check()
+        try:
+            with self.table.transaction() as transaction:
+                self._append(transaction, data, batch.event_date, properties)
+        finally:
+            COMMIT_CONFLICTS.inc(properties.rebuilds())
+
+    def _append(
+        self,
+        transaction: Transaction,
+        data: pa.Table,
+        event_date: date,
+        properties: SnapshotOffsets,
+    ) -> None:
+        """The batch as one data file of its event date's partition, in one snapshot.
+
+        A batch holds one event date (see `rotation`), so when the table is partitioned
+        as `open_table` creates it, the file's partition is known: pyiceberg's `append`
+        would find it per row (a transform, a group-by and a filtered copy of the batch).
+        Under any other spec (another engine changed it) `append` splits the rows.
+        """
+        metadata = transaction.table_metadata
+        key = _day_partition(metadata, event_date)
+        if key is None:
+            transaction.append(data, snapshot_properties=properties)  # type: ignore[arg-type]
+            return
+        update = transaction.update_snapshot(snapshot_properties=properties)  # type: ignore[arg-type]
+        with update.fast_append() as append:
+            task = WriteTask(
+                write_uuid=append.commit_uuid,
+                task_id=0,
+                schema=self._schema,
+                record_batches=data.to_batches(),
+                partition_key=key,
+            )
+            for data_file in write_file(self.table.io, metadata, iter([task])):
+                append.append_data_file(data_file)
+
     def close(self) -> None:
         """Release the catalog's database connections."""
         self.table.catalog.close()
@@ -155,6 +210,11 @@ class IcebergSink:
         """For a partition this writer now owns: the offset to resume at (after the table's
         last batch of it; None when it holds none) and the ``field`` of its last ``window``
         records, oldest first (read from the data files of its newest batches)."""
+        return until_available(lambda _retried: self._take_over(partition, field, window))
+
+    def _take_over(
+        self, partition: int, field: str | None, window: int
+    ) -> tuple[int | None, list[Any]]:
         self.table.refresh()
         resume = next_offsets(self.table, self.topic).get(partition)
         if field is None or window <= 0 or resume is None:
@@ -181,6 +241,43 @@ class IcebergSink:
                         )
                     values.extend(_plain(value) for value in column.to_pylist())
             yield values
+
+
+def until_available(attempt: Callable[[bool], T]) -> T:
+    """``attempt(retried)`` until the catalog's database and the warehouse answer, for at
+    most `UNAVAILABLE_SECONDS`: a restart of either costs a wait, not the writer."""
+    deadline = time.monotonic() + UNAVAILABLE_SECONDS
+    delay = 0.1
+    retried = False
+    while True:
+        try:
+            return attempt(retried)
+        except UNAVAILABLE as error:
+            if time.monotonic() + delay > deadline:
+                raise
+            # The type only: a driver's message may quote the connection string.
+            log.warning("lake_unavailable", error=type(error).__name__, retry_in_s=delay)
+        time.sleep(delay)
+        delay = min(delay * 2, 2.0)
+        retried = True
+
+
+def _day_partition(metadata: TableMetadata, event_date: date) -> PartitionKey | None:
+    """The partition of ``event_date`` when the table's only partition field is the day of
+    its event time; None under any other spec."""
+    spec = metadata.spec()
+    schema = metadata.schema()
+    if len(spec.fields) != 1 or not isinstance(spec.fields[0].transform, DayTransform):
+        return None
+    try:
+        source = schema.find_field(EVENT_TIME)
+    except ValueError:
+        return None
+    if spec.fields[0].source_id != source.field_id:
+        return None
+    # A day partition holds the days since the epoch.
+    day = PartitionFieldValue(field=spec.fields[0], value=(event_date - _EPOCH).days)
+    return PartitionKey(field_values=[day], partition_spec=spec, schema=schema)
 
 
 def _ancestors(table: Table) -> Iterator[Snapshot]:

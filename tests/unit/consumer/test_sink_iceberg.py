@@ -11,6 +11,9 @@ import duckdb
 import pyarrow as pa
 import pytest
 from pyiceberg.catalog.sql import SqlCatalog
+from pyiceberg.table import Transaction
+from pyiceberg.transforms import BucketTransform
+from sqlalchemy import exc as sa_exc
 
 from consumer.query import AsOfError, table_events_view
 from consumer.sink import AlreadyCommittedError, ClosedBatch, RotationReason
@@ -94,6 +97,59 @@ def test_the_table_is_partitioned_by_day_of_event_time(catalog: SqlCatalog) -> N
     assert field.name == "event_time_day"
     files = list(sink.table.scan().plan_files())
     assert [task.file.partition[0] for task in files] == [(DAY - date(1970, 1, 1)).days]
+
+
+def test_under_a_spec_another_engine_changed_the_rows_are_split_by_it(
+    catalog: SqlCatalog,
+) -> None:
+    sink = sink_on(catalog)
+    with sink.table.update_spec() as update:
+        update.add_field("user_id", BucketTransform(2), "user_bucket")
+    sink.table.refresh()
+    sink.write(batch(0, 0, 6))
+    files = list(sink.table.scan().plan_files())
+    assert sorted(task.file.partition[1] for task in files) == [0, 1]
+    assert {task.file.partition[0] for task in files} == {(DAY - date(1970, 1, 1)).days}
+    assert sink.table.scan().to_arrow().num_rows == 6
+
+
+def test_a_commit_the_catalog_database_drops_is_tried_again_until_it_answers(
+    catalog: SqlCatalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sink = sink_on(catalog)
+    append = IcebergSink._append
+    failures = iter([True, True])
+
+    def flaky(self: IcebergSink, *args: Any) -> None:
+        if next(failures, False):
+            raise sa_exc.OperationalError("COMMIT", {}, ConnectionError("server closed"))
+        append(self, *args)
+
+    monkeypatch.setattr(IcebergSink, "_append", flaky)
+    sink.write(batch(0, 0, 3))
+    assert sink.table.scan().to_arrow().num_rows == 3
+    assert next_offsets(sink.table, TOPIC) == {0: 3}
+
+
+def test_a_commit_that_went_through_before_the_connection_broke_is_not_made_twice(
+    catalog: SqlCatalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sink = sink_on(catalog)
+    commit = Transaction.commit_transaction
+    calls: list[int] = []
+
+    def answer_lost(self: Transaction) -> Any:
+        committed = commit(self)
+        calls.append(1)
+        if len(calls) == 1:
+            raise sa_exc.OperationalError("COMMIT", {}, ConnectionError("server closed"))
+        return committed
+
+    monkeypatch.setattr(Transaction, "commit_transaction", answer_lost)
+    with pytest.raises(AlreadyCommittedError):
+        sink.write(batch(0, 0, 3))
+    assert len(calls) == 1
+    assert catalog.load_table(NAME.identifier).scan().to_arrow().num_rows == 3
 
 
 def test_a_batch_whose_offsets_the_table_holds_is_not_committed_again(
