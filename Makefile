@@ -115,10 +115,10 @@ bench: kafka-jars ## Run the benchmarks; prints ratios against baselines measure
 	$(BIN)/python -m bench
 
 lake-maintain: $(INSTALLED) ## Compact the Iceberg lake's small files, expire old snapshots, remove orphan files
-	@$(BIN)/python -m consumer.maintain $(ARGS)
+	@$(BIN)/python -m stack lake-maintain $(ARGS)
 
 query: $(INSTALLED) ## Query the lake with DuckDB (view `events`): make query, or make query SQL="…" [AS_OF=<snapshot id or time>]
-	@QUERY_AS_OF="$(AS_OF)" $(BIN)/python -m consumer.query "$(SQL)"
+	@QUERY_AS_OF="$(AS_OF)" $(BIN)/python -m stack query "$(SQL)"
 
 psql: $(INSTALLED) ## Open psql on the stack's database, or run SQL: make psql SQL="select * from users"
 	@$(BIN)/python -m stack psql $(if $(SQL),--command "$(SQL)",)

@@ -36,10 +36,10 @@ class ConsumerSettings(EventStreamSettings, KafkaClientSettings, RegistryClientS
     output: str = Field(
         default="data/lake", description="Lake root: a folder or a pyarrow URI (s3://…)."
     )
-    format: Literal["parquet", "avro", "iceberg"] = Field(
-        default="parquet",
-        description="parquet or avro: files under CONSUMER_OUTPUT; iceberg: an Iceberg table "
-        "whose warehouse is CONSUMER_OUTPUT.",
+    format: Literal["iceberg", "parquet", "avro"] = Field(
+        default="iceberg",
+        description="iceberg: an Iceberg table whose warehouse is CONSUMER_OUTPUT; parquet or "
+        "avro: files under CONSUMER_OUTPUT.",
     )
     catalog_url: SecretStr | None = Field(
         default=None,

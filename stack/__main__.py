@@ -1,5 +1,5 @@
-"""`python -m stack up|down|status|logs|psql|tail-events|metrics|jars|spark-jars`: the stack's
-commands."""
+"""`python -m stack up|down|status|logs|psql|tail-events|metrics|query|lake-maintain|jars|
+spark-jars`: the stack's commands."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import threading
 import click
 
 from stack import metrics, runner
+from stack.apps import ConsumerApp
 from stack.errors import StackError
 from stack.jars import SPARK_POM, ensure_jars
 from stack.postgres import PostgresService, binary
@@ -116,6 +117,31 @@ def tail_events_command(last: int) -> None:
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda _number, _frame: stop.set())
     tail_events(target, click.echo, last=last, should_stop=stop.is_set)
+
+
+def _run_in_consumer(module: str, *args: str) -> None:
+    """Run one of the lake writer's modules where it runs: with its environment (its lake,
+    its catalog), or in its container, whose paths the catalog records."""
+    if _use_docker():
+        passed = [f"--env={name}" for name in ("QUERY_AS_OF",) if os.environ.get(name)]
+        _compose("exec", *passed, "consumer", "python", "-m", module, *args)
+        return
+    environment = ConsumerApp(_settings()).environment()
+    os.execve(sys.executable, [sys.executable, "-m", module, *args], environment)  # noqa: S606
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("sql", nargs=-1)
+def query(sql: tuple[str, ...]) -> None:
+    """Query the lake with DuckDB through its `events` view (QUERY_AS_OF: time travel)."""
+    _run_in_consumer("consumer.query", *sql)
+
+
+@main.command("lake-maintain", context_settings={"ignore_unknown_options": True})
+@click.argument("arguments", nargs=-1)
+def lake_maintain(arguments: tuple[str, ...]) -> None:
+    """Compact the Iceberg table's small files, expire old snapshots, remove orphans."""
+    _run_in_consumer("consumer.maintain", *arguments)
 
 
 @main.command("metrics")

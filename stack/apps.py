@@ -193,6 +193,8 @@ class ConsumerApp(MetricsOnlyService):
             "EVENTS_TOPIC": self.settings.events_topic,
             "CONSUMER_OUTPUT": self.settings.consumer_output,
             "CONSUMER_FORMAT": self.settings.consumer_format,
+            # The Iceberg table's catalog: in the platform's database, a schema of its own.
+            "CONSUMER_CATALOG_URL": self.settings.effective_database_url,
             "CONSUMER_METRICS_PORT": str(self.port),
         }
 

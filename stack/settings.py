@@ -49,7 +49,7 @@ class StackSettings(BaseSettings):
     )
     consumer_output: str = Field(default="data/lake", description="The lake's root.")
     consumer_format: str = Field(
-        default="parquet", description="The lake's format: parquet, avro or iceberg."
+        default="iceberg", description="The lake's format: iceberg, parquet or avro."
     )
     events_topic: str = Field(default=USER_EVENTS_TOPIC, description="Topic of the user events.")
     schemas_dir: Path = Field(

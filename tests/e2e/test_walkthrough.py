@@ -18,12 +18,13 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import pytest
 import requests
 
+from stack.apps import ConsumerApp
 from stack.settings import StackSettings
 from tests.e2e.walkthrough import README, REPO_ROOT, Kind, Step, mismatch, normalized, steps
+from tests.lake import landed_values, settings_of
 from tests.privacy import remember
 
 pytestmark = pytest.mark.timeout(900)
@@ -164,25 +165,15 @@ class Walk:
         return "".join(lines[-count:])
 
     def _wait_for_lake(self) -> None:
-        """Until every user created so far is in a lake file (60 s is the file age limit)."""
-        pattern = REPO_ROOT / SETTINGS.consumer_output / SETTINGS.events_topic
-        ids = sorted(self.ids.values())
-        query = (
-            "SELECT count(DISTINCT user_id) FROM read_parquet(?, union_by_name = true) "
-            "WHERE list_contains(?, user_id)"
-        )
+        """Until every user created so far is in the lake (60 s is the batch age limit)."""
+        settings = settings_of(ConsumerApp(SETTINGS))
+        wanted = set(self.ids.values())
         deadline = time.monotonic() + LAKE_SECONDS
         while time.monotonic() < deadline:
-            try:
-                row = duckdb.execute(
-                    query, [str(pattern / "event_date=*" / "part-*.parquet"), ids]
-                ).fetchone()
-            except duckdb.IOException:
-                row = None
-            if row is not None and row[0] == len(ids):
+            if wanted <= set(landed_values(settings, "user_id")):
                 return
             time.sleep(2)
-        raise AssertionError(f"users {ids} not in the lake after {LAKE_SECONDS:.0f} s")
+        raise AssertionError(f"users {sorted(wanted)} not in the lake after {LAKE_SECONDS:.0f} s")
 
 
 @pytest.fixture

@@ -16,10 +16,8 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 import sqlalchemy as sa
 from confluent_kafka import Consumer
 from confluent_kafka.schema_registry import SchemaRegistryClient
@@ -30,6 +28,7 @@ from stack.apps import ConsumerApp
 from stack.runner import local_services, start_service
 from stack.services import Service
 from stack.settings import StackSettings
+from tests.lake import landed_values, settings_of
 from tests.privacy import remember
 
 
@@ -67,10 +66,6 @@ class FaultStack:
     def registry_url(self) -> str:
         return f"http://127.0.0.1:{self.settings.registry_port}"
 
-    @property
-    def lake(self) -> Path:
-        return Path(self.settings.consumer_output) / self.settings.events_topic
-
     def start(self) -> None:
         for service in self.services.values():
             start_service(service, echo=lambda _line: None)
@@ -101,12 +96,9 @@ class FaultStack:
             return {str(row[0]) for row in rows}
 
     def lake_copies(self, event_ids: set[str]) -> Counter[str]:
-        """How many times each of `event_ids` is in the lake's visible files."""
-        copies: Counter[str] = Counter()
-        for path in self.lake.glob("event_date=*/part-*.parquet"):
-            column = pq.read_table(path, columns=["event_id"]).column("event_id")
-            copies.update(i for i in column.to_pylist() if i in event_ids)
-        return copies
+        """How many times each of `event_ids` is in the lake (its table, or visible files)."""
+        landed = landed_values(settings_of(FaultConsumer(self.settings)), "event_id")
+        return Counter(event_id for event_id in landed if event_id in event_ids)
 
     def wait_for_lake(self, event_ids: set[str], timeout: float = 180.0) -> Counter[str]:
         deadline = time.monotonic() + timeout

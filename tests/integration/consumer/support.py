@@ -7,12 +7,11 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
@@ -20,11 +19,11 @@ from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 from pyiceberg.table import Table
 
-from consumer.lake import open_catalog
 from consumer.maintenance import MaintenanceReport, maintain
 from consumer.runner import LakeWriter
 from consumer.settings import ConsumerSettings
 from tests.conftest import REPO_ROOT
+from tests.lake import rows_in
 
 CONTRACT = REPO_ROOT / "schemas" / "user-events-value"
 EVENTS = 10_000
@@ -113,22 +112,6 @@ def dead_letters(bootstrap: str, topic: str, expected: int) -> list[dict[str, by
     return found
 
 
-def rows_in(lake: Path, topic: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for path in sorted((lake / topic).glob("event_date=*/part-*.parquet")):
-        rows += pq.read_table(path).to_pylist()
-    return rows
-
-
-def table_rows(settings: ConsumerSettings) -> list[dict[str, Any]]:
-    """The rows of the Iceberg table the settings name (none before it exists)."""
-    identifier = (settings.table_namespace, settings.iceberg_table)
-    with closing(open_catalog(settings)) as catalog:
-        if not catalog.table_exists(identifier):
-            return []
-        return catalog.load_table(identifier).scan().to_arrow().to_pylist()
-
-
 def maintain_now(table: Table, topic: str) -> MaintenanceReport:
     """Maintenance with nothing kept for age: every snapshot but the newest expires, and
     every file nothing references goes."""
@@ -141,13 +124,6 @@ def maintain_now(table: Table, topic: str) -> MaintenanceReport:
     )
 
 
-def landed_rows(settings: ConsumerSettings) -> int:
-    """How many rows the lake the settings name holds, files or table."""
-    if settings.format == "iceberg":
-        return len(table_rows(settings))
-    return len(rows_in(Path(settings.output), settings.events_topic))
-
-
 def settings_for(
     bootstrap: str, registry_url: str, topic: str, lake: Path, **overrides: Any
 ) -> ConsumerSettings:
@@ -158,6 +134,8 @@ def settings_for(
             "EVENTS_TOPIC": topic,
             "reader_schema": CONTRACT / "2.avsc",
             "output": str(lake),
+            # Files unless a test names the table: most tests here read the files' names.
+            "format": "parquet",
             "group_id": f"lake-{uuid.uuid4().hex}",
             "max_age_seconds": 1.0,
             "metrics_port": 0,

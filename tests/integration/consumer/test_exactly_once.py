@@ -136,6 +136,7 @@ def make_writer(
             registry_port=registry.port or 80,
             consumer_metrics_port=free_port(),
             consumer_output=str(lake),
+            consumer_format="parquet",
             events_topic=topic,
         )
         writer = LakeWriterProcess(
@@ -730,6 +731,8 @@ def test_sigkill_at_random_moments_leaves_every_event_once_in_the_iceberg_table(
     # Small batches: a commit every few hundred records, so kills land during commits too.
     writer = make_writer(topic=topic, lake=lake, group_id=group, max_records=500)
     writer.extra["CONSUMER_FORMAT"] = "iceberg"
+    # The catalog beside the table (no PostgreSQL runs here): the file `_table_rows` reads.
+    writer.extra["CONSUMER_CATALOG_URL"] = f"sqlite:///{lake / 'catalog.db'}"
     rng = random.Random(CRASH_SEED)
     source = EventSource(kafka_bootstrap, eo_registry, topic, CRASH_EVENTS, seconds=20.0)
     source.start()

@@ -24,9 +24,9 @@ from tests.integration.consumer.support import (
     produce_mixed,
     run_until,
     settings_for,
-    table_rows,
     v2_topic,
 )
+from tests.lake import table_rows
 
 
 def iceberg_settings(

@@ -31,17 +31,15 @@ from tests.integration.consumer.support import (
     EVENTS,
     dead_letters,
     land_versions,
-    landed_rows,
     maintain_now,
     make_event,
     produce_bad,
     produce_mixed,
-    rows_in,
     run_until,
     settings_for,
-    table_rows,
     v2_topic,
 )
+from tests.lake import landed_rows, rows_in, table_rows
 
 
 def test_a_reader_pinned_to_v1_reads_v2_events(

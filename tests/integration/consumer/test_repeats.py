@@ -12,11 +12,11 @@ from prometheus_client import REGISTRY
 
 from tests.integration.consumer.support import (
     make_event,
-    rows_in,
     run_until,
     settings_for,
     v2_topic,
 )
+from tests.lake import rows_in
 
 
 def _duplicates_counted() -> float:

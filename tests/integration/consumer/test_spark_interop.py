@@ -34,11 +34,11 @@ from stack.settings import StackSettings
 from tests.conftest import REPO_ROOT
 from tests.integration.consumer.support import (
     CONTRACT,
-    landed_rows,
     make_event,
     run_until,
     settings_for,
 )
+from tests.lake import landed_rows
 
 V2 = json.loads((CONTRACT / "2.avsc").read_text())
 # A third version of the reader schema: one optional field more.
