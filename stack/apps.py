@@ -196,6 +196,9 @@ class ConsumerApp(MetricsOnlyService):
             # The Iceberg table's catalog: in the platform's database, a schema of its own.
             "CONSUMER_CATALOG_URL": self.settings.effective_database_url,
             "CONSUMER_METRICS_PORT": str(self.port),
+            # glibc gives each thread that allocates an arena of its own, kept once grown:
+            # the writer's Kafka, metrics and pyiceberg threads share two instead.
+            "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2"),
         }
 
     def exports(self) -> dict[str, str]:
