@@ -18,7 +18,7 @@ CLIENTS_GO_BINARY := $(CLIENTS_GO)/bin/registry-client-go
 # -mod=mod: go.sum is completed rather than refused if a module's checksum is missing.
 CLIENTS_GOFLAGS := -mod=mod -buildvcs=false
 
-.PHONY: help install lock kafka-jars spark-jars client-deps lint format test test-unit test-integration \
+.PHONY: help install lock kafka-jars spark-jars peer-jars client-deps lint format test test-unit test-integration \
         test-faults test-clients test-e2e up down status logs psql query lake-maintain clean register-schemas \
         check-schemas bench tail-events metrics
 
@@ -47,6 +47,9 @@ kafka-jars: $(INSTALLED) ## Fetch the Kafka broker jars from Maven Central (once
 
 spark-jars: $(INSTALLED) ## Fetch Iceberg's Spark runtime and the PostgreSQL JDBC driver (once per stack/spark-pom.xml)
 	$(BIN)/python -m stack spark-jars
+
+peer-jars: $(INSTALLED) ## Fetch Kafka Connect, Debezium and Iceberg's Connect sink, the benchmark's peers (once per pom)
+	$(BIN)/python -m stack peer-jars
 
 $(CLIENTS_JS_INSTALLED): $(CLIENTS_JS)/package.json $(CLIENTS_JS)/package-lock.json
 	@command -v npm >/dev/null || { echo "npm (Node.js 20+) is needed for the JavaScript clients of tests/clients"; exit 1; }

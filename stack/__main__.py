@@ -1,5 +1,5 @@
 """`python -m stack up|down|status|logs|psql|tail-events|metrics|query|lake-maintain|jars|
-spark-jars`: the stack's commands."""
+spark-jars|peer-jars`: the stack's commands."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import click
 from stack import metrics, runner
 from stack.apps import ConsumerApp
 from stack.errors import StackError
-from stack.jars import SPARK_POM, ensure_jars
+from stack.jars import CONNECT_POM, PLUGIN_POMS, SPARK_POM, ensure_jars
 from stack.postgres import PostgresService, binary
 from stack.settings import StackSettings
 from stack.tail import TailTarget, tail_events
@@ -169,6 +169,17 @@ def spark_jars() -> None:
         click.echo(f"Spark jars fetched into {settings.spark_jars}")
     else:
         click.echo(f"Spark jars already in {settings.spark_jars}")
+
+
+@main.command("peer-jars")
+def peer_jars() -> None:
+    """Fetch Kafka Connect and the peers it runs in the benchmark (once per pom)."""
+    peers = _settings().peers
+    folders = {peers / "connect": CONNECT_POM}
+    folders.update({peers / "plugins" / name: pom for name, pom in PLUGIN_POMS.items()})
+    for folder, pom in folders.items():
+        state = "fetched into" if ensure_jars(folder, pom) else "already in"
+        click.echo(f"{pom}: jars {state} {folder}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Jars from Maven Central, copied into a cache folder once per pom (Kafka's, Spark's)."""
+"""Jars from Maven Central, copied into a cache folder once per pom (Kafka's, Spark's, the
+benchmark's peers')."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from pathlib import Path
 
 from stack.errors import StackError
 
-# The poms of this package: the broker's jars, and what Spark needs to read the lake.
+# The poms of this package: the broker's jars, what Spark needs to read the lake, and the
+# benchmark's peers (Kafka Connect, and the plugins it runs).
 KAFKA_POM = "pom.xml"
 SPARK_POM = "spark-pom.xml"
+CONNECT_POM = "connect-pom.xml"
+# Each Connect plugin in a folder of its own under the plugin path: Connect isolates them.
+PLUGIN_POMS = {"debezium": "debezium-pom.xml", "iceberg": "iceberg-connect-pom.xml"}
 
 
 def pom_path(name: str = KAFKA_POM) -> Path:

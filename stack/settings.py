@@ -118,6 +118,12 @@ class StackSettings(BaseSettings):
         return self.stack_dir / "spark" / "jars"
 
     @property
+    def peers(self) -> Path:
+        """Kafka Connect's jars (``connect``) and its plugins' (``plugins/<name>``): only
+        the benchmark runs them."""
+        return self.stack_dir / "peers"
+
+    @property
     def kafka_jars(self) -> Path:
         if self.kafka_jar_dir is not None:
             return self.kafka_jar_dir

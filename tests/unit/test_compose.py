@@ -11,7 +11,7 @@ from unittest import mock
 import pytest
 import yaml
 
-from stack.jars import pom_path
+from stack.jars import CONNECT_POM, KAFKA_POM, pom_path
 from stack.kafka import SINGLE_NODE_SETTINGS
 from stack.runner import local_services
 from stack.services import Service
@@ -135,3 +135,12 @@ def test_the_image_holds_every_package_the_project_installs() -> None:
     dockerfile = (root / "Dockerfile").read_text()
     copied = set(re.findall(r"^COPY (\w+) \1$", dockerfile, flags=re.MULTILINE))
     assert packages <= copied, f"the Dockerfile does not copy {sorted(packages - copied)}"
+
+
+def test_kafka_connect_is_the_brokers_version() -> None:
+    def kafka_version(pom: str) -> str:
+        found = re.search(r"<kafka.version>([^<]+)</kafka.version>", pom_path(pom).read_text())
+        assert found is not None, pom
+        return found[1]
+
+    assert kafka_version(CONNECT_POM) == kafka_version(KAFKA_POM)
