@@ -114,7 +114,7 @@ register-schemas: $(INSTALLED) ## Register every schema of schemas/ in the regis
 check-schemas: $(INSTALLED) ## Check the newest schema of each subject: offline and against the registry
 	@$(BIN)/python -m registry.cli check --schemas-dir $(SCHEMAS_DIR) --registry-url $(REGISTRY_URL)
 
-bench: kafka-jars ## Run the benchmarks; prints ratios against baselines measured in the same run
+bench: kafka-jars peer-jars ## Run the benchmarks; prints ratios against baselines and peers measured in the same run
 	$(BIN)/python -m bench
 
 lake-maintain: $(INSTALLED) ## Compact the Iceberg lake's small files, expire old snapshots, remove orphan files

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench import api_bench, consumer_bench, registry_bench, registry_writes_bench, relay_bench
+from bench import (
+    api_bench,
+    consumer_bench,
+    outbox_peer_bench,
+    registry_bench,
+    registry_writes_bench,
+    relay_bench,
+)
 from bench.report import print_table, write_results
 
 
@@ -14,6 +21,7 @@ def main() -> None:
         *registry_writes_bench.run(),
         *api_bench.run(),
         *relay_bench.run(),
+        *outbox_peer_bench.run(),
         *consumer_bench.run(),
     ]
     print()

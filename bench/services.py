@@ -28,13 +28,22 @@ class BenchStack:
     registry_url: str
 
 
+class _LogicalPostgres(PostgresService):
+    """The stack's PostgreSQL with logical decoding on, as Debezium needs it."""
+
+    def command(self) -> list[str]:
+        decoding = ["wal_level=logical", "max_replication_slots=4", "max_wal_senders=4"]
+        return [*super().command(), *(arg for value in decoding for arg in ("-c", value))]
+
+
 @contextmanager
-def bench_stack(*, kafka: bool = True) -> Iterator[BenchStack]:
+def bench_stack(*, kafka: bool = True, logical_decoding: bool = False) -> Iterator[BenchStack]:
     with tempfile.TemporaryDirectory(prefix="bench-") as state:
         settings = StackSettings.on_free_ports(
             Path(state), kafka_jar_dir=(REPO_ROOT / StackSettings().kafka_jars).resolve()
         ).model_copy(update={"schemas_dir": REPO_ROOT / "schemas"})
-        services: list[Service] = [PostgresService(settings), RegistryApp(settings)]
+        postgres = _LogicalPostgres(settings) if logical_decoding else PostgresService(settings)
+        services: list[Service] = [postgres, RegistryApp(settings)]
         if kafka:
             services.insert(0, KafkaService(settings))
         started: list[Service] = []

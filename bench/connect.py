@@ -1,0 +1,130 @@
+"""Kafka Connect in standalone mode, run from the jars `make peer-jars` fetched: the
+process the benchmark's peers (Debezium's outbox router, Iceberg's sink) run in, as a user
+of those projects runs them. One worker, one connector, offsets in a file."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+import requests
+
+from stack.errors import StackError
+from stack.jars import CONNECT_POM, PLUGIN_POMS, jars_present
+from stack.services import Echo, Service
+from stack.settings import StackSettings
+
+# Connect's own log lines at INFO; the plugins' chatter at WARN.
+_LOG4J2_PROPERTIES = """\
+status = warn
+appender.console.type = Console
+appender.console.name = STDOUT
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.stdout.ref = STDOUT
+logger.clients.name = org.apache.kafka.clients
+logger.clients.level = WARN
+"""
+
+
+class ConnectStandalone(Service):
+    """A standalone Connect worker running ``connector`` (its properties, `name` included).
+
+    Args:
+        settings: the stack whose state folder it uses.
+        peers: where `make peer-jars` put Connect's jars and its plugins'.
+        bootstrap: the broker.
+        rest_port: the worker's REST API (readiness, status).
+        connector: the connector's properties (converters of its own override the
+            worker's JSON ones).
+    """
+
+    name = "connect"
+    ready_timeout = 120.0
+
+    def __init__(
+        self,
+        settings: StackSettings,
+        *,
+        peers: Path,
+        bootstrap: str,
+        rest_port: int,
+        connector: Mapping[str, str],
+    ) -> None:
+        super().__init__(settings)
+        self.peers = peers
+        self.bootstrap = bootstrap
+        self.rest_port = rest_port
+        self.connector = dict(connector)
+
+    @property
+    def port(self) -> int:
+        return self.rest_port
+
+    def ports(self) -> dict[str, int]:
+        return {"CONNECT_REST_PORT": self.rest_port}
+
+    @property
+    def connector_name(self) -> str:
+        return self.connector["name"]
+
+    def worker_properties(self) -> dict[str, str]:
+        return {
+            "bootstrap.servers": self.bootstrap,
+            "listeners": f"http://127.0.0.1:{self.rest_port}",
+            "plugin.path": str((self.peers / "plugins").resolve()),
+            "offset.storage.file.filename": str((self.state_dir / "offsets").resolve()),
+            "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+            "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+            "value.converter.schemas.enable": "false",
+        }
+
+    def prepare(self, echo: Echo) -> None:
+        peers = self.peers
+        folders = {peers / "connect": CONNECT_POM}
+        folders.update({peers / "plugins" / name: pom for name, pom in PLUGIN_POMS.items()})
+        missing = [str(folder) for folder, pom in folders.items() if not jars_present(folder, pom)]
+        if missing:
+            raise StackError(f"no Kafka Connect jars in {', '.join(missing)}: make peer-jars")
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        _write_properties(self.state_dir / "worker.properties", self.worker_properties())
+        _write_properties(self.state_dir / "connector.properties", self.connector)
+        (self.state_dir / "log4j2.properties").write_text(_LOG4J2_PROPERTIES)
+
+    def command(self) -> list[str]:
+        java = shutil.which("java")
+        if java is None:
+            raise StackError("Java 17+ is needed to run Kafka Connect")
+        classpath = str((self.peers / "connect").resolve() / "*")
+        return [
+            java,
+            "-Xmx1g",
+            "-XX:+UseG1GC",
+            "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={(self.state_dir / 'log4j2.properties').resolve()}",
+            "-cp",
+            classpath,
+            "org.apache.kafka.connect.cli.ConnectStandalone",
+            str((self.state_dir / "worker.properties").resolve()),
+            str((self.state_dir / "connector.properties").resolve()),
+        ]
+
+    def is_ready(self) -> bool:
+        """The connector and each of its tasks run."""
+        url = f"http://127.0.0.1:{self.rest_port}/connectors/{self.connector_name}/status"
+        try:
+            status = requests.get(url, timeout=2).json()
+        except (requests.RequestException, ValueError):
+            return False
+        tasks = status.get("tasks") or []
+        states = [status.get("connector", {}).get("state"), *(t.get("state") for t in tasks)]
+        return bool(tasks) and all(state == "RUNNING" for state in states)
+
+    def address(self) -> str:
+        return f"http://127.0.0.1:{self.rest_port}"
+
+
+def _write_properties(path: Path, properties: Mapping[str, str]) -> None:
+    path.write_text("".join(f"{key}={value}\n" for key, value in properties.items()))

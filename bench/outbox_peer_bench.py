@@ -1,0 +1,210 @@
+"""The relay beside Debezium's outbox router: draining a backlog of the same outbox rows.
+
+Both sides read an `outbox` table of the API's schema on one PostgreSQL server started with
+`wal_level=logical`, each in a database of its own, so neither captures the other's rows.
+Debezium's PostgreSQL connector runs in a standalone Kafka Connect worker (`make
+peer-jars`) with its `EventRouter`, as its outbox documentation sets it up: pgoutput,
+streaming, each row routed by its `topic` column, keyed by its message key, the JSON payload
+expanded. It streams: a user runs it all the time, and a backlog is what builds up in the
+WAL meanwhile; a snapshot would read the table, sent rows included.
+
+A round commits a backlog of rows in one transaction and times, on a consumer of the topic,
+from that commit to the last of its records. The relay's records are Avro (it serializes
+against the registry); Debezium's are the outbox's JSON, as its router copies it.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from confluent_kafka import Consumer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from bench.connect import ConnectStandalone
+from bench.relay_bench import _fill, _settings, _topic
+from bench.report import Measure, rounded
+from bench.services import REPO_ROOT, BenchStack, bench_stack
+from platform_common.database import libpq_url
+from producer_api.database import migrate, open_engine
+from producer_api.outbox.wakeup import RelayWaker
+from producer_api.relay.service import Relay
+from stack.ports import free_port
+from stack.postgres import create_database
+from stack.runner import start_service
+from stack.settings import StackSettings
+
+BACKLOG = 100_000
+WARMUP = 5_000
+ROUNDS = 2
+PEER_DATABASE = "debezium"
+SECONDS_PER_ROUND = 300.0
+
+
+def run() -> list[Measure]:
+    with bench_stack(logical_decoding=True) as stack:
+        ours_engine = open_engine(stack.database_url)
+        migrate(ours_engine)
+        peer_url = _peer_database(stack)
+        peer_engine = open_engine(peer_url)
+        migrate(peer_engine)
+        connect = _debezium(stack, peer_engine.url)
+        relay_rates: list[float] = []
+        peer_rates: list[float] = []
+        try:
+            for round_number in range(ROUNDS + 1):
+                ours = _relay_drain(stack, ours_engine, f"bench-relay-peer-{round_number}")
+                theirs = _backlog_drain(stack, peer_engine, f"bench-dbz-{round_number}", None)
+                # The first round warms both sides' JITs and connections: not counted.
+                if round_number:
+                    relay_rates.append(ours)
+                    peer_rates.append(theirs)
+        finally:
+            connect.process.stop(timeout=30.0)
+            ours_engine.dispose()
+            peer_engine.dispose()
+    print(f"drain events/s by round: relay {rounded(relay_rates)}, Debezium {rounded(peer_rates)}")
+    return [
+        Measure(
+            "relay drain of a 100k backlog vs Debezium",
+            "events/s",
+            statistics.median(relay_rates),
+            statistics.median(peer_rates),
+            "Debezium's outbox EventRouter streaming the same rows, events/s",
+            1.0,
+        )
+    ]
+
+
+def _peer_database(stack: BenchStack) -> str:
+    url = sa.make_url(stack.database_url)
+    admin = url.set(database="postgres")
+    create_database(libpq_url(admin), PEER_DATABASE)
+    return url.set(database=PEER_DATABASE).render_as_string(hide_password=False)
+
+
+def _debezium(stack: BenchStack, url: sa.URL) -> ConnectStandalone:
+    """Debezium's PostgreSQL connector with its outbox router, streaming from now on."""
+    connector = {
+        "name": "outbox",
+        "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+        "tasks.max": "1",
+        "database.hostname": url.host or "127.0.0.1",
+        "database.port": str(url.port),
+        "database.user": url.username or "postgres",
+        "database.password": url.password or "",
+        "database.dbname": url.database or PEER_DATABASE,
+        "topic.prefix": "peer",
+        "plugin.name": "pgoutput",
+        "publication.autocreate.mode": "filtered",
+        "table.include.list": "public.outbox",
+        "snapshot.mode": "no_data",
+        "transforms": "outbox",
+        "transforms.outbox.type": "io.debezium.transforms.outbox.EventRouter",
+        "transforms.outbox.table.field.event.id": "event_id",
+        "transforms.outbox.table.field.event.key": "message_key",
+        "transforms.outbox.table.field.event.payload": "payload",
+        "transforms.outbox.route.by.field": "topic",
+        "transforms.outbox.route.topic.replacement": "${routedByValue}",
+        "transforms.outbox.table.expand.json.payload": "true",
+    }
+    connect = ConnectStandalone(
+        stack.settings,
+        peers=(REPO_ROOT / StackSettings().peers).resolve(),
+        bootstrap=stack.kafka_bootstrap,
+        rest_port=free_port(),
+        connector=connector,
+    )
+    start_service(connect, echo=print)
+    return connect
+
+
+def _relay_drain(stack: BenchStack, engine: sa.Engine, topic: str) -> float:
+    """The relay running as deployed (woken by the API's NOTIFY), timed on a consumer."""
+    _topic(stack, topic)
+    relay = Relay(_settings(stack, topic))
+    thread = threading.Thread(target=relay.run, daemon=True)
+    thread.start()
+    waker = RelayWaker(libpq_url(engine.url), interval=0.01)
+    try:
+        return _backlog_drain(stack, engine, topic, waker.poke)
+    finally:
+        relay.stop()
+        thread.join(30)
+        relay.close()
+
+
+def _backlog_drain(
+    stack: BenchStack, engine: sa.Engine, topic: str, after_commit: Callable[[], None] | None
+) -> float:
+    """Events/s from the commit of a backlog to its last record on ``topic`` (after a
+    warm-up batch the clock does not see)."""
+    admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
+    admin.create_topics([NewTopic(topic, num_partitions=3)])[topic].result(timeout=30)
+    counter = _Counter(stack, topic)
+    counter.start()
+    try:
+        _fill(engine, topic, WARMUP)
+        if after_commit is not None:
+            after_commit()
+        counter.wait_for(WARMUP, SECONDS_PER_ROUND)
+        _fill(engine, topic, BACKLOG)
+        began = time.perf_counter()
+        if after_commit is not None:
+            after_commit()
+        counter.wait_for(WARMUP + BACKLOG, SECONDS_PER_ROUND)
+        elapsed = counter.last_at - began
+    finally:
+        counter.stop.set()
+        counter.join(30)
+    print(f"{topic}: {BACKLOG} events in {elapsed:.2f} s")
+    return BACKLOG / elapsed
+
+
+class _Counter(threading.Thread):
+    """Counts the topic's records from its start, and when the newest arrived."""
+
+    def __init__(self, stack: BenchStack, topic: str) -> None:
+        super().__init__(daemon=True)
+        self.stop = threading.Event()
+        self.count = 0
+        self.last_at = 0.0
+        self.consumer = Consumer(
+            {
+                "bootstrap.servers": stack.kafka_bootstrap,
+                "group.id": f"bench-{uuid.uuid4().hex}",
+                "auto.offset.reset": "earliest",
+                "enable.auto.commit": False,
+            }
+        )
+        self.consumer.subscribe([topic])
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            messages = self.consumer.consume(num_messages=10_000, timeout=0.1)
+            arrived = time.perf_counter()
+            got = sum(1 for message in messages if message.error() is None)
+            if got:
+                self.count += got
+                self.last_at = arrived
+        self.consumer.close()
+
+    def wait_for(self, count: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.count < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.count} of {count} records after {timeout:.0f} s")
+            time.sleep(0.01)
+
+
+def main() -> None:
+    for measure in run():
+        print(measure)
+
+
+if __name__ == "__main__":
+    main()
