@@ -8,9 +8,11 @@ streaming, each row routed by its `topic` column, keyed by its message key, the 
 expanded. It streams: a user runs it all the time, and a backlog is what builds up in the
 WAL meanwhile; a snapshot would read the table, sent rows included.
 
-A round commits a backlog of rows in one transaction and times, on a consumer of the topic,
-from that commit to the last of its records. The relay's records are Avro (it serializes
-against the registry); Debezium's are the outbox's JSON, as its router copies it.
+A drain round commits a backlog of rows in one transaction and times, on a consumer of the
+topic, from that commit to the last of its records. The latency commits users one by one
+at a moderate rate, as the API does, and times each commit until its record is read (the
+relay woken at the API's pace; Debezium streaming). The relay's records are Avro (it
+serializes against the registry); Debezium's are the outbox's JSON, as its router copies it.
 """
 
 from __future__ import annotations
@@ -22,17 +24,25 @@ import uuid
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from confluent_kafka import Consumer
+from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from bench.connect import ConnectStandalone
-from bench.relay_bench import _fill, _settings, _topic
+from bench.relay_bench import (
+    _fill,
+    _settings,
+    _topic,
+    commit_latencies,
+    direct_until_received,
+    start_reader,
+)
 from bench.report import Measure, rounded
 from bench.services import REPO_ROOT, BenchStack, bench_stack
 from platform_common.database import libpq_url
 from producer_api.database import migrate, open_engine
 from producer_api.outbox.wakeup import RelayWaker
 from producer_api.relay.service import Relay
+from producer_api.settings import ApiSettings
 from stack.ports import free_port
 from stack.postgres import create_database
 from stack.runner import start_service
@@ -65,6 +75,8 @@ def run() -> list[Measure]:
                 if round_number >= WARMUP_ROUNDS:
                     relay_rates.append(ours)
                     peer_rates.append(theirs)
+            relay_latency = _relay_latency(stack, ours_engine, "bench-relay-peer-latency")
+            peer_latency = _latency(stack, peer_engine, "bench-dbz-latency", None)
         finally:
             connect.process.stop(timeout=30.0)
             ours_engine.dispose()
@@ -78,7 +90,25 @@ def run() -> list[Measure]:
             statistics.median(peer_rates),
             "Debezium's outbox EventRouter streaming the same rows, events/s",
             1.0,
-        )
+        ),
+        Measure(
+            "relay latency commit -> consumer p99 vs Debezium",
+            "ms",
+            relay_latency[1],
+            peer_latency[1],
+            "Debezium's p99 on the same commits at the same rate, ms",
+            1.0,
+            direction="max",
+        ),
+        Measure(
+            "relay latency commit -> consumer p50 vs Debezium",
+            "ms",
+            relay_latency[0],
+            peer_latency[0],
+            "Debezium's p50, ms",
+            1.0,
+            direction="max",
+        ),
     ]
 
 
@@ -105,6 +135,9 @@ def _debezium(stack: BenchStack, url: sa.URL) -> ConnectStandalone:
         "publication.autocreate.mode": "filtered",
         "table.include.list": "public.outbox",
         "snapshot.mode": "no_data",
+        # Its default waits 500 ms for changes before it hands over a batch; the relay is
+        # woken at once, so Debezium is given the short wait a latency-minded user sets.
+        "poll.interval.ms": "10",
         "transforms": "outbox",
         "transforms.outbox.type": "io.debezium.transforms.outbox.EventRouter",
         "transforms.outbox.table.field.event.id": "event_id",
@@ -138,6 +171,42 @@ def _relay_drain(stack: BenchStack, engine: sa.Engine, topic: str) -> float:
         relay.stop()
         thread.join(30)
         relay.close()
+
+
+def _relay_latency(stack: BenchStack, engine: sa.Engine, topic: str) -> tuple[float, float]:
+    """The relay's commit -> consumer latency, woken at the API's pace."""
+    _topic(stack, topic)
+    relay = Relay(_settings(stack, topic))
+    thread = threading.Thread(target=relay.run, daemon=True)
+    thread.start()
+    wake_interval_ms = ApiSettings.model_fields["wake_interval_ms"].default
+    waker = RelayWaker(libpq_url(engine.url), interval=wake_interval_ms / 1000)
+    try:
+        return _latency(stack, engine, topic, waker.poke)
+    finally:
+        relay.stop()
+        thread.join(30)
+        relay.close()
+
+
+def _latency(
+    stack: BenchStack, engine: sa.Engine, topic: str, after_commit: Callable[[], None] | None
+) -> tuple[float, float]:
+    """p50/p99 ms from each user's commit to its record on ``topic``, at a moderate rate;
+    the reader is positioned first by a marker written straight to the topic."""
+    admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
+    admin.create_topics([NewTopic(topic, num_partitions=1)])[topic].result(timeout=30)
+    received: dict[str, float] = {}
+    reader = start_reader(stack, topic, received)
+    try:
+        marker_producer = Producer({"bootstrap.servers": stack.kafka_bootstrap})
+        direct_until_received(marker_producer, topic, received)
+        latency = commit_latencies(engine, topic, received, after_commit=after_commit)
+    finally:
+        reader.stop.set()
+        reader.join(30)
+    print(f"{topic}: latency p50/p99 ms {latency}")
+    return latency
 
 
 def _backlog_drain(

@@ -6,6 +6,7 @@ import statistics
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,6 +46,8 @@ LATENCY_EVENTS = 1_000
 # producer's id and the partition leader's metadata, which is start-up, not steady state.
 LATENCY_WARMUP = 50
 LATENCY_RATE = 200.0  # events per second: "a moderate rate"
+# Where a record carries its event's id: the relay's header, and Debezium's outbox router's.
+EVENT_ID_HEADERS = ("event_id", "id")
 CONTRACT_DIR = user_events_folder(REPO_ROOT / "schemas")
 
 # The backlog as the API would have written it, generated in the database.
@@ -216,42 +219,20 @@ def _latency(
     admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
     admin.create_topics([NewTopic(topic, num_partitions=1)])[topic].result(timeout=30)
     received: dict[str, float] = {}
-    reader = _start_reader(stack, topic, received)
+    reader = start_reader(stack, topic, received)
     producer = _producer(settings)
-    _direct_until_received(producer, topic, received)
+    direct_until_received(producer, topic, received)
     relay = Relay(settings)
     runner = threading.Thread(target=relay.run, daemon=True)
     runner.start()
     # Woken as the API wakes it, at the API's default pace.
     wake_interval_ms = ApiSettings.model_fields["wake_interval_ms"].default
     waker = RelayWaker(libpq_url(engine.url), interval=wake_interval_ms / 1000)
-    contract = EventContract.from_folder(CONTRACT_DIR, subject=value_subject(topic))
-    kind = user_created_kind(contract, topic)
     time.sleep(1.0)  # relay listening
-    committed: dict[str, float] = {}
-    for _ in range(LATENCY_WARMUP + LATENCY_EVENTS):
-        started = time.perf_counter()
-        user = NewUser(f"b-{uuid.uuid4().hex}", "BE", datetime(2021, 1, 1, tzinfo=UTC), False)
-        event_id = uuid.uuid4()
-        event = contract.conform(
-            user_created_event(user, event_id=event_id, event_time=datetime.now(UTC))
-        )
-        with engine.begin() as connection:
-            insert_user_with_event(connection, user, event=event, event_id=event_id, kind=kind)
-        committed[str(event_id)] = time.perf_counter()
-        waker.poke()
-        time.sleep(max(0.0, 1 / LATENCY_RATE - (time.perf_counter() - started)))
-    _wait_for(received, committed, 30)
+    ours = commit_latencies(engine, topic, received, after_commit=waker.poke)
     relay.stop()
     runner.join(30)
     relay.close()
-    ours = _percentiles(
-        [
-            received[key] - committed[key]
-            for key in list(committed)[LATENCY_WARMUP:]
-            if key in received
-        ]
-    )
 
     sent_at: dict[str, float] = {}
     for _ in range(LATENCY_WARMUP + LATENCY_EVENTS):
@@ -271,7 +252,7 @@ def _latency(
     return ours, direct
 
 
-class _Reader(threading.Thread):
+class Reader(threading.Thread):
     def __init__(self, stack: BenchStack, topic: str, received: dict[str, float]) -> None:
         super().__init__(daemon=True)
         self.stop = threading.Event()
@@ -294,12 +275,47 @@ class _Reader(threading.Thread):
             headers = message.headers() or []
             pairs = list(headers.items()) if isinstance(headers, dict) else list(headers)
             for name, value in pairs:
-                if name == "event_id" and isinstance(value, bytes):
-                    self.received[value.decode()] = time.perf_counter()
+                if name in EVENT_ID_HEADERS and isinstance(value, bytes):
+                    self.received[value.decode().strip('"')] = time.perf_counter()
         self.consumer.close()
 
 
-def _direct_until_received(producer: Producer, topic: str, received: dict[str, float]) -> None:
+def commit_latencies(
+    engine: sa.Engine,
+    topic: str,
+    received: dict[str, float],
+    *,
+    after_commit: Callable[[], None] | None = None,
+) -> tuple[float, float]:
+    """p50/p99 ms from each user's commit (user and outbox row, as the API writes them, at
+    `LATENCY_RATE`) until ``received`` has its event id: a reader of ``topic`` fills it."""
+    contract = EventContract.from_folder(CONTRACT_DIR, subject=value_subject(topic))
+    kind = user_created_kind(contract, topic)
+    committed: dict[str, float] = {}
+    for _ in range(LATENCY_WARMUP + LATENCY_EVENTS):
+        started = time.perf_counter()
+        user = NewUser(f"b-{uuid.uuid4().hex}", "BE", datetime(2021, 1, 1, tzinfo=UTC), False)
+        event_id = uuid.uuid4()
+        event = contract.conform(
+            user_created_event(user, event_id=event_id, event_time=datetime.now(UTC))
+        )
+        with engine.begin() as connection:
+            insert_user_with_event(connection, user, event=event, event_id=event_id, kind=kind)
+        committed[str(event_id)] = time.perf_counter()
+        if after_commit is not None:
+            after_commit()
+        time.sleep(max(0.0, 1 / LATENCY_RATE - (time.perf_counter() - started)))
+    _wait_for(received, committed, 30)
+    return _percentiles(
+        [
+            received[key] - committed[key]
+            for key in list(committed)[LATENCY_WARMUP:]
+            if key in received
+        ]
+    )
+
+
+def direct_until_received(producer: Producer, topic: str, received: dict[str, float]) -> None:
     """Write markers straight to the topic until the reader has one: it is positioned."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -314,8 +330,8 @@ def _direct_until_received(producer: Producer, topic: str, received: dict[str, f
     raise RuntimeError("the latency reader never received a record")
 
 
-def _start_reader(stack: BenchStack, topic: str, received: dict[str, float]) -> _Reader:
-    reader = _Reader(stack, topic, received)
+def start_reader(stack: BenchStack, topic: str, received: dict[str, float]) -> Reader:
+    reader = Reader(stack, topic, received)
     reader.start()
     return reader
 
