@@ -21,7 +21,8 @@ import statistics
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from confluent_kafka import Consumer, Producer
@@ -159,22 +160,21 @@ def _debezium(stack: BenchStack, url: sa.URL) -> ConnectStandalone:
 
 
 def _relay_drain(stack: BenchStack, engine: sa.Engine, topic: str) -> float:
-    """The relay running as deployed (woken by the API's NOTIFY), timed on a consumer."""
-    _topic(stack, topic)
-    relay = Relay(_settings(stack, topic))
-    thread = threading.Thread(target=relay.run, daemon=True)
-    thread.start()
-    waker = RelayWaker(libpq_url(engine.url), interval=0.01)
-    try:
-        return _backlog_drain(stack, engine, topic, waker.poke)
-    finally:
-        relay.stop()
-        thread.join(30)
-        relay.close()
+    with _running_relay(stack, engine, topic) as wake:
+        return _backlog_drain(stack, engine, topic, wake)
 
 
 def _relay_latency(stack: BenchStack, engine: sa.Engine, topic: str) -> tuple[float, float]:
-    """The relay's commit -> consumer latency, woken at the API's pace."""
+    with _running_relay(stack, engine, topic) as wake:
+        return _latency(stack, engine, topic, wake)
+
+
+@contextmanager
+def _running_relay(
+    stack: BenchStack, engine: sa.Engine, topic: str
+) -> Iterator[Callable[[], None]]:
+    """The relay running as deployed, for ``topic``; yields the wake-up the API sends after
+    each commit (a NOTIFY, at most one per the API's default interval)."""
     _topic(stack, topic)
     relay = Relay(_settings(stack, topic))
     thread = threading.Thread(target=relay.run, daemon=True)
@@ -182,7 +182,7 @@ def _relay_latency(stack: BenchStack, engine: sa.Engine, topic: str) -> tuple[fl
     wake_interval_ms = ApiSettings.model_fields["wake_interval_ms"].default
     waker = RelayWaker(libpq_url(engine.url), interval=wake_interval_ms / 1000)
     try:
-        return _latency(stack, engine, topic, waker.poke)
+        yield waker.poke
     finally:
         relay.stop()
         thread.join(30)
