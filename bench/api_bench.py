@@ -30,7 +30,8 @@ WARMUP_SECONDS = 2.0
 CONCURRENCY = 8
 
 
-def _body(prefix: str) -> Request:
+def user_bodies(prefix: str, path: str = "/users") -> Request:
+    """New users, named after ``prefix``, POSTed to ``path``."""
     batch = uuid.uuid4().hex[:8]
 
     def make(sequence: int) -> bytes:
@@ -41,7 +42,6 @@ def _body(prefix: str) -> Request:
         }
         return json.dumps(user).encode()
 
-    path = "/users" if prefix == "with-event" else USER_ALONE_PATH
     return Request("POST", path, content_type="application/json", body_factory=make)
 
 
@@ -50,16 +50,17 @@ def run() -> list[Measure]:
         api = BenchApiApp(stack.settings)
         try:
             start_service(api, echo=print)
-            for prefix in ("user-only", "with-event"):
+            for path in (USER_ALONE_PATH, "/users"):
+                warmup = user_bodies("warmup", path)
                 requests_per_second(
-                    api.url, _body(prefix), seconds=WARMUP_SECONDS, concurrency=CONCURRENCY
+                    api.url, warmup, seconds=WARMUP_SECONDS, concurrency=CONCURRENCY
                 )
             # Alternate, so that both sides see the same table sizes and the same noise, and
             # take each side's median, so one disturbed round does not decide the ratio.
             ours, baseline = [], []
             for _ in range(ROUNDS):
-                baseline.append(_rate(api.url, "user-only"))
-                ours.append(_rate(api.url, "with-event"))
+                baseline.append(round_rate(api.url, "user-only", USER_ALONE_PATH))
+                ours.append(round_rate(api.url, "with-event"))
             print(f"POST /users req/s by round: {rounded(ours)}; user alone: {rounded(baseline)}")
         finally:
             api.process.stop(timeout=20.0)
@@ -75,9 +76,9 @@ def run() -> list[Measure]:
     ]
 
 
-def _rate(url: str, prefix: str) -> float:
+def round_rate(url: str, prefix: str, path: str = "/users") -> float:
     return requests_per_second(
-        url, _body(prefix), seconds=ROUND_SECONDS, concurrency=CONCURRENCY, warmup=0.5
+        url, user_bodies(prefix, path), seconds=ROUND_SECONDS, concurrency=CONCURRENCY, warmup=0.5
     )
 
 

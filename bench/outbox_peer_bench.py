@@ -11,8 +11,11 @@ WAL meanwhile; a snapshot would read the table, sent rows included.
 A drain round commits a backlog of rows in one transaction and times, on a consumer of the
 topic, from that commit to the last of its records. The latency commits users one by one
 at a moderate rate, as the API does, and times each commit until its record is read (the
-relay woken at the API's pace; Debezium streaming). The relay's records are Avro (it
-serializes against the registry); Debezium's are the outbox's JSON, as its router copies it.
+relay woken at the API's pace; Debezium streaming). The API's rate is that of two API
+processes on the one server, one on each database while its side captures it: logical
+decoding costs the database too. The relay runs as `make up` runs it, in a process of its
+own as Debezium's worker is. The relay's records are Avro (it serializes against the
+registry); Debezium's are the outbox's JSON, as its router copies it.
 """
 
 from __future__ import annotations
@@ -28,10 +31,11 @@ import sqlalchemy as sa
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from bench.api_bench import CONCURRENCY, WARMUP_SECONDS, round_rate, user_bodies
 from bench.connect import ConnectStandalone
+from bench.load import requests_per_second
 from bench.relay_bench import (
     _fill,
-    _settings,
     _topic,
     commit_latencies,
     direct_until_received,
@@ -42,8 +46,8 @@ from bench.services import REPO_ROOT, BenchStack, bench_stack
 from platform_common.database import libpq_url
 from producer_api.database import migrate, open_engine
 from producer_api.outbox.wakeup import RelayWaker
-from producer_api.relay.service import Relay
 from producer_api.settings import ApiSettings
+from stack.apps import ApiApp, RelayApp
 from stack.ports import free_port
 from stack.postgres import create_database
 from stack.runner import start_service
@@ -57,6 +61,7 @@ ROUNDS = 3
 WARMUP_ROUNDS = 2
 PEER_DATABASE = "debezium"
 SECONDS_PER_ROUND = 300.0
+API_ROUNDS = 5
 
 
 def run() -> list[Measure]:
@@ -78,6 +83,7 @@ def run() -> list[Measure]:
                     peer_rates.append(theirs)
             relay_latency = _relay_latency(stack, ours_engine, "bench-relay-peer-latency")
             peer_latency = _latency(stack, peer_engine, "bench-dbz-latency", None)
+            api_ours, api_peer = _api_rates(stack, ours_engine, peer_engine)
         finally:
             connect.process.stop(timeout=30.0)
             ours_engine.dispose()
@@ -100,6 +106,14 @@ def run() -> list[Measure]:
             "Debezium's p99 on the same commits at the same rate, ms",
             1.0,
             direction="max",
+        ),
+        Measure(
+            "api POST /users, relay vs Debezium capturing",
+            "req/s",
+            api_ours,
+            api_peer,
+            "the same API on a database Debezium captures, req/s",
+            1.0,
         ),
         Measure(
             "relay latency commit -> consumer p50 vs Debezium",
@@ -173,20 +187,66 @@ def _relay_latency(stack: BenchStack, engine: sa.Engine, topic: str) -> tuple[fl
 def _running_relay(
     stack: BenchStack, engine: sa.Engine, topic: str
 ) -> Iterator[Callable[[], None]]:
-    """The relay running as deployed, for ``topic``; yields the wake-up the API sends after
-    each commit (a NOTIFY, at most one per the API's default interval)."""
+    """The relay as `make up` runs it (a process of its own, as Debezium's worker is), for
+    ``topic``; yields the wake-up the API sends after each commit (a NOTIFY, at most one per
+    the API's default interval)."""
     _topic(stack, topic)
-    relay = Relay(_settings(stack, topic))
-    thread = threading.Thread(target=relay.run, daemon=True)
-    thread.start()
+    settings = stack.settings.model_copy(
+        update={
+            "database_url": engine.url.render_as_string(hide_password=False),
+            "events_topic": topic,
+            "relay_metrics_port": free_port(),
+        }
+    )
+    relay = RelayApp(settings)
+    start_service(relay, echo=print)
     wake_interval_ms = ApiSettings.model_fields["wake_interval_ms"].default
     waker = RelayWaker(libpq_url(engine.url), interval=wake_interval_ms / 1000)
     try:
         yield waker.poke
     finally:
-        relay.stop()
-        thread.join(30)
-        relay.close()
+        relay.process.stop(timeout=30.0)
+
+
+def _api_rates(
+    stack: BenchStack, ours_engine: sa.Engine, peer_engine: sa.Engine
+) -> tuple[float, float]:
+    """POST /users req/s of two API processes on the one server: one on our database with
+    the relay sending, one on Debezium's, which it captures. Alternating rounds, medians."""
+    apis: dict[str, ApiApp] = {}
+    for side, engine, topic in (
+        ("relay", ours_engine, "bench-api-relay"),
+        ("debezium", peer_engine, "bench-api-dbz"),
+    ):
+        admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
+        admin.create_topics([NewTopic(topic, num_partitions=3)])[topic].result(timeout=30)
+        settings = stack.settings.model_copy(
+            update={
+                "database_url": engine.url.render_as_string(hide_password=False),
+                "events_topic": topic,
+                "api_port": free_port(),
+            }
+        )
+        apis[side] = ApiApp(settings)
+    rates: dict[str, list[float]] = {side: [] for side in apis}
+    try:
+        with _running_relay(stack, ours_engine, "bench-api-relay"):
+            for api in apis.values():
+                start_service(api, echo=print)
+                requests_per_second(
+                    api.url, user_bodies(api.name), seconds=WARMUP_SECONDS, concurrency=CONCURRENCY
+                )
+            for _ in range(API_ROUNDS):
+                for side, api in apis.items():
+                    rates[side].append(round_rate(api.url, f"{side}-{uuid.uuid4().hex[:6]}"))
+    finally:
+        for api in apis.values():
+            api.process.stop(timeout=20.0)
+    print(
+        f"POST /users req/s by round: relay {rounded(rates['relay'])}, "
+        f"Debezium {rounded(rates['debezium'])}"
+    )
+    return statistics.median(rates["relay"]), statistics.median(rates["debezium"])
 
 
 def _latency(
