@@ -60,6 +60,7 @@ ROUNDS = 3
 # (the JVM compiling its hot paths), the relay's did not.
 WARMUP_ROUNDS = 2
 PEER_DATABASE = "debezium"
+PEER = "Debezium 3.6.1"
 SECONDS_PER_ROUND = 300.0
 API_ROUNDS = 5
 
@@ -97,6 +98,7 @@ def run() -> list[Measure]:
             statistics.median(peer_rates),
             "Debezium's outbox EventRouter streaming the same rows, events/s",
             1.0,
+            peer=PEER,
         ),
         Measure(
             "relay latency commit -> consumer p99 vs Debezium",
@@ -106,6 +108,7 @@ def run() -> list[Measure]:
             "Debezium's p99 on the same commits at the same rate, ms",
             1.0,
             direction="max",
+            peer=PEER,
         ),
         Measure(
             "api POST /users, relay vs Debezium capturing",
@@ -114,6 +117,7 @@ def run() -> list[Measure]:
             api_peer,
             "the same API on a database Debezium captures, req/s",
             1.0,
+            peer=PEER,
         ),
         Measure(
             "relay latency commit -> consumer p50 vs Debezium",
@@ -123,6 +127,7 @@ def run() -> list[Measure]:
             "Debezium's p50, ms",
             1.0,
             direction="max",
+            peer=PEER,
         ),
     ]
 

@@ -1,4 +1,5 @@
-"""One table for every benchmark: measure, ours, baseline, ratio, goal, pass or fail."""
+"""One table for every benchmark: measure, ours, baseline, ratio, goal, pass or fail, and
+for a baseline that is a peer a user would run instead, the peer and which side wins."""
 
 from __future__ import annotations
 
@@ -27,10 +28,21 @@ class Measure:
     direction: str = "min"
     # A goal stated as an absolute bound on ``ours`` (latency in ms), checked as well.
     absolute_max: float | None = None
+    # The peer the baseline is (a project a user would run instead), if it is one.
+    peer: str | None = None
 
     @property
     def ratio(self) -> float:
         return self.ours / self.baseline if self.baseline else 0.0
+
+    @property
+    def winner(self) -> str:
+        """Against a peer, which side did better (whatever the goal); "" otherwise."""
+        if self.peer is None:
+            return ""
+        if self.direction == "min":
+            return "ours" if self.ours >= self.baseline else "peer"
+        return "ours" if self.ours <= self.baseline else "peer"
 
     @property
     def passed(self) -> bool:
@@ -41,14 +53,17 @@ class Measure:
 
 
 def print_table(measures: list[Measure]) -> None:
-    header = f"{'measure':<44} {'ours':>12} {'baseline':>12} {'ratio':>7} {'goal':>7}  result"
+    header = (
+        f"{'measure':<44} {'ours':>12} {'baseline':>12} {'ratio':>7} {'goal':>7}  "
+        f"{'result':<6} {'peer':<16} wins"
+    )
     print(header)
     print("-" * len(header))
     for m in measures:
         goal = f"{'>=' if m.direction == 'min' else '<='}{m.goal:g}"
         print(
             f"{m.name:<44} {m.ours:>12,.1f} {m.baseline:>12,.1f} {m.ratio:>7.2f} {goal:>7}  "
-            f"{'pass' if m.passed else 'FAIL'}"
+            f"{'pass' if m.passed else 'FAIL':<6} {m.peer or '-':<16} {m.winner or '-'}"
         )
     for m in measures:
         bound = f"; and at most {m.absolute_max:g} {m.unit}" if m.absolute_max is not None else ""
@@ -62,7 +77,10 @@ def write_results(measures: list[Measure], directory: Path) -> Path:
     document = {
         "when": stamp,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count() or 0},
-        "measures": [{**asdict(m), "ratio": m.ratio, "passed": m.passed} for m in measures],
+        "measures": [
+            {**asdict(m), "ratio": m.ratio, "passed": m.passed, "winner": m.winner}
+            for m in measures
+        ],
     }
     path.write_text(json.dumps(document, indent=2))
     return path
