@@ -11,22 +11,10 @@ from pathlib import Path
 import requests
 
 from stack.errors import StackError
-from stack.jars import CONNECT_POM, PLUGIN_POMS, jars_present
+from stack.jars import jars_present, peer_jar_folders
+from stack.kafka import LOG4J2_PROPERTIES, write_properties
 from stack.services import Echo, Service
 from stack.settings import StackSettings
-
-# Connect's own log lines at INFO; the plugins' chatter at WARN.
-_LOG4J2_PROPERTIES = """\
-status = warn
-appender.console.type = Console
-appender.console.name = STDOUT
-appender.console.layout.type = PatternLayout
-appender.console.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = INFO
-rootLogger.appenderRef.stdout.ref = STDOUT
-logger.clients.name = org.apache.kafka.clients
-logger.clients.level = WARN
-"""
 
 
 class ConnectStandalone(Service):
@@ -82,16 +70,14 @@ class ConnectStandalone(Service):
         }
 
     def prepare(self, echo: Echo) -> None:
-        peers = self.peers
-        folders = {peers / "connect": CONNECT_POM}
-        folders.update({peers / "plugins" / name: pom for name, pom in PLUGIN_POMS.items()})
+        folders = peer_jar_folders(self.peers)
         missing = [str(folder) for folder, pom in folders.items() if not jars_present(folder, pom)]
         if missing:
             raise StackError(f"no Kafka Connect jars in {', '.join(missing)}: make peer-jars")
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        _write_properties(self.state_dir / "worker.properties", self.worker_properties())
-        _write_properties(self.state_dir / "connector.properties", self.connector)
-        (self.state_dir / "log4j2.properties").write_text(_LOG4J2_PROPERTIES)
+        write_properties(self.state_dir / "worker.properties", self.worker_properties())
+        write_properties(self.state_dir / "connector.properties", self.connector)
+        (self.state_dir / "log4j2.properties").write_text(LOG4J2_PROPERTIES)
 
     def command(self) -> list[str]:
         java = shutil.which("java")
@@ -124,7 +110,3 @@ class ConnectStandalone(Service):
 
     def address(self) -> str:
         return f"http://127.0.0.1:{self.rest_port}"
-
-
-def _write_properties(path: Path, properties: Mapping[str, str]) -> None:
-    path.write_text("".join(f"{key}={value}\n" for key, value in properties.items()))

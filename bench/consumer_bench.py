@@ -18,7 +18,7 @@ from typing import Any
 import fastavro
 import pyarrow as pa
 from confluent_kafka import Consumer, Producer
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
@@ -26,7 +26,7 @@ from pydantic import SecretStr
 from pyiceberg.catalog.sql import SqlCatalog
 
 from bench.report import Measure
-from bench.services import REPO_ROOT, BenchStack, bench_stack
+from bench.services import REPO_ROOT, BenchStack, bench_stack, create_topic
 from consumer.lake import open_catalog
 from consumer.settings import ConsumerSettings
 from consumer.sink.iceberg import TableName, open_table
@@ -110,8 +110,7 @@ def run() -> list[Measure]:
 
 
 def _produce(stack: BenchStack, topic: str) -> None:
-    admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
-    admin.create_topics([NewTopic(topic, num_partitions=PARTITIONS)])[topic].result(timeout=30)
+    create_topic(stack, topic, partitions=PARTITIONS)
     client = SchemaRegistryClient({"url": stack.registry_url})
     text = (CONTRACT / "2.avsc").read_text()
     client.register_schema(value_subject(topic), Schema(text, "AVRO"))

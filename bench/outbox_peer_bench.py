@@ -29,7 +29,6 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 from confluent_kafka import Consumer, Producer
-from confluent_kafka.admin import AdminClient, NewTopic
 
 from bench.api_bench import CONCURRENCY, WARMUP_SECONDS, round_rate, user_bodies
 from bench.connect import ConnectStandalone
@@ -42,7 +41,7 @@ from bench.relay_bench import (
     start_reader,
 )
 from bench.report import Measure, rounded
-from bench.services import REPO_ROOT, BenchStack, bench_stack
+from bench.services import REPO_ROOT, BenchStack, bench_stack, create_topic
 from platform_common.database import libpq_url
 from producer_api.database import migrate, open_engine
 from producer_api.outbox.wakeup import RelayWaker
@@ -223,8 +222,7 @@ def _api_rates(
         ("relay", ours_engine, "bench-api-relay"),
         ("debezium", peer_engine, "bench-api-dbz"),
     ):
-        admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
-        admin.create_topics([NewTopic(topic, num_partitions=3)])[topic].result(timeout=30)
+        create_topic(stack, topic, partitions=3)
         settings = stack.settings.model_copy(
             update={
                 "database_url": engine.url.render_as_string(hide_password=False),
@@ -259,8 +257,7 @@ def _latency(
 ) -> tuple[float, float]:
     """p50/p99 ms from each user's commit to its record on ``topic``, at a moderate rate;
     the reader is positioned first by a marker written straight to the topic."""
-    admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
-    admin.create_topics([NewTopic(topic, num_partitions=1)])[topic].result(timeout=30)
+    create_topic(stack, topic, partitions=1)
     received: dict[str, float] = {}
     reader = start_reader(stack, topic, received)
     try:
@@ -279,8 +276,7 @@ def _backlog_drain(
 ) -> float:
     """Events/s from the commit of a backlog to its last record on ``topic`` (after a
     warm-up batch the clock does not see)."""
-    admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
-    admin.create_topics([NewTopic(topic, num_partitions=3)])[topic].result(timeout=30)
+    create_topic(stack, topic, partitions=3)
     counter = _Counter(stack, topic)
     counter.start()
     try:

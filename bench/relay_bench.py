@@ -12,13 +12,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from confluent_kafka import Consumer, Producer
-from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from bench.report import Measure, rounded
-from bench.services import REPO_ROOT, BenchStack, bench_stack
+from bench.services import REPO_ROOT, BenchStack, bench_stack, create_topic
 from contract.event_schema import EventContract
 from contract.subjects import user_events_folder, value_subject
 from platform_common.database import libpq_url
@@ -216,8 +215,7 @@ def _latency(
     settings = _settings(stack, topic)
     # The topic exists before anyone writes it (no auto-creation inside the measure), and
     # the reader owns its partition once a marker written directly has come back.
-    admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
-    admin.create_topics([NewTopic(topic, num_partitions=1)])[topic].result(timeout=30)
+    create_topic(stack, topic, partitions=1)
     received: dict[str, float] = {}
     reader = start_reader(stack, topic, received)
     producer = _producer(settings)

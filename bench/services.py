@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from confluent_kafka.admin import AdminClient, NewTopic
+
 from stack.apps import RegistryApp
 from stack.kafka import KafkaService
 from stack.ports import free_port
@@ -26,6 +28,12 @@ class BenchStack:
     database_url: str
     kafka_bootstrap: str
     registry_url: str
+
+
+def create_topic(stack: BenchStack, topic: str, *, partitions: int) -> None:
+    """The topic, created before anyone writes it: no auto-creation inside a measure."""
+    admin = AdminClient({"bootstrap.servers": stack.kafka_bootstrap})
+    admin.create_topics([NewTopic(topic, num_partitions=partitions)])[topic].result(timeout=30)
 
 
 class _LogicalPostgres(PostgresService):

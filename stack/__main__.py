@@ -15,7 +15,7 @@ import click
 from stack import metrics, runner
 from stack.apps import ConsumerApp
 from stack.errors import StackError
-from stack.jars import CONNECT_POM, PLUGIN_POMS, SPARK_POM, ensure_jars
+from stack.jars import SPARK_POM, ensure_jars, peer_jar_folders
 from stack.postgres import PostgresService, binary
 from stack.settings import StackSettings
 from stack.tail import TailTarget, tail_events
@@ -174,10 +174,7 @@ def spark_jars() -> None:
 @main.command("peer-jars")
 def peer_jars() -> None:
     """Fetch Kafka Connect and the peers it runs in the benchmark (once per pom)."""
-    peers = _settings().peers
-    folders = {peers / "connect": CONNECT_POM}
-    folders.update({peers / "plugins" / name: pom for name, pom in PLUGIN_POMS.items()})
-    for folder, pom in folders.items():
+    for folder, pom in peer_jar_folders(_settings().peers).items():
         state = "fetched into" if ensure_jars(folder, pom) else "already in"
         click.echo(f"{pom}: jars {state} {folder}")
 

@@ -20,6 +20,14 @@ CONNECT_POM = "connect-pom.xml"
 PLUGIN_POMS = {"debezium": "debezium-pom.xml", "iceberg": "iceberg-connect-pom.xml"}
 
 
+def peer_jar_folders(peers: Path) -> dict[Path, str]:
+    """Where each peer pom's jars go under ``peers``: Connect's own in ``connect``, each
+    plugin's in ``plugins/<name>`` (the worker's plugin path)."""
+    folders = {peers / "connect": CONNECT_POM}
+    folders.update({peers / "plugins" / name: pom for name, pom in PLUGIN_POMS.items()})
+    return folders
+
+
 def pom_path(name: str = KAFKA_POM) -> Path:
     return Path(str(resources.files("stack").joinpath(name)))
 

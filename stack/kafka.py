@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import time
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
 from confluent_kafka import KafkaException
@@ -34,7 +35,7 @@ SINGLE_NODE_SETTINGS = {
     "group.initial.rebalance.delay.ms": "0",
 }
 
-_LOG4J2_PROPERTIES = """\
+LOG4J2_PROPERTIES = """\
 status = warn
 appender.console.type = Console
 appender.console.name = STDOUT
@@ -47,6 +48,11 @@ logger.state.level = WARN
 logger.clients.name = org.apache.kafka.clients
 logger.clients.level = WARN
 """
+
+
+def write_properties(path: Path, properties: Mapping[str, str]) -> None:
+    """A Java properties file, one ``key=value`` a line."""
+    path.write_text("".join(f"{key}={value}\n" for key, value in properties.items()))
 
 
 class KafkaService(Service):
@@ -101,9 +107,8 @@ class KafkaService(Service):
             echo(f"{self.name:<10} jars in {self.jar_dir} after {time.monotonic() - began:.1f} s")
         self.state_dir.mkdir(parents=True, exist_ok=True)
         # Rewritten on every start: ports may change, the formatted storage does not care.
-        properties = "".join(f"{key}={value}\n" for key, value in self.server_properties().items())
-        self.config_file.write_text(properties)
-        (self.state_dir / "log4j2.properties").write_text(_LOG4J2_PROPERTIES)
+        write_properties(self.config_file, self.server_properties())
+        (self.state_dir / "log4j2.properties").write_text(LOG4J2_PROPERTIES)
         if not (self.data_dir / "meta.properties").exists():
             self._format_storage()
 

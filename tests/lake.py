@@ -18,11 +18,11 @@ from consumer.settings import ConsumerSettings
 from stack.apps import ConsumerApp
 
 
-def rows_in(lake: Path, topic: str) -> list[dict[str, Any]]:
-    """The rows of the topic's visible Parquet files."""
+def rows_in(lake: Path, topic: str, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """The rows (of ``columns``, default all) of the topic's visible Parquet files."""
     rows: list[dict[str, Any]] = []
     for path in sorted((lake / topic).glob("event_date=*/part-*.parquet")):
-        rows += pq.read_table(path).to_pylist()
+        rows += pq.read_table(path, columns=list(columns) if columns else None).to_pylist()
     return rows
 
 
@@ -41,9 +41,7 @@ def table_rows(
 
 def landed_rows(settings: ConsumerSettings) -> int:
     """How many rows the lake the settings name holds, files or table."""
-    if settings.format == "iceberg":
-        return len(table_rows(settings, ["event_id"]))
-    return len(rows_in(Path(settings.output), settings.events_topic))
+    return len(landed_values(settings, "event_id"))
 
 
 def landed_values(settings: ConsumerSettings, column: str) -> list[Any]:
@@ -51,10 +49,7 @@ def landed_values(settings: ConsumerSettings, column: str) -> list[Any]:
     if settings.format == "iceberg":
         rows = table_rows(settings, [column])
     else:
-        folder = Path(settings.output, settings.events_topic)
-        rows = []
-        for path in folder.glob("event_date=*/part-*.parquet"):
-            rows += pq.read_table(path, columns=[column]).to_pylist()
+        rows = rows_in(Path(settings.output), settings.events_topic, [column])
     return [str(v) if isinstance(v, uuid.UUID) else v for v in (row[column] for row in rows)]
 
 
