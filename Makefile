@@ -18,7 +18,7 @@ CLIENTS_GO_BINARY := $(CLIENTS_GO)/bin/registry-client-go
 # -mod=mod: go.sum is completed rather than refused if a module's checksum is missing.
 CLIENTS_GOFLAGS := -mod=mod -buildvcs=false
 
-.PHONY: help install lock kafka-jars spark-jars peer-jars client-deps lint format test test-unit test-integration \
+.PHONY: help install lock kafka-jars spark-jars peer-jars wrk client-deps lint format test test-unit test-integration \
         test-faults test-clients test-e2e up down status logs psql query lake-maintain clean register-schemas \
         check-schemas bench tail-events metrics
 
@@ -50,6 +50,9 @@ spark-jars: $(INSTALLED) ## Fetch Iceberg's Spark runtime and the PostgreSQL JDB
 
 peer-jars: $(INSTALLED) ## Fetch Kafka Connect, Debezium and Iceberg's Connect sink, the benchmark's peers (once per pom)
 	$(BIN)/python -m stack peer-jars
+
+wrk: $(INSTALLED) ## Unpack wrk from Debian's packages, the benchmark's HTTP load generator (once)
+	$(BIN)/python -m stack wrk
 
 $(CLIENTS_JS_INSTALLED): $(CLIENTS_JS)/package.json $(CLIENTS_JS)/package-lock.json
 	@command -v npm >/dev/null || { echo "npm (Node.js 20+) is needed for the JavaScript clients of tests/clients"; exit 1; }
@@ -114,7 +117,7 @@ register-schemas: $(INSTALLED) ## Register every schema of schemas/ in the regis
 check-schemas: $(INSTALLED) ## Check the newest schema of each subject: offline and against the registry
 	@$(BIN)/python -m registry.cli check --schemas-dir $(SCHEMAS_DIR) --registry-url $(REGISTRY_URL)
 
-bench: kafka-jars peer-jars ## Run the benchmarks; prints ratios against baselines and peers measured in the same run
+bench: kafka-jars peer-jars wrk ## Run the benchmarks; prints ratios against baselines and peers measured in the same run
 	$(BIN)/python -m bench
 
 lake-maintain: $(INSTALLED) ## Compact the Iceberg lake's small files, expire old snapshots, remove orphan files

@@ -1,5 +1,5 @@
 """`python -m stack up|down|status|logs|psql|tail-events|metrics|query|lake-maintain|jars|
-spark-jars|peer-jars`: the stack's commands."""
+spark-jars|peer-jars|wrk`: the stack's commands."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import click
 
 from stack import metrics, runner
 from stack.apps import ConsumerApp
+from stack.debian import WRK, ensure_tool
 from stack.errors import StackError
 from stack.jars import SPARK_POM, ensure_jars, peer_jar_folders
 from stack.postgres import PostgresService, binary
@@ -177,6 +178,14 @@ def peer_jars() -> None:
     for folder, pom in peer_jar_folders(_settings().peers).items():
         state = "fetched into" if ensure_jars(folder, pom) else "already in"
         click.echo(f"{pom}: jars {state} {folder}")
+
+
+@main.command("wrk")
+def wrk() -> None:
+    """Unpack wrk from Debian's packages, the benchmark's HTTP load generator (once)."""
+    folder = _settings().tools / WRK.name
+    state = "fetched into" if ensure_tool(folder, WRK) else "already in"
+    click.echo(f"wrk: {state} {folder}")
 
 
 if __name__ == "__main__":

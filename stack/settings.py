@@ -124,6 +124,12 @@ class StackSettings(BaseSettings):
         return self.stack_dir / "peers"
 
     @property
+    def tools(self) -> Path:
+        """Programs unpacked from Debian's packages (stack/debian.py): only the benchmark
+        runs them."""
+        return self.stack_dir / "tools"
+
+    @property
     def kafka_jars(self) -> Path:
         if self.kafka_jar_dir is not None:
             return self.kafka_jar_dir
