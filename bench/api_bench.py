@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
-import uuid
+from collections.abc import Callable
 
 from bench.api_server import USER_ALONE_PATH
-from bench.load import Request, requests_per_second
 from bench.report import Measure, rounded
 from bench.services import bench_stack
+from bench.wrk import new_users_round
 from stack.apps import ApiApp
 from stack.runner import start_service
 
@@ -22,27 +21,15 @@ class BenchApiApp(ApiApp):
         return [sys.executable, "-m", "bench.api_server"]
 
 
-ROUNDS = 5
-ROUND_SECONDS = 3.0
+# Many short rounds in pairs rather than a few long ones: this machine has slow spells of
+# tens of seconds that cut every rate by a third. A pair's two rounds mostly share a spell,
+# so the median of the pairs' ratios held within 0.01 over runs where five 10 s rounds a
+# side, compared by their medians, gave ratios from 0.62 to 1.02.
+PAIRS = 12
+ROUND_SECONDS = 4.0
 # Untimed load on both endpoints first: worker imports, connection pools, prepared
 # statements and the tables' first pages; the first round measured otherwise swung by a third.
-WARMUP_SECONDS = 2.0
-CONCURRENCY = 8
-
-
-def user_bodies(prefix: str, path: str = "/users") -> Request:
-    """New users, named after ``prefix``, POSTed to ``path``."""
-    batch = uuid.uuid4().hex[:8]
-
-    def make(sequence: int) -> bytes:
-        user = {
-            "username": f"{prefix}-{batch}-{sequence}",
-            "country_code": "BE",
-            "created_at": "2021-01-01 00:00:00",
-        }
-        return json.dumps(user).encode()
-
-    return Request("POST", path, content_type="application/json", body_factory=make)
+WARMUP_SECONDS = 3.0
 
 
 def run() -> list[Measure]:
@@ -51,16 +38,14 @@ def run() -> list[Measure]:
         try:
             start_service(api, echo=print)
             for path in (USER_ALONE_PATH, "/users"):
-                warmup = user_bodies("warmup", path)
-                requests_per_second(
-                    api.url, warmup, seconds=WARMUP_SECONDS, concurrency=CONCURRENCY
-                )
-            # Alternate, so that both sides see the same table sizes and the same noise, and
-            # take each side's median, so one disturbed round does not decide the ratio.
-            ours, baseline = [], []
-            for _ in range(ROUNDS):
-                baseline.append(round_rate(api.url, "user-only", USER_ALONE_PATH))
-                ours.append(round_rate(api.url, "with-event"))
+                warm_up(api.url, path)
+            rates = paired_rates(
+                {
+                    "ours": lambda: round_rate(api.url, "with-event"),
+                    "baseline": lambda: round_rate(api.url, "user-only", USER_ALONE_PATH),
+                }
+            )
+            ours, baseline = rates["ours"], rates["baseline"]
             print(f"POST /users req/s by round: {rounded(ours)}; user alone: {rounded(baseline)}")
         finally:
             api.process.stop(timeout=20.0)
@@ -72,14 +57,29 @@ def run() -> list[Measure]:
             statistics.median(baseline),
             f"POST {USER_ALONE_PATH} (user alone), req/s",
             0.85,
+            paired_ratios=tuple(mine / theirs for mine, theirs in zip(ours, baseline, strict=True)),
         )
     ]
 
 
+def paired_rates(sides: dict[str, Callable[[], float]]) -> dict[str, list[float]]:
+    """`PAIRS` rounds of each side, by side; each pair runs back to back, and which side goes
+    first alternates, so that neither gains from a trend (a growing table, a warming cache)."""
+    rates: dict[str, list[float]] = {side: [] for side in sides}
+    names = list(sides)
+    for pair in range(PAIRS):
+        for side in names if pair % 2 == 0 else reversed(names):
+            rates[side].append(sides[side]())
+    return rates
+
+
+def warm_up(url: str, path: str = "/users") -> None:
+    new_users_round(url, prefix="warmup", seconds=WARMUP_SECONDS, path=path)
+
+
 def round_rate(url: str, prefix: str, path: str = "/users") -> float:
-    return requests_per_second(
-        url, user_bodies(prefix, path), seconds=ROUND_SECONDS, concurrency=CONCURRENCY, warmup=0.5
-    )
+    """POST /users req/s over one round, from wrk (bench/wrk.py)."""
+    return new_users_round(url, prefix=prefix, seconds=ROUND_SECONDS, path=path).rate
 
 
 def main() -> None:

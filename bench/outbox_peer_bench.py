@@ -26,13 +26,13 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 
 import sqlalchemy as sa
 from confluent_kafka import Consumer, Producer
 
-from bench.api_bench import CONCURRENCY, WARMUP_SECONDS, round_rate, user_bodies
+from bench.api_bench import paired_rates, round_rate, warm_up
 from bench.connect import ConnectStandalone
-from bench.load import requests_per_second
 from bench.relay_bench import (
     _fill,
     _topic,
@@ -61,7 +61,6 @@ WARMUP_ROUNDS = 2
 PEER_DATABASE = "debezium"
 PEER = "Debezium 3.6.1"
 SECONDS_PER_ROUND = 300.0
-API_ROUNDS = 5
 
 
 def run() -> list[Measure]:
@@ -83,7 +82,7 @@ def run() -> list[Measure]:
                     peer_rates.append(theirs)
             relay_latency = _relay_latency(stack, ours_engine, "bench-relay-peer-latency")
             peer_latency = _latency(stack, peer_engine, "bench-dbz-latency", None)
-            api_ours, api_peer = _api_rates(stack, ours_engine, peer_engine)
+            api_rates = _api_rates(stack, ours_engine, peer_engine)
         finally:
             connect.process.stop(timeout=30.0)
             ours_engine.dispose()
@@ -112,11 +111,15 @@ def run() -> list[Measure]:
         Measure(
             "api POST /users, relay vs Debezium capturing",
             "req/s",
-            api_ours,
-            api_peer,
+            statistics.median(api_rates["relay"]),
+            statistics.median(api_rates["debezium"]),
             "the same API on a database Debezium captures, req/s",
             1.0,
             peer=PEER,
+            paired_ratios=tuple(
+                ours / theirs
+                for ours, theirs in zip(api_rates["relay"], api_rates["debezium"], strict=True)
+            ),
         ),
         Measure(
             "relay latency commit -> consumer p50 vs Debezium",
@@ -214,9 +217,9 @@ def _running_relay(
 
 def _api_rates(
     stack: BenchStack, ours_engine: sa.Engine, peer_engine: sa.Engine
-) -> tuple[float, float]:
+) -> dict[str, list[float]]:
     """POST /users req/s of two API processes on the one server: one on our database with
-    the relay sending, one on Debezium's, which it captures. Alternating rounds, medians."""
+    the relay sending, one on Debezium's, which it captures; by side, in paired rounds."""
     apis: dict[str, ApiApp] = {}
     for side, engine, topic in (
         ("relay", ours_engine, "bench-api-relay"),
@@ -231,17 +234,14 @@ def _api_rates(
             }
         )
         apis[side] = ApiApp(settings)
-    rates: dict[str, list[float]] = {side: [] for side in apis}
     try:
         with _running_relay(stack, ours_engine, "bench-api-relay"):
             for api in apis.values():
                 start_service(api, echo=print)
-                requests_per_second(
-                    api.url, user_bodies(api.name), seconds=WARMUP_SECONDS, concurrency=CONCURRENCY
-                )
-            for _ in range(API_ROUNDS):
-                for side, api in apis.items():
-                    rates[side].append(round_rate(api.url, f"{side}-{uuid.uuid4().hex[:6]}"))
+                warm_up(api.url)
+            rates = paired_rates(
+                {side: partial(round_rate, api.url, side) for side, api in apis.items()}
+            )
     finally:
         for api in apis.values():
             api.process.stop(timeout=20.0)
@@ -249,7 +249,7 @@ def _api_rates(
         f"POST /users req/s by round: relay {rounded(rates['relay'])}, "
         f"Debezium {rounded(rates['debezium'])}"
     )
-    return statistics.median(rates["relay"]), statistics.median(rates["debezium"])
+    return rates
 
 
 def _latency(

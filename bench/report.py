@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import statistics
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -30,9 +31,15 @@ class Measure:
     absolute_max: float | None = None
     # The peer the baseline is (a project a user would run instead), if it is one.
     peer: str | None = None
+    # Ratios of paired rounds (ours beside the baseline's, run back to back): the ratio is
+    # then their median, which a slow spell of the machine moves less than it moves either
+    # side's median.
+    paired_ratios: tuple[float, ...] = ()
 
     @property
     def ratio(self) -> float:
+        if self.paired_ratios:
+            return statistics.median(self.paired_ratios)
         return self.ours / self.baseline if self.baseline else 0.0
 
     @property
@@ -67,7 +74,13 @@ def print_table(measures: list[Measure]) -> None:
         )
     for m in measures:
         bound = f"; and at most {m.absolute_max:g} {m.unit}" if m.absolute_max is not None else ""
-        print(f"  {m.name}: {m.unit}; baseline = {m.baseline_name}{bound}")
+        paired = (
+            f"; ratio = median of {len(m.paired_ratios)} paired rounds, which ranged "
+            f"{min(m.paired_ratios):.2f}-{max(m.paired_ratios):.2f}"
+            if m.paired_ratios
+            else ""
+        )
+        print(f"  {m.name}: {m.unit}; baseline = {m.baseline_name}{bound}{paired}")
 
 
 def write_results(measures: list[Measure], directory: Path) -> Path:

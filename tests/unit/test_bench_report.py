@@ -31,3 +31,12 @@ def test_a_baseline_of_our_own_names_no_winner(capsys: pytest.CaptureFixture[str
     rows = capsys.readouterr().out.splitlines()[2:4]
     assert rows[0].split()[-2:] == ["-", "-"]
     assert rows[1].split()[-2:] == ["Debezium", "peer"]
+
+
+def test_paired_rounds_give_the_median_of_their_ratios(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    paired = Measure("m", "u", 100.0, 100.0, "b", 1.0, paired_ratios=(0.9, 0.6, 1.2))
+    assert paired.ratio == 0.9
+    print_table([paired])
+    assert "median of 3 paired rounds, which ranged 0.60-1.20" in capsys.readouterr().out
