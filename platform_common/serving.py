@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -73,6 +74,29 @@ class GunicornServer(BaseApplication):
         for key, value in self._options.items():
             self.cfg.set(key, value)
 
+    def run(self) -> None:
+        refuse_a_taken_address(self._options["bind"])
+        super().run()
+
     def load(self) -> Any:
         configure_logging(self._log_level)
         return self._load_app()
+
+
+def refuse_a_taken_address(bind: str) -> None:
+    """OSError if something listens on ``bind`` ("host:port") already.
+
+    Sockets that all set SO_REUSEPORT share a port without complaint: a second server of the
+    same user would quietly take half of the first one's connections. A plain bind, made
+    and dropped before the workers bind theirs, fails as a server without the option would.
+    """
+    host, _, port = bind.rpartition(":")
+    host = host.strip("[]")
+    for family, kind, protocol, _name, address in socket.getaddrinfo(
+        host, int(port), type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    ):
+        with socket.socket(family, kind, protocol) as probe:
+            # As gunicorn's own sockets: a port whose old connections linger in TIME_WAIT
+            # is free; one with a listener is not.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)

@@ -1,0 +1,28 @@
+"""Workers listen with SO_REUSEPORT; a server must still refuse a port another one holds."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from platform_common.serving import refuse_a_taken_address
+
+
+def _listener(*, reuse_port: bool) -> socket.socket:
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    return listener
+
+
+@pytest.mark.parametrize("reuse_port", [True, False])
+def test_a_port_with_a_listener_is_refused(reuse_port: bool) -> None:
+    with _listener(reuse_port=reuse_port) as taken:
+        port = taken.getsockname()[1]
+        with pytest.raises(OSError):
+            refuse_a_taken_address(f"127.0.0.1:{port}")
+    refuse_a_taken_address(f"127.0.0.1:{port}")
