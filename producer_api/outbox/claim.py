@@ -12,11 +12,20 @@ import sqlalchemy as sa
 
 from producer_api.outbox.table import BUCKET_LOCK_BASE, BUCKETS
 
-# Try-lock buckets in the given order and keep at most :limit of them, for this transaction
-# only: the LIMIT stops the scan, so no more locks are taken than kept.
+# Try-lock, in the given order, the buckets that have unsent rows, and keep at most :limit of
+# them, for this transaction only: the LIMIT stops the scan, so no more locks are taken than
+# kept. Empty buckets are left alone, so that one claim covers every bucket a moderate load
+# wrote to, and a drain needs no second claim to look at the buckets the first one skipped.
+# OFFSET 0 keeps the lock out of the inner query: PostgreSQL would otherwise evaluate the
+# cheap lock call before the index probe, and lock empty buckets too.
 _LOCK_BUCKETS = sa.text(
     """
-    SELECT bucket FROM unnest(CAST(:order AS int[])) AS bucket
+    SELECT bucket FROM (
+        SELECT bucket FROM unnest(CAST(:order AS int[])) WITH ORDINALITY AS given(bucket, rank)
+        WHERE EXISTS (SELECT FROM outbox WHERE sent_at IS NULL AND outbox.bucket = given.bucket)
+        ORDER BY rank
+        OFFSET 0
+    ) AS pending
     WHERE pg_try_advisory_xact_lock(:base + bucket)
     LIMIT :limit
     """
@@ -67,12 +76,13 @@ class Claim:
     """Rows one transaction holds through its buckets' advisory locks."""
 
     rows: list[OutboxRow]
-    # True when some bucket had more rows than this claim took from it.
+    # True when rows may be left that this claim could have taken: some bucket had more than
+    # it took, or other buckets with rows were beyond its limit.
     more: bool
 
 
 def claim(connection: sa.Connection, *, batch_size: int, max_buckets: int) -> Claim:
-    """Lock free buckets (in random order) and claim their oldest unsent rows.
+    """Lock free buckets that have unsent rows (in random order) and claim their oldest.
 
     The locks last as long as the connection's transaction: commit it (after `mark_sent`)
     or roll it back to free the buckets.
@@ -95,7 +105,8 @@ def claim(connection: sa.Connection, *, batch_size: int, max_buckets: int) -> Cl
         cursor.execute(_CLAIM, {"buckets": buckets, "per_bucket": per_bucket})
         rows: list[OutboxRow] = cursor.fetchall()
     counts = Counter(map(itemgetter(1), rows))
-    return Claim(rows=rows, more=any(count == per_bucket for count in counts.values()))
+    full = any(count == per_bucket for count in counts.values())
+    return Claim(rows=rows, more=full or len(buckets) == max_buckets)
 
 
 def mark_sent(connection: sa.Connection, ids: list[int]) -> None:

@@ -3,7 +3,9 @@
 Serializing is Python work, and the claim, the mark and the broker's acks are waits, so they
 overlap. While the main thread produces batch n and waits for its acks, the database thread
 commits the marks of batch n-1, which frees its buckets, and then claims batch n+1 from every
-bucket n does not hold; so when n is acknowledged, n+1 is usually ready. Each batch is one
+bucket n does not hold; so when n is acknowledged, n+1 is usually ready. A batch that took
+every row its claim could see ends the drain: the next rows come with the next wake-up, and
+a claim made now would mostly find nothing, a transaction spent per batch. Each batch is one
 transaction on its own connection, and all of a connection's statements run on the database
 thread, in the order they were queued. A bucket's rows still leave in id order: the next
 batch that may lock a bucket is claimed only after the batch holding it committed.
@@ -62,7 +64,8 @@ class BatchPipeline:
         self._database = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relay-db")
 
     def drain(self, stopping: Callable[[], bool]) -> DrainResult:
-        """Send batches until no bucket this relay may lock has rows left."""
+        """Send batches until no bucket this relay may lock has rows left (as of the last
+        claim: rows committed after it come with a wake-up)."""
         sent = 0
         failure: str | None = None
         upcoming: Future[_OpenBatch] | None = self._on_database(self._open)
@@ -84,7 +87,8 @@ class BatchPipeline:
                         upcoming = self._on_database(self._open)
                     continue
                 sending = batch
-                upcoming = self._on_database(self._open)
+                if batch.claim.more:
+                    upcoming = self._on_database(self._open)
                 delivery = send_rows(
                     batch.claim.rows,
                     self.producer,

@@ -98,9 +98,10 @@ class Relay:
                 if sent:
                     backoff = 0.2
                 self.cleanup_if_due()
-                if not sent:
-                    self.wake.wait(self.settings.poll_interval_ms / 1000)
-                    self.wake.clear()
+                # The drain took every row its last claim saw: what came after brings its
+                # own wake-up (or the poll finds it).
+                self.wake.wait(self.settings.poll_interval_ms / 1000)
+                self.wake.clear()
                 continue
             self.stopping.wait(backoff)
             backoff = min(backoff * 2, 5.0)
