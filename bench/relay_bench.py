@@ -58,7 +58,6 @@ _BACKLOG_EVENTS = """
                'is_a_dog', n % 2 = 0, 'signup_channel', 'api') AS payload
     FROM generate_series(1, :count) AS n
 """
-_FILL_BACKLOG = sa.text(insert_from(_BACKLOG_EVENTS))
 
 
 def run() -> list[Measure]:
@@ -186,7 +185,7 @@ def _fill(engine: sa.Engine, topic: str, count: int) -> None:
     contract = EventContract.from_folder(CONTRACT_DIR, subject=value_subject(topic), version=2)
     kind = user_created_kind(contract, topic)
     with engine.begin() as connection:
-        connection.execute(_FILL_BACKLOG, {**kind.parameters(), "count": count})
+        connection.execute(sa.text(insert_from(_BACKLOG_EVENTS, kind)), {"count": count})
         connection.execute(sa.text("ANALYZE outbox"))
 
 

@@ -14,6 +14,11 @@ from platform_common.settings import (
 from producer_api.outbox.table import BUCKETS
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/platform"
+# The API wakes the relay at most this often per process: a wake-up is a NOTIFY, a
+# transaction of its own, and one per 10 ms cost the API a twentieth of its throughput. A
+# relay that sent rows lately keeps looking without wake-ups for longer than this (its
+# follow_ms), so rows whose wake-up is held back wait for no more than a drain interval.
+WAKE_INTERVAL_MS = 50
 
 
 class EventSettings(EventStreamSettings):
@@ -42,7 +47,9 @@ class ApiSettings(EventSettings):
     workers: int = Field(default=2, ge=1, description="gunicorn worker processes.")
     threads: int = Field(default=4, ge=1, description="Threads per worker.")
     wake_interval_ms: int = Field(
-        default=10, ge=0, description="At most one relay wake-up per this many ms per process."
+        default=WAKE_INTERVAL_MS,
+        ge=0,
+        description="At most one relay wake-up per this many ms per process.",
     )
 
 
@@ -57,6 +64,18 @@ class RelaySettings(EventSettings, KafkaClientSettings, RegistryClientSettings):
     )
     poll_interval_ms: int = Field(
         default=500, ge=10, description="Look for rows this often even without a wake-up."
+    )
+    drain_interval_ms: int = Field(
+        default=10,
+        ge=1,
+        description="Start a drain at most this often: under load, wake-ups that come "
+        "sooner wait, and batches grow instead of round trips.",
+    )
+    follow_ms: int = Field(
+        default=WAKE_INTERVAL_MS + 10,
+        ge=0,
+        description="After a drain that sent rows, keep draining every drain interval for "
+        "this long without a wake-up; keep it above the API's API_WAKE_INTERVAL_MS.",
     )
     linger_ms: int = Field(default=2, ge=0, description="Producer linger.ms.")
     schema_id_framing: SchemaIdFraming = Field(

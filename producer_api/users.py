@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -66,12 +67,17 @@ _NEW_USER_EVENT = """
            jsonb_set(CAST(:payload AS jsonb), '{user_id}', to_jsonb(new_user.id)) AS payload
     FROM new_user
 """
-_INSERT_USER_WITH_EVENT = sa.text(
-    f"""
-    WITH new_user AS ({INSERT_USER}), new_event AS ({insert_from(_NEW_USER_EVENT)})
-    SELECT id, username, country_code, created_at, is_a_dog, api_version FROM new_user
-    """  # noqa: S608 (our own SQL text; values go as bind parameters)
-)
+
+
+@cache
+def _insert_user_with_event(kind: EventKind) -> sa.TextClause:
+    return sa.text(
+        f"""
+        WITH new_user AS ({INSERT_USER}), new_event AS ({insert_from(_NEW_USER_EVENT, kind)})
+        SELECT id, username, country_code, created_at, is_a_dog, api_version FROM new_user
+        """  # noqa: S608 (our own SQL text; values go as bind parameters or quoted literals)
+    )
+
 
 _SELECT_USER = sa.select(
     User.id, User.username, User.country_code, User.created_at, User.is_a_dog, User.api_version
@@ -89,11 +95,10 @@ def insert_user_with_event(
     """Insert the user and its event's outbox row; UsernameTakenError on a taken username."""
     parameters = {
         **user_parameters(user),
-        **kind.parameters(),
         "event_id": event_id,
-        "payload": json.dumps(event),
+        "payload": orjson.dumps(event).decode(),
     }
-    row = connection.execute(_INSERT_USER_WITH_EVENT, parameters).mappings().one_or_none()
+    row = connection.execute(_insert_user_with_event(kind), parameters).mappings().one_or_none()
     if row is None:
         raise UsernameTakenError
     return StoredUser(**row)

@@ -1,6 +1,7 @@
 """The relay: sends committed outbox rows to Kafka, in order per key.
 
-Woken by the API's NOTIFY (see outbox/wakeup.py), and polling as a fallback. Several relays
+Woken by the API's NOTIFY (see outbox/wakeup.py); while rows keep coming, it looks again
+every drain interval without waiting for one; and it polls as a fallback. Several relays
 may run: each batch holds advisory locks on the buckets it sends, so a key is never sent by
 two relays at once. A broker or registry outage delays events; each change of state is
 logged once, not once per row.
@@ -81,7 +82,17 @@ class Relay:
             daemon=True,
         ).start()
         backoff = 0.2
+        drain_interval = self.settings.drain_interval_ms / 1000
+        follow = self.settings.follow_ms / 1000
+        drained_at = 0.0
+        sent_at = -follow
         while not self.stopping.is_set():
+            # Each drain costs a claim, a mark and the broker's acks whatever its size:
+            # under load, one drain per interval takes what several would have.
+            self.stopping.wait(drained_at + drain_interval - time.monotonic())
+            drained_at = time.monotonic()
+            # Cleared before the claim: a wake-up that comes during the drain is kept.
+            self.wake.clear()
             try:
                 sent = self.drain()
             except SchemaNotRegisteredError:
@@ -97,11 +108,13 @@ class Relay:
             else:
                 if sent:
                     backoff = 0.2
+                    sent_at = drained_at
                 self.cleanup_if_due()
-                # The drain took every row its last claim saw: what came after brings its
-                # own wake-up (or the poll finds it).
-                self.wake.wait(self.settings.poll_interval_ms / 1000)
-                self.wake.clear()
+                # Rows came lately, so more are likely, and the API may hold their wake-up
+                # back for its interval: look again after the drain interval. Otherwise
+                # wait for a wake-up, or the poll.
+                if drained_at - sent_at >= follow:
+                    self.wake.wait(self.settings.poll_interval_ms / 1000)
                 continue
             self.stopping.wait(backoff)
             backoff = min(backoff * 2, 5.0)

@@ -93,12 +93,9 @@ def insert_one(connection: sa.Connection, contract: EventContract, topic: str) -
 
 
 # An outbox row alone, for keys that have many events (no user behind them).
-_INSERT_EVENT = sa.text(
-    insert_from(
-        "SELECT CAST(:event_id AS uuid) AS event_id, CAST(:key AS bigint) AS aggregate_id,"
-        " CAST(:payload AS jsonb) AS payload"
-    )
-    + " RETURNING id"
+_EVENT_ALONE = (
+    "SELECT CAST(:event_id AS uuid) AS event_id, CAST(:key AS bigint) AS aggregate_id,"
+    " CAST(:payload AS jsonb) AS payload"
 )
 
 
@@ -107,7 +104,9 @@ def insert_events_with_repeated_keys(
 ) -> dict[str, int]:
     """Outbox rows of a few keys with many events each, interleaved; event id -> row id."""
     contract = EventContract.from_folder(CONTRACT_DIR, subject=f"{topic}-value")
-    kind = user_created_kind(contract, topic)
+    insert_event = sa.text(
+        insert_from(_EVENT_ALONE, user_created_kind(contract, topic)) + " RETURNING id"
+    )
     user = NewUser("unused", "BE", datetime(2021, 1, 1, tzinfo=UTC), False)
     row_ids: dict[str, int] = {}
     with engine.begin() as connection:
@@ -118,9 +117,8 @@ def insert_events_with_repeated_keys(
                     user_created_event(user, event_id=event_id, event_time=datetime.now(UTC))
                 )
                 row_id = connection.execute(
-                    _INSERT_EVENT,
+                    insert_event,
                     {
-                        **kind.parameters(),
                         "event_id": event_id,
                         "key": key,
                         "payload": json.dumps({**event, "user_id": key}),
