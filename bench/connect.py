@@ -5,7 +5,9 @@ of those projects runs them. One worker, one connector, offsets in a file."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -99,6 +101,27 @@ class ConnectStandalone(Service):
 
     def is_ready(self) -> bool:
         """The connector and each of its tasks run."""
+        return self._all_in("RUNNING")
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """The connector paused (its tasks stop polling) for the block, then resumed."""
+        self._switch("pause", "PAUSED")
+        try:
+            yield
+        finally:
+            self._switch("resume", "RUNNING")
+
+    def _switch(self, action: str, state: str) -> None:
+        url = f"http://127.0.0.1:{self.rest_port}/connectors/{self.connector_name}/{action}"
+        requests.put(url, timeout=10).raise_for_status()
+        deadline = time.monotonic() + 30
+        while not self._all_in(state):
+            if time.monotonic() > deadline:
+                raise StackError(f"{self.connector_name}: not {state} 30 s after {action}")
+            time.sleep(0.05)
+
+    def _all_in(self, state: str) -> bool:
         url = f"http://127.0.0.1:{self.rest_port}/connectors/{self.connector_name}/status"
         try:
             status = requests.get(url, timeout=2).json()
@@ -106,7 +129,7 @@ class ConnectStandalone(Service):
             return False
         tasks = status.get("tasks") or []
         states = [status.get("connector", {}).get("state"), *(t.get("state") for t in tasks)]
-        return bool(tasks) and all(state == "RUNNING" for state in states)
+        return bool(tasks) and all(found == state for found in states)
 
     def address(self) -> str:
         return f"http://127.0.0.1:{self.rest_port}"
