@@ -16,11 +16,12 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, urlparse
 
 import sqlalchemy as sa
-from pyiceberg.catalog.sql import SqlCatalog
+from pyiceberg.catalog.sql import SqlCatalog, SqlCatalogBaseTable
 
 from consumer.settings import ConsumerSettings
 from consumer.sink import AvroFormat, ClosedBatch, FileSink, ParquetFormat, schema_fingerprint
 from consumer.sink.iceberg import IcebergSink, TableName, open_table, until_available
+from platform_common import advisory_locks
 from platform_common.database import engine_url
 
 CATALOG_NAME = "lake"
@@ -69,14 +70,7 @@ def open_catalog(settings: ConsumerSettings) -> SqlCatalog:
     """The SQL catalog of CONSUMER_CATALOG_URL, its warehouse CONSUMER_OUTPUT."""
     url = engine_url(settings.iceberg_catalog_url())
     if url.get_backend_name() == "postgresql":
-        engine = sa.create_engine(url)
-        try:
-            with engine.begin() as connection:
-                connection.execute(
-                    sa.text(f'CREATE SCHEMA IF NOT EXISTS "{settings.catalog_schema}"')
-                )
-        finally:
-            engine.dispose()
+        _create_catalog_tables(url, settings.catalog_schema)
         url = url.update_query_dict({"options": f"-csearch_path={settings.catalog_schema}"})
     elif url.get_backend_name() == "sqlite" and url.database:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -89,6 +83,27 @@ def open_catalog(settings: ConsumerSettings) -> SqlCatalog:
         pool_pre_ping="true",
         **file_io,
     )
+
+
+def _create_catalog_tables(url: sa.URL, schema: str) -> None:
+    """The catalog's schema and tables, made by one process at a time.
+
+    pyiceberg creates its tables when a catalog opens, with CREATE TABLE IF NOT EXISTS,
+    which PostgreSQL does not serialize: two processes opening a new catalog at once (two
+    writers, a writer and `make query`) could both try, and one failed on a unique
+    violation in pg_type. Made here under an advisory lock, they exist by then.
+    """
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_locks.LAKE_CATALOG}
+            )
+            connection.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+            connection.execute(sa.text(f'SET LOCAL search_path TO "{schema}"'))
+            SqlCatalogBaseTable.metadata.create_all(connection)
+    finally:
+        engine.dispose()
 
 
 def warehouse_of(output: str) -> tuple[str, dict[str, str]]:

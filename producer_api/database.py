@@ -9,10 +9,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.orm import DeclarativeBase
 
+from platform_common import advisory_locks
 from platform_common.database import engine_url
-
-# Any constant works: it only has to be the same in every API and relay process.
-_MIGRATION_LOCK_KEY = 0x0A91_0001
 
 
 class Base(DeclarativeBase):
@@ -36,7 +34,7 @@ def migrate(engine: sa.Engine) -> None:
     )
     with engine.begin() as connection:
         connection.execute(
-            sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
+            sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_locks.API_MIGRATIONS}
         )
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -10,7 +10,8 @@ from operator import itemgetter
 import psycopg
 import sqlalchemy as sa
 
-from producer_api.outbox.table import BUCKET_LOCK_BASE, BUCKETS
+from platform_common import advisory_locks
+from producer_api.outbox.table import BUCKETS
 
 # Try-lock, in the given order, the buckets that have unsent rows, and keep at most :limit of
 # them, for this transaction only: the LIMIT stops the scan, so no more locks are taken than
@@ -91,7 +92,8 @@ def claim(connection: sa.Connection, *, batch_size: int, max_buckets: int) -> Cl
     random.shuffle(order)
     buckets = list(
         connection.execute(
-            _LOCK_BUCKETS, {"order": order, "base": BUCKET_LOCK_BASE, "limit": max_buckets}
+            _LOCK_BUCKETS,
+            {"order": order, "base": advisory_locks.OUTBOX_BUCKETS, "limit": max_buckets},
         ).scalars()
     )
     if not buckets:

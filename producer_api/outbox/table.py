@@ -15,8 +15,6 @@ from producer_api.database import Base
 # Outbox rows are spread over this many buckets by key; a relay holds a bucket's lock while it
 # sends the bucket's rows, so one key's events leave in order even with several relays.
 BUCKETS = 16
-# Advisory lock keys of the buckets: BUCKET_LOCK_BASE + bucket.
-BUCKET_LOCK_BASE = 0x0A91_1000
 # The API notifies this channel after committing rows; relays listen on it.
 WAKE_CHANNEL = "outbox_wake"
 

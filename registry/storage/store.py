@@ -15,6 +15,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
 
+from platform_common import advisory_locks
 from platform_common.database import engine_url, libpq_url
 from registry.errors import StoreError
 from registry.storage import sqlite
@@ -24,8 +25,6 @@ from registry.storage.sql import SqlTransaction
 from registry.storage.tables import generation
 
 PG_SCHEMA = "registry"
-# Any constant works: it only has to be the same in every registry process.
-_MIGRATION_LOCK_KEY = 0x5E6A_0001
 _BUMPED = (
     generation.update()
     .where(generation.c.name == "registry")
@@ -133,7 +132,8 @@ class SqlRegistryStore:
             if self.is_postgres:
                 # Several registry processes may start at once: one migrates, the rest wait.
                 connection.execute(
-                    sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
+                    sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                    {"key": advisory_locks.REGISTRY_MIGRATIONS},
                 )
                 connection.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {PG_SCHEMA}"))
             config.attributes["connection"] = connection

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from confluent_kafka import Producer
+from pydantic import SecretStr
 
 from consumer.lake import open_catalog
 from consumer.runner import LakeWriter
@@ -124,3 +125,36 @@ def test_two_writers_of_one_group_one_restarted_commit_every_offset_once(
     assert sorted(str(row["event_id"]) for row in rows) == sorted(sent)
     assert sum(offsets_of(settings).values()) == total
     print(f"commit conflicts retried: {COMMIT_CONFLICTS._value.get() - conflicts}")
+
+
+def test_processes_opening_a_new_catalog_at_once_all_open_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Writers (or a writer and `make query`) starting together on a catalog not made yet."""
+    opened: list[str] = []
+    failures: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def open_one(schema: str) -> None:
+        settings = ConsumerSettings(
+            format="iceberg",
+            output=str(tmp_path),
+            catalog_url=SecretStr(database_url),
+            catalog_schema=schema,
+        )
+        start.wait()
+        try:
+            with closing(open_catalog(settings)) as catalog:
+                opened.append(str(catalog.list_namespaces()))
+        except BaseException as error:
+            failures.append(error)
+
+    for attempt in range(3):
+        schema = f"race_{attempt}_{uuid.uuid4().hex[:6]}"
+        threads = [threading.Thread(target=open_one, args=(schema,)) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    assert failures == []
+    assert len(opened) == 18
