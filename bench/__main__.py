@@ -7,6 +7,7 @@ from pathlib import Path
 from bench import (
     api_bench,
     consumer_bench,
+    lake_peer_bench,
     outbox_peer_bench,
     registry_bench,
     registry_writes_bench,
@@ -23,6 +24,7 @@ def main() -> None:
         *relay_bench.run(),
         *outbox_peer_bench.run(),
         *consumer_bench.run(),
+        *lake_peer_bench.run(),
     ]
     print()
     print_table(measures)

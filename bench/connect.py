@@ -29,6 +29,7 @@ class ConnectStandalone(Service):
         rest_port: the worker's REST API (readiness, status).
         connector: the connector's properties (converters of its own override the
             worker's JSON ones).
+        worker: worker properties added to, or overriding, the ones below.
     """
 
     name = "connect"
@@ -42,12 +43,14 @@ class ConnectStandalone(Service):
         bootstrap: str,
         rest_port: int,
         connector: Mapping[str, str],
+        worker: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(settings)
         self.peers = peers
         self.bootstrap = bootstrap
         self.rest_port = rest_port
         self.connector = dict(connector)
+        self.worker = dict(worker or {})
 
     @property
     def port(self) -> int:
@@ -69,6 +72,7 @@ class ConnectStandalone(Service):
             "key.converter": "org.apache.kafka.connect.storage.StringConverter",
             "value.converter": "org.apache.kafka.connect.json.JsonConverter",
             "value.converter.schemas.enable": "false",
+            **self.worker,
         }
 
     def prepare(self, echo: Echo) -> None:

@@ -17,21 +17,15 @@ from typing import Any
 
 import fastavro
 import pyarrow as pa
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Consumer
 from confluent_kafka.admin import AdminClient
-from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
-from confluent_kafka.schema_registry.avro import AvroSerializer
-from confluent_kafka.serialization import MessageField, SerializationContext
-from pydantic import SecretStr
-from pyiceberg.catalog.sql import SqlCatalog
 
+from bench.lake import CONTRACT, AvroTopicWriter, bench_catalog, table_rows, user_event
 from bench.report import Measure
-from bench.services import REPO_ROOT, BenchStack, bench_stack, create_topic
-from consumer.lake import open_catalog
+from bench.services import BenchStack, bench_stack, create_topic
 from consumer.settings import ConsumerSettings
 from consumer.sink.iceberg import TableName, open_table
 from consumer.sink.layout import parse_file_name
-from contract.subjects import user_events_folder, value_subject
 from stack.apps import ConsumerApp
 from stack.metrics import Exposition, fetch_text
 from stack.runner import start_service
@@ -42,7 +36,6 @@ EVENTS = 1_000_000
 BATCH = ConsumerSettings.model_fields["max_records"].default
 PARTITIONS = 3
 ROUNDS = 3
-CONTRACT = user_events_folder(REPO_ROOT / "schemas")
 
 
 def run() -> list[Measure]:
@@ -111,39 +104,12 @@ def run() -> list[Measure]:
 
 def _produce(stack: BenchStack, topic: str) -> None:
     create_topic(stack, topic, partitions=PARTITIONS)
-    client = SchemaRegistryClient({"url": stack.registry_url})
-    text = (CONTRACT / "2.avsc").read_text()
-    client.register_schema(value_subject(topic), Schema(text, "AVRO"))
-    serializer = AvroSerializer(client, text, conf={"auto.register.schemas": False})
-    context = SerializationContext(topic, MessageField.VALUE)
-    producer = Producer(
-        {
-            "bootstrap.servers": stack.kafka_bootstrap,
-            "linger.ms": 20,
-            "compression.type": "lz4",
-            "queue.buffering.max.messages": 500_000,
-        }
-    )
+    writer = AvroTopicWriter(stack, topic)
     began = time.perf_counter()
     for n in range(EVENTS):
-        event = {
-            "event_id": str(uuid.uuid4()),
-            "event_time": 1_795_600_000_000 + n,
-            "user_id": n,
-            "country_code": "BE",
-            "created_at": 1_609_459_200_000,
-            "is_a_dog": n % 2 == 0,
-            "signup_channel": "api",
-        }
-        while True:
-            try:
-                producer.produce(topic, key=str(n).encode(), value=serializer(event, context))
-                break
-            except BufferError:
-                producer.poll(0.05)
-        producer.poll(0)
-    producer.flush(120)
-    client.close()
+        event = user_event(n, event_time=1_795_600_000_000 + n)
+        writer.produce(topic, str(n).encode(), writer.serialize(event))
+    writer.close()
     print(f"produced {EVENTS} events in {time.perf_counter() - began:.1f} s")
 
 
@@ -266,18 +232,6 @@ def _catalog_schema(lake_format: str, round_number: int) -> str:
     return f"bench_{lake_format}_{round_number}"
 
 
-def _catalog(stack: BenchStack, warehouse: Path, schema: str) -> SqlCatalog:
-    """The SQL catalog in the stack's PostgreSQL, schema ``schema``, as the writer opens it."""
-    return open_catalog(
-        ConsumerSettings(
-            format="iceberg",
-            output=str(warehouse),
-            catalog_url=SecretStr(stack.database_url),
-            catalog_schema=schema,
-        )
-    )
-
-
 def _forget_group(stack: BenchStack) -> None:
     """Delete the writer's group, so that the next writer reads the topic from the start."""
     group = ConsumerSettings.model_fields["group_id"].default
@@ -291,7 +245,7 @@ def _bare_iceberg_loop(stack: BenchStack, topic: str) -> float:
     reader = json.loads((CONTRACT / "2.avsc").read_text())
     folder = stack.settings.stack_dir / "lake-bare"
     folder.mkdir(parents=True, exist_ok=True)
-    catalog = _catalog(stack, folder, "bench_bare")
+    catalog = bench_catalog(stack, folder, "bench_bare")
     table = open_table(catalog, TableName("bench", topic), reader)
     arrow_schema = table.schema().as_arrow()
     batches: dict[int, list[Any]] = {}
@@ -314,10 +268,8 @@ def _bare_iceberg_loop(stack: BenchStack, topic: str) -> float:
 
 
 def _table_records(stack: BenchStack, lake: Path, topic: str, schema: str) -> int:
-    with closing(_catalog(stack, lake, schema)) as catalog:
-        snapshot = catalog.load_table(("lake", topic)).current_snapshot()
-    summary = snapshot.summary if snapshot is not None else None
-    return int(summary.get("total-records") or 0) if summary is not None else 0
+    with closing(bench_catalog(stack, lake, schema)) as catalog:
+        return table_rows(catalog, ("lake", topic))
 
 
 def _consumed(metrics_url: str) -> float:

@@ -137,10 +137,11 @@ def test_the_image_holds_every_package_the_project_installs() -> None:
     assert packages <= copied, f"the Dockerfile does not copy {sorted(packages - copied)}"
 
 
-def test_kafka_connect_is_the_brokers_version() -> None:
-    def kafka_version(pom: str) -> str:
-        found = re.search(r"<kafka.version>([^<]+)</kafka.version>", pom_path(pom).read_text())
+def test_kafka_connect_is_the_brokers_version_with_the_same_log_binding() -> None:
+    def version(pom: str, name: str) -> str:
+        found = re.search(rf"<{name}>([^<]+)</{name}>", pom_path(pom).read_text())
         assert found is not None, pom
         return found[1]
 
-    assert kafka_version(CONNECT_POM) == kafka_version(KAFKA_POM)
+    for name in ("kafka.version", "log4j.version"):
+        assert version(CONNECT_POM, name) == version(KAFKA_POM, name)
