@@ -18,11 +18,13 @@ leaves files no snapshot references, which maintenance removes.
 from __future__ import annotations
 
 import json
+import random
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import IO, Any, TypeVar, cast
 
 import pyarrow as pa
@@ -30,7 +32,7 @@ import pyarrow.parquet as pq
 import structlog
 from prometheus_client import Counter, Gauge
 from pyiceberg.catalog import Catalog
-from pyiceberg.exceptions import NoSuchTableError
+from pyiceberg.exceptions import CommitFailedException, NoSuchTableError
 from pyiceberg.io.pyarrow import write_file
 from pyiceberg.partitioning import PartitionField, PartitionFieldValue, PartitionKey, PartitionSpec
 from pyiceberg.table import Table, Transaction, WriteTask
@@ -65,6 +67,8 @@ _EPOCH = date(1970, 1, 1)
 # Kafka's max.poll.interval.ms (300 s by default), so the writer keeps its partitions.
 UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, OSError)
 UNAVAILABLE_SECONDS = 120.0
+# Rounds of pyiceberg's own commit retries a batch gets before the writer gives up on it.
+CONTENDED_ROUNDS = 8
 T = TypeVar("T")
 
 
@@ -140,7 +144,20 @@ class IcebergSink:
         """
         rows = Rows.of(self.fields, batch.records).rows
         data = self._to_arrow.table(rows)
-        until_available(lambda retried: self._commit(batch, data, refresh=retried))
+        for contended in range(CONTENDED_ROUNDS + 1):
+            try:
+                until_available(partial(self._commit, batch, data, again=contended > 0))
+                break
+            except CommitFailedException:
+                # pyiceberg rebuilt the snapshot on each newer table it met, four times,
+                # and lost the race each time: writers committing small batches of many
+                # partitions at once. The batch is whole; a wait and another round win.
+                if contended == CONTENDED_ROUNDS:
+                    raise
+                # Jitter, not secrecy: writers that collided should not retry in step.
+                delay = random.uniform(0.1, 0.5) * (contended + 1)  # noqa: S311
+                log.warning("lake_commit_contended", retry_in_s=round(delay, 2))
+                time.sleep(delay)
         SNAPSHOTS.set(len(self.table.metadata.snapshots))
         snapshot = self.table.current_snapshot()
         if snapshot is not None and snapshot.summary is not None:
@@ -155,11 +172,12 @@ class IcebergSink:
             reason=str(batch.reason),
         )
 
-    def _commit(self, batch: ClosedBatch, data: pa.Table, *, refresh: bool) -> None:
-        """One attempt at the batch's snapshot; after a failed one, on the table as it now
-        is (that attempt may have committed before the connection broke: then the batch's
-        offsets are there, and `check` says so)."""
-        if refresh:
+    def _commit(self, batch: ClosedBatch, data: pa.Table, retried: bool, *, again: bool) -> None:
+        """One attempt at the batch's snapshot; after a failed one (``retried``, or
+        ``again`` after lost races), on the table as it now is (that attempt may have
+        committed before the connection broke: then the batch's offsets are there, and
+        `check` says so)."""
+        if retried or again:
             self.table.refresh()
         properties = SnapshotOffsets(self.table, self.topic, batch)
         properties.check()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 from pyiceberg.catalog.sql import SqlCatalog
+from pyiceberg.exceptions import CommitFailedException
 from pyiceberg.table import Transaction
 from pyiceberg.transforms import BucketTransform
 from sqlalchemy import exc as sa_exc
@@ -126,6 +128,25 @@ def test_a_commit_the_catalog_database_drops_is_tried_again_until_it_answers(
         append(self, *args)
 
     monkeypatch.setattr(IcebergSink, "_append", flaky)
+    sink.write(batch(0, 0, 3))
+    assert sink.table.scan().to_arrow().num_rows == 3
+    assert next_offsets(sink.table, TOPIC) == {0: 3}
+
+
+def test_a_batch_that_lost_every_race_pyiceberg_retried_is_committed_in_a_later_round(
+    catalog: SqlCatalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sink = sink_on(catalog)
+    append = IcebergSink._append
+    lost = iter([True, True])
+
+    def contended(self: IcebergSink, *args: Any) -> None:
+        if next(lost, False):
+            raise CommitFailedException("Requirement failed: branch main has changed")
+        append(self, *args)
+
+    monkeypatch.setattr(IcebergSink, "_append", contended)
+    monkeypatch.setattr(time, "sleep", lambda _seconds: None)
     sink.write(batch(0, 0, 3))
     assert sink.table.scan().to_arrow().num_rows == 3
     assert next_offsets(sink.table, TOPIC) == {0: 3}
