@@ -57,7 +57,7 @@ def run() -> list[Measure]:
             statistics.median(baseline),
             f"POST {USER_ALONE_PATH} (user alone), req/s",
             0.85,
-            paired_ratios=tuple(mine / theirs for mine, theirs in zip(ours, baseline, strict=True)),
+            paired_ratios=pair_ratios(ours, baseline),
         )
     ]
 
@@ -71,6 +71,11 @@ def paired_rates(sides: dict[str, Callable[[], float]]) -> dict[str, list[float]
         for side in names if pair % 2 == 0 else reversed(names):
             rates[side].append(sides[side]())
     return rates
+
+
+def pair_ratios(ours: list[float], baselines: list[float]) -> tuple[float, ...]:
+    """Each pair's ratio, from the rates `paired_rates` gave each side."""
+    return tuple(mine / theirs for mine, theirs in zip(ours, baselines, strict=True))
 
 
 def warm_up(url: str, path: str = "/users") -> None:

@@ -44,7 +44,6 @@ class AvroTopicWriter:
     """
 
     def __init__(self, stack: BenchStack, topic: str, *, linger_ms: int = 20) -> None:
-        self.topic = topic
         self._client = SchemaRegistryClient({"url": stack.registry_url})
         text = SCHEMA_FILE.read_text()
         self._client.register_schema(value_subject(topic), Schema(text, "AVRO"))

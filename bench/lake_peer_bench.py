@@ -9,7 +9,6 @@ own schema and day partitioning, so both sides write the same layout.
 
 from __future__ import annotations
 
-import statistics
 import threading
 import time
 import uuid
@@ -26,6 +25,7 @@ from pyiceberg.table import Table
 
 from bench.connect import ConnectStandalone
 from bench.lake import SCHEMA_FILE, AvroTopicWriter, bench_catalog, table_rows, user_event
+from bench.load import percentile_ms
 from bench.report import Measure
 from bench.services import REPO_ROOT, BenchStack, bench_stack, create_topic
 from consumer.lake import CATALOG_NAME
@@ -294,19 +294,19 @@ def _latency(
         stop.set()
         watcher.join(30)
         catalog.close()
-    delays = sorted(seen[key] - produced[key] for key in produced if key in seen)
+    delays = [seen[key] - produced[key] for key in produced if key in seen]
     if len(delays) < len(produced):
         raise RuntimeError(f"{table}: {len(delays)} of {len(produced)} events became visible")
-    cuts = statistics.quantiles(delays, n=100, method="inclusive")
-    latency = (cuts[49] * 1000, cuts[98] * 1000)
+    latency = (percentile_ms(delays, 50), percentile_ms(delays, 99))
     print(f"{table}: commit -> visible p50/p99 ms {latency[0]:.0f}/{latency[1]:.0f}")
     return latency
 
 
 def _watch(catalog: SqlCatalog, table: str, seen: dict[str, float], stop: threading.Event) -> None:
-    """Record when each event id first shows in the table: each new snapshot's added files
-    are read once."""
+    """Record when each event id first shows in the table: each new snapshot's files are
+    listed once, and each data file read once."""
     known: set[str] = set()
+    last_snapshot: int | None = None
     while not stop.is_set():
         try:
             loaded = catalog.load_table((NAMESPACE, table))
@@ -314,7 +314,8 @@ def _watch(catalog: SqlCatalog, table: str, seen: dict[str, float], stop: thread
             time.sleep(0.05)
             continue
         snapshot = loaded.current_snapshot()
-        if snapshot is not None:
+        if snapshot is not None and snapshot.snapshot_id != last_snapshot:
+            last_snapshot = snapshot.snapshot_id
             arrived = time.perf_counter()
             for task in loaded.scan(snapshot_id=snapshot.snapshot_id).plan_files():
                 path = task.file.file_path

@@ -31,7 +31,7 @@ from functools import partial
 import sqlalchemy as sa
 from confluent_kafka import Consumer, Producer
 
-from bench.api_bench import paired_rates, round_rate, warm_up
+from bench.api_bench import pair_ratios, paired_rates, round_rate, warm_up
 from bench.connect import ConnectStandalone
 from bench.relay_bench import (
     _fill,
@@ -119,10 +119,7 @@ def run() -> list[Measure]:
             "the same API on a database Debezium captures, req/s",
             1.0,
             peer=PEER,
-            paired_ratios=tuple(
-                ours / theirs
-                for ours, theirs in zip(api_rates["relay"], api_rates["debezium"], strict=True)
-            ),
+            paired_ratios=pair_ratios(api_rates["relay"], api_rates["debezium"]),
         ),
         Measure(
             "relay latency commit -> consumer p50 vs Debezium",
