@@ -4,7 +4,9 @@ of those projects runs them. One worker, one connector, offsets in a file."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -109,11 +111,22 @@ class ConnectStandalone(Service):
 
     @contextmanager
     def paused(self) -> Iterator[None]:
-        """The connector paused (its tasks stop polling) for the block, then resumed."""
+        """The connector paused (its tasks stop polling) and the worker's JVM stopped for the
+        block, then both resumed.
+
+        Paused alone, the worker still cost 0.08 ms of CPU per request of the other side's
+        rounds (its threads, GC and JIT), 7 % of that side's throughput; the idle relay, the
+        other side's counterpart, costs nothing measurable. Stopped, it costs nothing either.
+        """
         self._switch("pause", "PAUSED")
+        record = self.process.running()
+        if record is None:
+            raise StackError(f"{self.connector_name}: the Connect worker is not running")
+        os.kill(record.pid, signal.SIGSTOP)
         try:
             yield
         finally:
+            os.kill(record.pid, signal.SIGCONT)
             self._switch("resume", "RUNNING")
 
     def _switch(self, action: str, state: str) -> None:

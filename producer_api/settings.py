@@ -71,11 +71,25 @@ class RelaySettings(EventSettings, KafkaClientSettings, RegistryClientSettings):
         description="Start a drain at most this often: under load, wake-ups that come "
         "sooner wait, and batches grow instead of round trips.",
     )
+    max_drain_interval_ms: int = Field(
+        default=30,
+        ge=1,
+        description="The longest the drain interval stretches to under load: above "
+        "RELAY_DRAIN_STRETCH_ABOVE events/s it grows with the rate, so that each drain "
+        "carries more rows for the same database and broker round trips.",
+    )
+    drain_stretch_above: float = Field(
+        default=250.0,
+        gt=0,
+        description="Events/s above which the drain interval stretches in proportion to the "
+        "rate (twice this rate, twice the interval), up to RELAY_MAX_DRAIN_INTERVAL_MS.",
+    )
     follow_ms: int = Field(
         default=WAKE_INTERVAL_MS + 10,
         ge=0,
         description="After a drain that sent rows, keep draining every drain interval for "
-        "this long without a wake-up; keep it above the API's API_WAKE_INTERVAL_MS.",
+        "this long without a wake-up; keep it above the API's API_WAKE_INTERVAL_MS and "
+        "RELAY_MAX_DRAIN_INTERVAL_MS.",
     )
     linger_ms: int = Field(default=2, ge=0, description="Producer linger.ms.")
     schema_id_framing: SchemaIdFraming = Field(

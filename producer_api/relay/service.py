@@ -1,10 +1,10 @@
 """The relay: sends committed outbox rows to Kafka, in order per key.
 
 Woken by the API's NOTIFY (see outbox/wakeup.py); while rows keep coming, it looks again
-every drain interval without waiting for one; and it polls as a fallback. Several relays
-may run: each batch holds advisory locks on the buckets it sends, so a key is never sent by
-two relays at once. A broker or registry outage delays events; each change of state is
-logged once, not once per row.
+every drain interval without waiting for one (an interval that stretches under load: see
+pacing.py); and it polls as a fallback. Several relays may run: each batch holds advisory
+locks on the buckets it sends, so a key is never sent by two relays at once. A broker or
+registry outage delays events; each change of state is logged once, not once per row.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from producer_api.relay.delivery import (
     Serializers,
     producer_config,
 )
+from producer_api.relay.pacing import DrainPacer
 from producer_api.relay.pipeline import BatchPipeline
 from producer_api.settings import RelaySettings
 
@@ -82,15 +83,19 @@ class Relay:
             daemon=True,
         ).start()
         backoff = 0.2
-        drain_interval = self.settings.drain_interval_ms / 1000
+        pacer = DrainPacer(
+            shortest=self.settings.drain_interval_ms / 1000,
+            longest=self.settings.max_drain_interval_ms / 1000,
+            stretch_above=self.settings.drain_stretch_above,
+        )
         follow = self.settings.follow_ms / 1000
         drained_at = 0.0
         sent_at = -follow
         while not self.stopping.is_set():
             # Each drain costs a claim, a mark and the broker's acks whatever its size:
             # under load, one drain per interval takes what several would have.
-            self.stopping.wait(drained_at + drain_interval - time.monotonic())
-            drained_at = time.monotonic()
+            self.stopping.wait(drained_at + pacer.interval - time.monotonic())
+            previous, drained_at = drained_at, time.monotonic()
             # Cleared before the claim: a wake-up that comes during the drain is kept.
             self.wake.clear()
             try:
@@ -106,6 +111,7 @@ class Relay:
             except REGISTRY_UNREACHABLE as error:
                 self._trouble("registry_unavailable", type(error).__name__)
             else:
+                pacer.observe(sent, drained_at - previous)
                 if sent:
                     backoff = 0.2
                     sent_at = drained_at
