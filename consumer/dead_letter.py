@@ -7,12 +7,13 @@ from collections.abc import Callable
 from confluent_kafka import KafkaError, Message, Producer
 
 from consumer.decode import Reason
-
-HEADER_REASON = "dlq.reason"
-HEADER_ERROR = "dlq.error"
-HEADER_TOPIC = "dlq.source.topic"
-HEADER_PARTITION = "dlq.source.partition"
-HEADER_OFFSET = "dlq.source.offset"
+from contract.dead_letters import (
+    HEADER_ERROR,
+    HEADER_OFFSET,
+    HEADER_PARTITION,
+    HEADER_REASON,
+    HEADER_TOPIC,
+)
 
 
 class DeadLetterError(Exception):

@@ -8,7 +8,9 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from contract.dead_letters import dead_letter_topic
 from contract.schema_folder import read_subject
+from contract.subjects import LAKE_WRITER_GROUP
 from platform_common.settings import (
     EventStreamSettings,
     KafkaClientSettings,
@@ -23,7 +25,7 @@ class SettingsError(ValueError):
 class ConsumerSettings(EventStreamSettings, KafkaClientSettings, RegistryClientSettings):
     model_config = SettingsConfigDict(env_prefix="CONSUMER_")
 
-    group_id: str = Field(default="lake-writer", description="Consumer group.")
+    group_id: str = Field(default=LAKE_WRITER_GROUP, description="Consumer group.")
     group_instance_id: str | None = Field(
         default=None,
         description="Static group membership: a restart under the same id takes its "
@@ -97,7 +99,7 @@ class ConsumerSettings(EventStreamSettings, KafkaClientSettings, RegistryClientS
 
     @property
     def dead_letter_topic(self) -> str:
-        return self.dlq_topic or f"{self.events_topic}.dlq"
+        return self.dlq_topic or dead_letter_topic(self.events_topic)
 
     def reader_schema_path(self) -> Path:
         """CONSUMER_READER_SCHEMA, or the newest version file of the event's folder.

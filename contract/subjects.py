@@ -19,6 +19,9 @@ def value_subject(topic: str) -> str:
 
 USER_EVENTS_SUBJECT = value_subject(USER_EVENTS_TOPIC)
 
+# The lake writer's consumer group, unless configured: whose lag the console shows.
+LAKE_WRITER_GROUP = "lake-writer"
+
 
 def user_events_folder(schemas_dir: Path) -> Path:
     """The folder of the platform event's schema versions, whatever its topic is called."""
