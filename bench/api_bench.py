@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 
 from bench.api_server import USER_ALONE_PATH
-from bench.report import Measure, rounded
+from bench.report import Measure, pair_ratios, rounded
 from bench.services import bench_stack
 from bench.wrk import new_users_round
 from stack.apps import ApiApp
@@ -71,11 +71,6 @@ def paired_rates(sides: dict[str, Callable[[], float]]) -> dict[str, list[float]
         for side in names if pair % 2 == 0 else reversed(names):
             rates[side].append(sides[side]())
     return rates
-
-
-def pair_ratios(ours: list[float], baselines: list[float]) -> tuple[float, ...]:
-    """Each pair's ratio, from the rates `paired_rates` gave each side."""
-    return tuple(mine / theirs for mine, theirs in zip(ours, baselines, strict=True))
 
 
 def warm_up(url: str, path: str = "/users") -> None:

@@ -31,7 +31,7 @@ from functools import partial
 import sqlalchemy as sa
 from confluent_kafka import Consumer, Producer
 
-from bench.api_bench import pair_ratios, paired_rates, round_rate, warm_up
+from bench.api_bench import paired_rates, round_rate, warm_up
 from bench.connect import ConnectStandalone
 from bench.relay_bench import (
     _fill,
@@ -40,7 +40,7 @@ from bench.relay_bench import (
     direct_until_received,
     start_reader,
 )
-from bench.report import Measure, rounded
+from bench.report import Measure, pair_ratios, rounded
 from bench.services import REPO_ROOT, BenchStack, bench_stack, create_topic
 from platform_common.database import libpq_url
 from producer_api.database import migrate, open_engine
@@ -85,6 +85,8 @@ def run() -> list[Measure]:
             with connect.paused():
                 relay_latency = _relay_latency(stack, ours_engine, "bench-relay-peer-latency")
             peer_latency = _latency(stack, peer_engine, "bench-dbz-latency", None)
+            for engine in (ours_engine, peer_engine):
+                _settle(engine)
             api_rates = _api_rates(stack, ours_engine, peer_engine, connect)
         finally:
             connect.process.stop(timeout=30.0)
@@ -257,6 +259,15 @@ def _api_rates(
         f"Debezium {rounded(rates['debezium'])}"
     )
     return rates
+
+
+def _settle(engine: sa.Engine) -> None:
+    """Vacuum the tables the drain and latency rounds filled, then checkpoint: otherwise
+    autovacuum and the checkpointer worked through that backlog during the first API rounds,
+    which ran at half the rate of the last ones, on both sides."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text("VACUUM (ANALYZE) outbox, users"))
+        connection.execute(sa.text("CHECKPOINT"))
 
 
 def _while_paused(connect: ConnectStandalone, url: str) -> float:

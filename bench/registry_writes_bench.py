@@ -20,7 +20,7 @@ from typing import Any, Literal
 import requests
 
 from bench.load import LoadResult, Request, percentile_ms, run_load
-from bench.report import Measure, print_table, rounded
+from bench.report import Measure, pair_ratios, print_table, rounded
 from bench.services import bench_registry
 from contract.subjects import user_events_folder
 
@@ -85,7 +85,6 @@ def _run_on(database: Database) -> list[Measure]:
         growth_subject = f"growth-{uuid.uuid4().hex[:8]}-value"
         growth = run_load(url, _writes(growth_subject), total=LATE[1], concurrency=CONCURRENCY)
     early, late = growth.rate_between(*EARLY), growth.rate_between(*LATE)
-    lookup_rate = statistics.median(lookups)
     print(
         f"registry on {label}: lookup req/s by round {rounded(lookups)}; writes req/s by "
         f"round, 1 subject {rounded([r.rate for r in one])}, "
@@ -93,8 +92,8 @@ def _run_on(database: Database) -> list[Measure]:
         f"{EARLY[0]}-{EARLY[1]} {early:.0f}/s, {LATE[0]}-{LATE[1]} {late:.0f}/s"
     )
     return [
-        *_write_measures(f"1 subject, {label}", one, lookup_rate),
-        *_write_measures(f"32 subjects, {label}", many, lookup_rate),
+        *_write_measures(f"1 subject, {label}", one, lookups),
+        *_write_measures(f"32 subjects, {label}", many, lookups),
         Measure(
             f"registry writes v4001-5000 ({label})",
             "registrations/s",
@@ -106,18 +105,21 @@ def _run_on(database: Database) -> list[Measure]:
     ]
 
 
-def _write_measures(label: str, rounds: list[LoadResult], lookup_rate: float) -> list[Measure]:
+def _write_measures(label: str, rounds: list[LoadResult], lookups: list[float]) -> list[Measure]:
     latencies = [latency for r in rounds for latency in r.latencies]
     p50, p99 = percentile_ms(latencies, 50), percentile_ms(latencies, 99)
     print(f"  writes, {label}: p50 {p50:.0f} ms, p99 {p99:.0f} ms")
+    rates = [r.rate for r in rounds]
     return [
         Measure(
             f"registry writes ({label})",
             "registrations/s",
-            statistics.median(r.rate for r in rounds),
-            lookup_rate,
+            statistics.median(rates),
+            statistics.median(lookups),
             "POST /subjects/{s} (lookup) of the same run, req/s",
             0.25,
+            # Each round's writes beside the lookups just before them.
+            paired_ratios=pair_ratios(rates, lookups),
         ),
         Measure(
             f"registry write p99 ({label})",

@@ -97,3 +97,9 @@ def write_results(measures: list[Measure], directory: Path) -> Path:
     }
     path.write_text(json.dumps(document, indent=2))
     return path
+
+
+def pair_ratios(ours: list[float], baselines: list[float]) -> tuple[float, ...]:
+    """Each pair's ratio, from rounds of the two sides run back to back: a slow spell of the
+    machine then weighs on both sides of a pair, not on one side's median."""
+    return tuple(mine / theirs for mine, theirs in zip(ours, baselines, strict=True))
