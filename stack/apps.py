@@ -203,3 +203,45 @@ class ConsumerApp(MetricsOnlyService):
 
     def exports(self) -> dict[str, str]:
         return {"CONSUMER_OUTPUT": self.settings.consumer_output}
+
+
+class ConsoleApp(Service):
+    """The web console (`python -m console`), read-only; ready once its home page answers."""
+
+    name = "console"
+    depends_on = ("registry",)
+    ready_timeout = 60.0
+
+    @property
+    def port(self) -> int:
+        return self.settings.console_port
+
+    def ports(self) -> dict[str, int]:
+        return {"CONSOLE_PORT": self.settings.console_port}
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "console"]
+
+    def environment(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "CONSOLE_HOST": "127.0.0.1",
+            "CONSOLE_PORT": str(self.port),
+            "REGISTRY_URL": f"http://127.0.0.1:{self.settings.registry_port}",
+        }
+
+    def is_ready(self) -> bool:
+        try:
+            return requests.get(self.url + "/schemas", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def address(self) -> str:
+        return self.url
+
+    def exports(self) -> dict[str, str]:
+        return {"CONSOLE_URL": self.url}

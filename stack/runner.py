@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from stack.apps import ApiApp, ConsumerApp, RegistryApp, RelayApp
+from stack.apps import ApiApp, ConsoleApp, ConsumerApp, RegistryApp, RelayApp
 from stack.errors import StackError
 from stack.jars import jars_present
 from stack.kafka import KafkaService
@@ -28,6 +28,7 @@ def local_services(settings: StackSettings) -> list[Service]:
     services.append(ApiApp(settings))
     services.append(RelayApp(settings))
     services.append(ConsumerApp(settings))
+    services.append(ConsoleApp(settings))
     return services
 
 

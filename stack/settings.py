@@ -47,6 +47,9 @@ class StackSettings(BaseSettings):
     consumer_metrics_port: int = Field(
         default=0, ge=0, le=65535, description="The lake writer's /metrics (0: 9500 + shift)."
     )
+    console_port: int = Field(
+        default=0, ge=0, le=65535, description="The web console (0: 8080 + shift)."
+    )
     consumer_output: str = Field(default="data/lake", description="The lake's root.")
     consumer_format: str = Field(
         default="iceberg", description="The lake's format: iceberg, parquet or avro."
@@ -71,6 +74,7 @@ class StackSettings(BaseSettings):
             "api_port": _shifted(5000, shift),
             "relay_metrics_port": _shifted(9400, shift),
             "consumer_metrics_port": _shifted(9500, shift),
+            "console_port": _shifted(8080, shift),
         }
         for name, port in derived.items():
             if getattr(self, name) == 0:
@@ -83,9 +87,9 @@ class StackSettings(BaseSettings):
         """A whole stack under `stack_dir` on ports free now (tests and benchmarks), its
         lake in `stack_dir/lake`, its jars from a shared cache."""
         ports: set[int] = set()
-        while len(ports) < 7:
+        while len(ports) < 8:
             ports.add(free_port())
-        kafka, controller, postgres, registry, api, relay, consumer = sorted(ports)
+        kafka, controller, postgres, registry, api, relay, consumer, console = sorted(ports)
         return cls(
             stack_dir=stack_dir,
             kafka_port=kafka,
@@ -95,6 +99,7 @@ class StackSettings(BaseSettings):
             api_port=api,
             relay_metrics_port=relay,
             consumer_metrics_port=consumer,
+            console_port=console,
             consumer_output=str(stack_dir / "lake"),
             kafka_jar_dir=kafka_jar_dir,
             # Its own PostgreSQL, whatever DATABASE_URL the environment holds.

@@ -37,6 +37,7 @@ def test_up_twice_starts_nothing_new_and_down_leaves_nothing(process_dirs: Proce
         assert any(line.startswith("kafka ") and " ready on " in line for line in first)
         assert any(line.startswith("postgres ") and " ready on " in line for line in first)
         assert f"KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:{settings.kafka_port}" in first
+        assert f"CONSOLE_URL=http://127.0.0.1:{settings.console_port}" in first
 
         statuses = runner.status(settings)
         assert [(row.name, row.ready) for row in statuses] == [
@@ -46,13 +47,14 @@ def test_up_twice_starts_nothing_new_and_down_leaves_nothing(process_dirs: Proce
             ("api", True),
             ("relay", True),
             ("consumer", True),
+            ("console", True),
         ]
         pids = [row.pid for row in statuses]
         assert all(pids)
 
         second: list[str] = []
         runner.up(settings, second.append)
-        assert sum(" already running on " in line for line in second) == 6
+        assert sum(" already running on " in line for line in second) == 7
         assert [row.pid for row in runner.status(settings)] == pids
     finally:
         runner.down(settings, lambda _line: None)

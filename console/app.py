@@ -1,0 +1,84 @@
+"""create_app(settings) -> Flask: the console's web application."""
+
+from __future__ import annotations
+
+import json
+
+import structlog
+from flask import Flask, redirect, render_template, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from console.errors import ConsoleError
+from console.registry_reader import RegistryReader
+from console.routes import ConsoleServices, schemas
+from console.settings import ConsoleSettings
+from platform_common.request_log import install_request_log
+
+log = structlog.get_logger("console")
+
+# (endpoint, label) of each section, in the navigation's order.
+SECTIONS = [("schemas.index", "Schemas")]
+
+
+def create_app(
+    settings: ConsoleSettings | None = None, *, registry: RegistryReader | None = None
+) -> Flask:
+    """The application.
+
+    Args:
+        settings: read from the environment when None.
+        registry: how the console reaches the registry; by default over HTTP at
+            ``settings.registry_url``.
+    """
+    settings = settings or ConsoleSettings()
+    if registry is None:
+        password = settings.registry_password
+        auth = (
+            (settings.registry_user, password.get_secret_value())
+            if settings.registry_user and password is not None
+            else None
+        )
+        registry = RegistryReader(
+            settings.registry_url, auth=auth, timeout=settings.registry_timeout_ms / 1000
+        )
+    app = Flask("console")
+    app.extensions["console"] = ConsoleServices(settings=settings, registry=registry)
+    app.register_blueprint(schemas.blueprint)
+    app.add_url_rule("/", "home", _home)
+    app.add_template_filter(_pretty_json, "pretty_json")
+    app.context_processor(lambda: {"sections": SECTIONS, "write_access": settings.write_access})
+    install_request_log(app)
+    _register_error_handlers(app)
+    return app
+
+
+def _home() -> Response:
+    return redirect(url_for("schemas.index"))
+
+
+def _pretty_json(text: str) -> str:
+    """A schema as indented JSON; text that is not JSON, as it came."""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ConsoleError)
+    def _console_error(error: ConsoleError) -> tuple[str, int]:
+        if error.status >= 500:
+            log.warning("page_failed", error=type(error).__name__, status=error.status)
+        return _error_page(error.status, error.message)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> tuple[str, int]:
+        status = error.code or 500
+        return _error_page(status, error.description or error.name)
+
+
+def _error_page(status: int, message: str) -> tuple[str, int]:
+    headings = {400: "Bad request", 403: "Read-only", 404: "Not found", 502: "Registry unavailable"}
+    heading = headings.get(status, "Something went wrong")
+    return render_template("error.html", status=status, heading=heading, message=message), status

@@ -1,0 +1,21 @@
+"""The console's pages, one blueprint per section: parse the request, ask, render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from console.registry_reader import RegistryReader
+from console.settings import ConsoleSettings
+
+
+@dataclass(frozen=True)
+class ConsoleServices:
+    settings: ConsoleSettings
+    registry: RegistryReader
+
+
+def services() -> ConsoleServices:
+    found: ConsoleServices = current_app.extensions["console"]
+    return found
