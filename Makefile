@@ -18,7 +18,7 @@ CLIENTS_GO_BINARY := $(CLIENTS_GO)/bin/registry-client-go
 # -mod=mod: go.sum is completed rather than refused if a module's checksum is missing.
 CLIENTS_GOFLAGS := -mod=mod -buildvcs=false
 
-.PHONY: help install lock kafka-jars spark-jars peer-jars wrk client-deps lint format test test-unit test-integration \
+.PHONY: help install lock kafka-jars spark-jars peer-jars wrk chromium client-deps lint format test test-unit test-integration \
         test-faults test-clients test-e2e up down status logs psql query lake-maintain clean register-schemas \
         check-schemas bench tail-events metrics
 
@@ -54,6 +54,9 @@ peer-jars: $(INSTALLED) ## Fetch Kafka Connect, Debezium and Iceberg's Connect s
 wrk: $(INSTALLED) ## Unpack wrk from Debian's packages, the benchmark's HTTP load generator (once)
 	$(BIN)/python -m stack wrk
 
+chromium: $(INSTALLED) ## Unpack Chromium from Debian's packages, the browser of the console's tests (once)
+	$(BIN)/python -m stack chromium
+
 $(CLIENTS_JS_INSTALLED): $(CLIENTS_JS)/package.json $(CLIENTS_JS)/package-lock.json
 	@command -v npm >/dev/null || { echo "npm (Node.js 20+) is needed for the JavaScript clients of tests/clients"; exit 1; }
 	cd $(CLIENTS_JS) && npm ci --ignore-scripts --no-audit --no-fund
@@ -75,13 +78,13 @@ format: $(INSTALLED) ## Fix what ruff can fix and format the code
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint kafka-jars spark-jars client-deps ## Lint, then unit, integration, fault and client tests against real Kafka and PostgreSQL
+test: lint kafka-jars spark-jars chromium client-deps ## Lint, then unit, integration, fault and client tests against real Kafka and PostgreSQL
 	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests/unit tests/integration tests/faults tests/clients
 
 test-unit: $(INSTALLED) ## Unit tests only (no processes)
 	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests/unit
 
-test-integration: kafka-jars spark-jars ## Integration tests only (start their own Kafka and PostgreSQL)
+test-integration: kafka-jars spark-jars chromium ## Integration tests only (start their own Kafka and PostgreSQL)
 	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests/integration
 
 test-faults: kafka-jars ## Fault scenarios against a whole local stack of their own; prints their figures

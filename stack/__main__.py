@@ -1,5 +1,5 @@
 """`python -m stack up|down|status|logs|psql|tail-events|metrics|query|lake-maintain|jars|
-spark-jars|peer-jars|wrk`: the stack's commands."""
+spark-jars|peer-jars|wrk|chromium`: the stack's commands."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import click
 
 from stack import metrics, runner
 from stack.apps import ConsumerApp
-from stack.debian import WRK, ensure_tool
+from stack.debian import CHROMIUM, WRK, ensure_tool
 from stack.errors import StackError
 from stack.jars import SPARK_POM, ensure_jars, peer_jar_folders
 from stack.postgres import PostgresService, binary
@@ -186,6 +186,14 @@ def wrk() -> None:
     folder = _settings().tools / WRK.name
     state = "fetched into" if ensure_tool(folder, WRK) else "already in"
     click.echo(f"wrk: {state} {folder}")
+
+
+@main.command("chromium")
+def chromium() -> None:
+    """Unpack Chromium from Debian's packages, the browser the console's tests drive (once)."""
+    folder = _settings().tools / CHROMIUM.name
+    state = "fetched into" if ensure_tool(folder, CHROMIUM) else "already in"
+    click.echo(f"chromium: {state} {folder}")
 
 
 if __name__ == "__main__":

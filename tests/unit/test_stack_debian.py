@@ -43,3 +43,12 @@ def test_without_a_cache_the_tool_comes_from_path(
 def test_wrk_brings_the_lua_library_it_links() -> None:
     assert WRK.packages[0] == "wrk"
     assert any(package.startswith("libluajit") for package in WRK.packages)
+
+
+def test_libraries_in_folders_below_the_library_folder_are_found_too(tmp_path: Path) -> None:
+    (tmp_path / ".packages").write_text("some-tool libsome1")
+    nested = tmp_path / "usr/lib/x86_64-linux-gnu/pulseaudio"
+    nested.mkdir(parents=True)
+    (nested / "libpulsecommon-16.1.so").write_text("")
+    folders = tool_command(tmp_path, TOOL)[1]["LD_LIBRARY_PATH"].split(":")
+    assert folders[:2] == [str(tmp_path / "usr/lib/x86_64-linux-gnu"), str(nested)]
