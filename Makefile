@@ -18,7 +18,7 @@ CLIENTS_GO_BINARY := $(CLIENTS_GO)/bin/registry-client-go
 # -mod=mod: go.sum is completed rather than refused if a module's checksum is missing.
 CLIENTS_GOFLAGS := -mod=mod -buildvcs=false
 
-.PHONY: help install lock kafka-jars spark-jars peer-jars wrk chromium client-deps lint format test test-unit test-integration \
+.PHONY: help install lock kafka-jars spark-jars peer-jars wrk chromium screenshots client-deps lint format test test-unit test-integration \
         test-faults test-clients test-e2e up down status logs psql query lake-maintain clean register-schemas \
         check-schemas bench tail-events metrics
 
@@ -56,6 +56,9 @@ wrk: $(INSTALLED) ## Unpack wrk from Debian's packages, the benchmark's HTTP loa
 
 chromium: $(INSTALLED) ## Unpack Chromium from Debian's packages, the browser of the console's tests (once)
 	$(BIN)/python -m stack chromium
+
+screenshots: chromium ## Shoot the console's main pages into docs/screenshots/ (against `make up`, or CONSOLE_URL)
+	$(BIN)/python -m tests.e2e.screenshots
 
 $(CLIENTS_JS_INSTALLED): $(CLIENTS_JS)/package.json $(CLIENTS_JS)/package-lock.json
 	@command -v npm >/dev/null || { echo "npm (Node.js 20+) is needed for the JavaScript clients of tests/clients"; exit 1; }

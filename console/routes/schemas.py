@@ -16,6 +16,7 @@ from console.errors import (
 from console.registry_reader import SubjectSummary
 from console.routes import services
 from console.schema_diff import diff_schemas
+from console.verdicts import read_messages
 
 blueprint = Blueprint("schemas", __name__, url_prefix="/schemas")
 Page = tuple[str, int]
@@ -63,13 +64,13 @@ def check() -> Page:
     try:
         verdict = registry.check(name, candidate)
     except NotFoundError:
-        return _verdict(summary, candidate, "Compatible", "No version to check against yet.")
+        return _verdict(summary, candidate, "Compatible", "No version to check against yet")
     except RegistryRefusedError as refused:
         return _refused(summary, candidate, refused)
     if verdict.compatible:
-        outcome = f"Compatible with the latest version under {summary.compatibility}."
+        outcome = f"Compatible under {summary.compatibility}"
         return _verdict(summary, candidate, "Compatible", outcome)
-    outcome = f"Incompatible under {summary.compatibility}:"
+    outcome = f"Incompatible under {summary.compatibility}"
     return _verdict(summary, candidate, "Incompatible", outcome, verdict.messages)
 
 
@@ -83,7 +84,7 @@ def register() -> Page:
         registration = console.registry.register(name, candidate)
     except RegistryRefusedError as refused:
         return _refused(console.registry.summary(name), candidate, refused)
-    outcome = f"Registered as version {registration.version} (schema id {registration.id})."
+    outcome = f"Registered as version {registration.version} (schema id {registration.id})"
     return _verdict(console.registry.summary(name), candidate, "Registered", outcome)
 
 
@@ -103,7 +104,7 @@ def _verdict(
         heading=heading,
         compatible=heading in ("Compatible", "Registered"),
         outcome=outcome,
-        messages=messages or [],
+        verdict=read_messages(messages or []),
     )
     return page, status
 
@@ -112,7 +113,7 @@ def _refused(summary: SubjectSummary, candidate: str, refused: RegistryRefusedEr
     """The registry's own refusal (409 with the incompatibilities, 422 for a schema that
     does not parse), shown with its status."""
     code = f" (error {refused.error_code})" if refused.error_code else ""
-    outcome = f"The registry refused it{code}:"
+    outcome = f"The registry refused it{code}"
     return _verdict(
         summary, candidate, "Refused", outcome, [refused.message], status=refused.status
     )
