@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bench import (
     api_bench,
+    console_bench,
     consumer_bench,
     lake_peer_bench,
     outbox_peer_bench,
@@ -25,6 +26,7 @@ def main() -> None:
         *outbox_peer_bench.run(),
         *consumer_bench.run(),
         *lake_peer_bench.run(),
+        *console_bench.run(),
     ]
     print()
     print_table(measures)

@@ -15,6 +15,7 @@ CASES = [
     ("producer_api", "API_PORTT", "API_PORT"),
     ("producer_api.relay", "RELAY_BATCH_SIZ", "RELAY_BATCH_SIZE"),
     ("consumer", "CONSUMER_MAX_RECORD", "CONSUMER_MAX_RECORDS"),
+    ("console", "CONSOLE_WRITE_ACCES", "CONSOLE_WRITE_ACCESS"),
 ]
 
 
