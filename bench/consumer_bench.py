@@ -26,8 +26,8 @@ from bench.services import BenchStack, bench_stack, create_topic
 from consumer.settings import ConsumerSettings
 from consumer.sink.iceberg import TableName, open_table
 from consumer.sink.layout import parse_file_name
+from contract.metrics import CONSUMER_RECORDS, Exposition, fetch_text
 from stack.apps import ConsumerApp
-from stack.metrics import Exposition, fetch_text
 from stack.runner import start_service
 from stack.settings import StackSettings
 
@@ -274,7 +274,7 @@ def _table_records(stack: BenchStack, lake: Path, topic: str, schema: str) -> in
 
 def _consumed(metrics_url: str) -> float:
     text = fetch_text(metrics_url)
-    found = Exposition(text).total("consumer_records", "consumer_records_total") if text else None
+    found = Exposition(text).total(CONSUMER_RECORDS) if text else None
     return found or 0.0
 
 

@@ -42,18 +42,21 @@ from consumer.sink import (
     estimate_record_size,
     row_maker,
 )
+from contract import metrics as metric_names
 from contract.framing import SchemaRef
 from contract.registry_client import REGISTRY_FAILED
 
 log = structlog.get_logger("consumer")
 
-RECORDS_IN = Counter("consumer_records_total", "Records consumed, by outcome.", ["outcome"])
-FILES_WRITTEN = Counter("consumer_files_total", "Files written, by rotation reason.", ["reason"])
+RECORDS_IN = Counter(metric_names.CONSUMER_RECORDS, "Records consumed, by outcome.", ["outcome"])
+FILES_WRITTEN = Counter(
+    metric_names.CONSUMER_FILES, "Files written, by rotation reason.", ["reason"]
+)
 DEAD_LETTERS = Counter(
-    "consumer_dead_letters_total", "Records dead-lettered, by reason.", ["reason"]
+    metric_names.CONSUMER_DEAD_LETTERS, "Records dead-lettered, by reason.", ["reason"]
 )
 PARTITION_LAG = Gauge(
-    "consumer_partition_lag",
+    metric_names.CONSUMER_PARTITION_LAG,
     "Records in an owned partition not yet consumed (high watermark minus position).",
     ["partition"],
 )

@@ -26,6 +26,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from contract import metrics as metric_names
 from producer_api.outbox.stats import read_stats
 
 log = structlog.get_logger("producer_api.metrics")
@@ -45,7 +46,7 @@ class OutboxCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily(
-            "producer_api_outbox_up", "1 when this scrape could read the outbox table."
+            metric_names.OUTBOX_UP, "1 when this scrape could read the outbox table."
         )
         try:
             stats = read_stats(self._engine)
@@ -57,17 +58,17 @@ class OutboxCollector(Collector):
         up.add_metric([], 1)
         yield up
         yield GaugeMetricFamily(
-            "producer_api_outbox_backlog_rows",
+            metric_names.OUTBOX_BACKLOG_ROWS,
             "Outbox rows not yet sent to Kafka.",
             value=stats.backlog,
         )
         yield GaugeMetricFamily(
-            "producer_api_outbox_oldest_unsent_age_seconds",
+            metric_names.OUTBOX_OLDEST_UNSENT_AGE,
             "Age of the oldest unsent outbox row (0 when none waits).",
             value=stats.oldest_unsent_age,
         )
         yield GaugeMetricFamily(
-            "producer_api_outbox_sent_rows",
+            metric_names.OUTBOX_SENT_ROWS,
             "Outbox rows the relay marked sent and its retention cleanup has not deleted yet.",
             value=stats.sent_kept,
         )

@@ -46,11 +46,12 @@ from consumer.sink.base import AlreadyCommittedError, Rows, SchemaMappingError
 from consumer.sink.iceberg_rows import RowsToArrow
 from consumer.sink.iceberg_schema import evolve, iceberg_schema
 from consumer.sink.rotation import ClosedBatch
+from contract import metrics as metric_names
 
 log = structlog.get_logger("consumer.sink")
 
-SNAPSHOTS = Gauge("consumer_lake_snapshots", "Snapshots the Iceberg table keeps.")
-DATA_FILES = Gauge("consumer_lake_data_files", "Data files of the table's current snapshot.")
+SNAPSHOTS = Gauge(metric_names.LAKE_SNAPSHOTS, "Snapshots the Iceberg table keeps.")
+DATA_FILES = Gauge(metric_names.LAKE_DATA_FILES, "Data files of the table's current snapshot.")
 COMMIT_CONFLICTS = Counter(
     "consumer_lake_commit_conflicts_total",
     "Iceberg commits that found another writer's commit first, rebuilt on the refreshed table.",

@@ -20,6 +20,7 @@ from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 from prometheus_client import Counter, Gauge
 
+from contract import metrics as metric_names
 from contract.registry_client import REGISTRY_UNREACHABLE, is_schema_not_found
 from platform_common.database import libpq_url
 from producer_api.database import open_engine
@@ -37,9 +38,9 @@ from producer_api.settings import RelaySettings
 
 log = structlog.get_logger("producer_api.relay")
 
-EVENTS_SENT = Counter("relay_events_sent_total", "Outbox events acknowledged by Kafka.")
-RELAY_ERRORS = Counter("relay_errors_total", "Batches that failed, by kind.", ["kind"])
-RELAY_HEALTHY = Gauge("relay_healthy", "1 while batches go through, 0 during an outage.")
+EVENTS_SENT = Counter(metric_names.RELAY_EVENTS_SENT, "Outbox events acknowledged by Kafka.")
+RELAY_ERRORS = Counter(metric_names.RELAY_ERRORS, "Batches that failed, by kind.", ["kind"])
+RELAY_HEALTHY = Gauge(metric_names.RELAY_HEALTHY, "1 while batches go through, 0 during an outage.")
 
 _CLEANUP_EVERY = 60.0
 
