@@ -10,15 +10,17 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from console.errors import ConsoleError
+from console.flow import FlowReader
+from console.kafka_view import KafkaView
 from console.registry_reader import RegistryReader
-from console.routes import ConsoleServices, schemas
+from console.routes import ConsoleServices, flow, schemas
 from console.settings import ConsoleSettings
 from platform_common.request_log import install_request_log
 
 log = structlog.get_logger("console")
 
 # (endpoint, label) of each section, in the navigation's order.
-SECTIONS = [("schemas.index", "Schemas")]
+SECTIONS = [("schemas.index", "Schemas"), ("flow.index", "Flow")]
 
 
 def create_app(
@@ -43,8 +45,12 @@ def create_app(
             settings.registry_url, auth=auth, timeout=settings.registry_timeout_ms / 1000
         )
     app = Flask("console")
-    app.extensions["console"] = ConsoleServices(settings=settings, registry=registry)
-    app.register_blueprint(schemas.blueprint)
+    kafka = KafkaView(settings.kafka_bootstrap_servers)
+    app.extensions["console"] = ConsoleServices(
+        settings=settings, registry=registry, flow=FlowReader(settings, kafka)
+    )
+    for module in (schemas, flow):
+        app.register_blueprint(module.blueprint)
     app.add_url_rule("/", "home", _home)
     app.add_template_filter(_pretty_json, "pretty_json")
     app.context_processor(lambda: {"sections": SECTIONS, "write_access": settings.write_access})

@@ -5,10 +5,16 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from platform_common.settings import RegistryClientSettings
+from contract.dead_letters import dead_letter_topic
+from contract.subjects import LAKE_WRITER_GROUP
+from platform_common.settings import (
+    EventStreamSettings,
+    KafkaClientSettings,
+    RegistryClientSettings,
+)
 
 
-class ConsoleSettings(RegistryClientSettings):
+class ConsoleSettings(EventStreamSettings, KafkaClientSettings, RegistryClientSettings):
     model_config = SettingsConfigDict(env_prefix="CONSOLE_")
     # Where users find the console (the stack exports it).
     foreign_variables = frozenset({"CONSOLE_URL"})
@@ -31,3 +37,25 @@ class ConsoleSettings(RegistryClientSettings):
     registry_timeout_ms: int = Field(
         default=5000, ge=100, description="How long a request to the registry may take."
     )
+    consumer_group: str = Field(
+        default=LAKE_WRITER_GROUP, description="The lake writer's group, whose lag is shown."
+    )
+    dlq_topic: str | None = Field(
+        default=None, description="The dead-letter topic (default: <topic>.dlq)."
+    )
+    api_metrics_url: str = Field(
+        default="http://127.0.0.1:5000/metrics", description="The API's /metrics."
+    )
+    relay_metrics_url: str = Field(
+        default="http://127.0.0.1:9400/metrics", description="The relay's /metrics."
+    )
+    consumer_metrics_url: str = Field(
+        default="http://127.0.0.1:9500/metrics", description="The lake writer's /metrics."
+    )
+    refresh_seconds: float = Field(
+        default=2.0, gt=0, description="How often the flow page refreshes itself."
+    )
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return self.dlq_topic or dead_letter_topic(self.events_topic)

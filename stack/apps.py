@@ -232,6 +232,15 @@ class ConsoleApp(Service):
             "CONSOLE_HOST": "127.0.0.1",
             "CONSOLE_PORT": str(self.port),
             "REGISTRY_URL": f"http://127.0.0.1:{self.settings.registry_port}",
+            "KAFKA_BOOTSTRAP_SERVERS": self.settings.kafka_bootstrap,
+            "EVENTS_TOPIC": self.settings.events_topic,
+            "CONSOLE_API_METRICS_URL": f"http://127.0.0.1:{self.settings.api_port}/metrics",
+            "CONSOLE_RELAY_METRICS_URL": (
+                f"http://127.0.0.1:{self.settings.relay_metrics_port}/metrics"
+            ),
+            "CONSOLE_CONSUMER_METRICS_URL": (
+                f"http://127.0.0.1:{self.settings.consumer_metrics_port}/metrics"
+            ),
         }
 
     def is_ready(self) -> bool:

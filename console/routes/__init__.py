@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from console.flow import FlowReader
 from console.registry_reader import RegistryReader
 from console.settings import ConsoleSettings
 
@@ -14,6 +15,7 @@ from console.settings import ConsoleSettings
 class ConsoleServices:
     settings: ConsoleSettings
     registry: RegistryReader
+    flow: FlowReader
 
 
 def services() -> ConsoleServices:

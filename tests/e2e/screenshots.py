@@ -42,6 +42,7 @@ def main() -> None:
         page.get_by_label("Schema (Avro JSON)").fill(_incompatible())
         page.get_by_role("button", name="Check").click()
         _save(page, "check.png")
+        _shoot(page, f"{console}/flow", "flow.png")
         browser.close()
 
 

@@ -47,14 +47,20 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="module")
-def console_url(registry_url: str, process_dirs: ProcessDirs) -> Iterator[str]:
-    """The console as `make up` runs it, on the registry under test."""
+def console_url(
+    registry_url: str, kafka_bootstrap: str, process_dirs: ProcessDirs
+) -> Iterator[str]:
+    """The console as `make up` runs it, on the registry and the broker under test (the
+    other services' ports follow the broker's and answer nothing)."""
     registry_port = urlsplit(registry_url).port
+    kafka_port = urlsplit(f"//{kafka_bootstrap}").port
     assert registry_port is not None
+    assert kafka_port is not None
     settings = StackSettings(
         stack_dir=process_dirs.make("console"),
         console_port=free_port(),
         registry_port=registry_port,
+        kafka_port=kafka_port,
     )
     app = ConsoleApp(settings)
     start_service(app, echo=lambda _line: None)
@@ -158,3 +164,17 @@ def test_the_schema_pages_work_with_javascript_off(
         assert "signup_channel" in page.get_by_role("table").first.inner_text()
     finally:
         context.close()
+
+
+def test_the_flow_page_refreshes_its_figures_in_place(
+    console_url: str, watched: ErrorWatch
+) -> None:
+    page = watched.page
+    page.goto(f"{console_url}/flow")
+    assert page.get_by_role("heading", level=1).inner_text() == "Flow"
+    assert page.get_by_role("region", name="Relay").count() == 1
+    # htmx, served by the console itself, asks for the figures again and swaps them in.
+    with page.expect_response(lambda answer: "/flow/figures" in answer.url, timeout=10_000):
+        pass
+    assert page.locator("#figures").count() == 1
+    assert "does not answer" in page.locator("#figures").inner_text()
