@@ -1,9 +1,11 @@
 """The console's pages: each answers within 300 ms on the walkthrough's data.
 
-A registry of its own on SQLite holds the platform's schemas (`schemas/`, as `make up`
-registers them) and the console runs as `make up` runs it. Each page is asked 40 times in a
-row after a warm-up, one request at a time; its p95 is set beside the p95 of one request to
-the registry the page is built from (`GET /subjects/{s}/versions/latest`), timed the same way.
+A stack of its own (Kafka, PostgreSQL, the registry holding the platform's schemas as
+`make up` registers them, the events topic) and the console as `make up` runs it; the other
+services are not started, so the flow page finds their /metrics silent. Each page is asked
+40 times in a row after a warm-up, one request at a time; its p95 is set beside the p95 of
+one request to the registry the pages are built from (`GET /subjects/{s}/versions/latest`),
+timed the same way.
 """
 
 from __future__ import annotations
@@ -12,20 +14,16 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import requests
 
 from bench.load import percentile_ms
 from bench.report import Measure, print_table
-from bench.services import REPO_ROOT, bench_registry
+from bench.services import REPO_ROOT, bench_stack, create_topic
 from stack.apps import ConsoleApp
-from stack.ports import free_port
 from stack.runner import start_service
-from stack.settings import StackSettings
 
 REQUESTS = 40
 WARMUP = 5
@@ -34,25 +32,21 @@ SUBJECT = "user-events-value"
 
 
 def run() -> list[Measure]:
-    with bench_registry("sqlite") as registry_url:
+    with bench_stack() as stack:
         subprocess.run(
             [sys.executable, "-m", "registry.cli", "register", "--schemas-dir", "schemas"],
             cwd=REPO_ROOT,
-            env={**os.environ, "REGISTRY_URL": registry_url},
+            env={**os.environ, "REGISTRY_URL": stack.registry_url},
             check=True,
             capture_output=True,
         )
-        with tempfile.TemporaryDirectory(prefix="bench-console-") as state:
-            registry_port = int(registry_url.rsplit(":", 1)[1])
-            settings = StackSettings(
-                stack_dir=Path(state), console_port=free_port(), registry_port=registry_port
-            )
-            console = ConsoleApp(settings)
-            start_service(console, echo=print)
-            try:
-                return _measure(registry_url, console.url)
-            finally:
-                console.process.stop(timeout=20.0)
+        create_topic(stack, stack.settings.events_topic, partitions=3)
+        console = ConsoleApp(stack.settings)
+        start_service(console, echo=print)
+        try:
+            return _measure(stack.registry_url, console.url)
+        finally:
+            console.process.stop(timeout=20.0)
 
 
 def _measure(registry_url: str, console_url: str) -> list[Measure]:
@@ -72,6 +66,7 @@ def _measure(registry_url: str, console_url: str) -> list[Measure]:
             params={"name": SUBJECT, "from": "1", "to": "2"},
             timeout=10,
         ),
+        "flow": lambda: session.get(f"{console_url}/flow", timeout=10),
         "a candidate checked": lambda: session.post(
             f"{console_url}/schemas/check",
             data={"name": SUBJECT, "schema": json.dumps(candidate)},

@@ -79,10 +79,14 @@ class FlowReader:
         relay = self._scrape("relay", self._settings.relay_metrics_url, unavailable)
         lake = self._scrape("lake writer", self._settings.consumer_metrics_url, unavailable)
         try:
-            partitions = self._kafka.lag(self._settings.events_topic, self._settings.consumer_group)
+            lag = self._kafka.lag(self._settings.events_topic, self._settings.consumer_group)
         except KafkaUnavailableError as error:
             unavailable.append(error.message)
             partitions = []
+        else:
+            partitions = lag.partitions
+            if lag.problem:
+                unavailable.append(lag.problem)
         return FlowView(
             topic=self._settings.events_topic,
             group=self._settings.consumer_group,

@@ -1,14 +1,14 @@
-"""What the console reads of Kafka, through the admin API: a topic's partitions with their
-end offsets, and a consumer group's committed offsets. Reads only: metadata of every topic
-(asking for one by name could create it on a broker that auto-creates), offsets, a group's
-commits."""
+"""What the console reads of Kafka: a topic's partitions with their end offsets (the admin
+API), and a consumer group's committed offsets. Reads only: metadata of every topic (asking
+for one by name could create it on a broker that auto-creates), offsets, a group's commits."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException, TopicPartition
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from console.errors import ConsoleError
@@ -33,40 +33,73 @@ class PartitionLag:
         return None if self.committed is None else max(self.end_offset - self.committed, 0)
 
 
+@dataclass(frozen=True)
+class TopicLag:
+    partitions: list[PartitionLag]
+    # Why the committed offsets are unknown, when they are.
+    problem: str | None = None
+
+
 class KafkaView:
     def __init__(self, bootstrap_servers: str, *, timeout: float = 5.0) -> None:
+        self._bootstrap = bootstrap_servers
         self._admin = AdminClient({"bootstrap.servers": bootstrap_servers})
         self._timeout = timeout
+        self._lock = threading.Lock()
+        self._readers: dict[str, Consumer] = {}
 
-    def lag(self, topic: str, group: str) -> list[PartitionLag]:
+    def lag(self, topic: str, group: str) -> TopicLag:
         """Each partition of ``topic``: its end offset and ``group``'s committed offset;
-        empty when the topic does not exist (yet)."""
+        no partitions when the topic does not exist (yet). Committed offsets the broker
+        cannot give now (its group coordinator still loading) are unknown, and said so."""
         try:
             metadata = self._admin.list_topics(timeout=self._timeout)
             found = metadata.topics.get(topic)
             if found is None or found.error is not None:
-                return []
-            partitions = sorted(found.partitions)
+                return TopicLag([])
+            partitions = [TopicPartition(topic, number) for number in sorted(found.partitions)]
             ends = self._admin.list_offsets(
-                {TopicPartition(topic, number): _latest() for number in partitions},
+                {partition: _latest() for partition in partitions},
                 request_timeout=self._timeout,
             )
-            end_offsets = {
-                asked.partition: future.result().offset for asked, future in ends.items()
-            }
-            request = ConsumerGroupTopicPartitions(
-                group, [TopicPartition(topic, number) for number in partitions]
-            )
-            committed_future = self._admin.list_consumer_group_offsets(
-                [request], request_timeout=self._timeout
-            )[group]
-            committed = {
-                part.partition: part.offset if part.offset >= 0 else None
-                for part in committed_future.result().topic_partitions
-            }
+            end_offsets = {asked.partition: done.result().offset for asked, done in ends.items()}
         except KafkaException as error:
             raise KafkaUnavailableError(f"Kafka did not answer: {error.args[0]}") from error
-        return [
-            PartitionLag(number, end_offsets[number], committed.get(number))
-            for number in partitions
-        ]
+        problem = None
+        try:
+            committed = {
+                part.partition: part.offset if part.offset >= 0 else None
+                for part in self._committed(group, partitions)
+            }
+        except KafkaException as error:
+            committed = {}
+            problem = f"Group {group}'s committed offsets are not readable now: {error.args[0]}"
+        return TopicLag(
+            [
+                PartitionLag(
+                    part.partition, end_offsets[part.partition], committed.get(part.partition)
+                )
+                for part in partitions
+            ],
+            problem,
+        )
+
+    def _committed(self, group: str, partitions: list[TopicPartition]) -> list[TopicPartition]:
+        """The group's committed offsets, asked through a consumer of the group that never
+        subscribes nor commits: the admin API's ListConsumerGroupOffsets crashes the process
+        (a NULL group handle in librdkafka) when the broker answers NOT_COORDINATOR, as a
+        fresh broker or an unseen group does (librdkafka#5040)."""
+        with self._lock:
+            reader = self._readers.get(group)
+            if reader is None:
+                reader = Consumer(
+                    {
+                        "bootstrap.servers": self._bootstrap,
+                        "group.id": group,
+                        "enable.auto.commit": False,
+                        "enable.auto.offset.store": False,
+                    }
+                )
+                self._readers[group] = reader
+            found: list[TopicPartition] = reader.committed(partitions, timeout=self._timeout)
+        return found

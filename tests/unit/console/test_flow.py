@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from console.flow import FlowReader
-from console.kafka_view import KafkaUnavailableError, KafkaView, PartitionLag
+from console.kafka_view import KafkaUnavailableError, KafkaView, PartitionLag, TopicLag
 from console.settings import ConsoleSettings
 
 RELAY = """
@@ -32,10 +32,10 @@ class _Partitions(KafkaView):
     def __init__(self, partitions: list[PartitionLag] | None) -> None:
         self._partitions = partitions
 
-    def lag(self, topic: str, group: str) -> list[PartitionLag]:
+    def lag(self, topic: str, group: str) -> TopicLag:
         if self._partitions is None:
             raise KafkaUnavailableError("Kafka did not answer: timed out")
-        return self._partitions
+        return TopicLag(self._partitions)
 
 
 def _settings() -> ConsoleSettings:
