@@ -67,6 +67,7 @@ def _measure(registry_url: str, console_url: str) -> list[Measure]:
             timeout=10,
         ),
         "flow": lambda: session.get(f"{console_url}/flow", timeout=10),
+        "dead letters": lambda: session.get(f"{console_url}/dead-letters", timeout=10),
         "a candidate checked": lambda: session.post(
             f"{console_url}/schemas/check",
             data={"name": SUBJECT, "schema": json.dumps(candidate)},

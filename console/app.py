@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import structlog
 from flask import Flask, redirect, render_template, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from console.dead_letters import DeadLetterReader
 from console.errors import ConsoleError
 from console.flow import FlowReader
 from console.kafka_view import KafkaView
 from console.registry_reader import RegistryReader
-from console.routes import ConsoleServices, flow, schemas
+from console.routes import ConsoleServices, dead_letters, flow, schemas
 from console.settings import ConsoleSettings
 from platform_common.request_log import install_request_log
 
 log = structlog.get_logger("console")
 
 # (endpoint, label) of each section, in the navigation's order.
-SECTIONS = [("schemas.index", "Schemas"), ("flow.index", "Flow")]
+SECTIONS = [
+    ("schemas.index", "Schemas"),
+    ("flow.index", "Flow"),
+    ("dead_letters.index", "Dead letters"),
+]
 
 
 def create_app(
@@ -47,12 +53,16 @@ def create_app(
     app = Flask("console")
     kafka = KafkaView(settings.kafka_bootstrap_servers)
     app.extensions["console"] = ConsoleServices(
-        settings=settings, registry=registry, flow=FlowReader(settings, kafka)
+        settings=settings,
+        registry=registry,
+        flow=FlowReader(settings, kafka),
+        dead_letters=DeadLetterReader(settings.kafka_bootstrap_servers, settings.dead_letter_topic),
     )
-    for module in (schemas, flow):
+    for module in (schemas, flow, dead_letters):
         app.register_blueprint(module.blueprint)
     app.add_url_rule("/", "home", _home)
     app.add_template_filter(_pretty_json, "pretty_json")
+    app.add_template_filter(_utc_time, "utc_time")
     app.context_processor(lambda: {"sections": SECTIONS, "write_access": settings.write_access})
     install_request_log(app)
     _register_error_handlers(app)
@@ -69,6 +79,12 @@ def _pretty_json(text: str) -> str:
         return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
     except ValueError:
         return text
+
+
+def _utc_time(milliseconds: int | None) -> str:
+    if milliseconds is None:
+        return "\u2013"  # an en dash, as the other pages show a missing figure
+    return datetime.fromtimestamp(milliseconds / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _register_error_handlers(app: Flask) -> None:

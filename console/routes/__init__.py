@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from console.dead_letters import DeadLetterReader
 from console.flow import FlowReader
 from console.registry_reader import RegistryReader
 from console.settings import ConsoleSettings
@@ -16,6 +17,7 @@ class ConsoleServices:
     settings: ConsoleSettings
     registry: RegistryReader
     flow: FlowReader
+    dead_letters: DeadLetterReader
 
 
 def services() -> ConsoleServices:

@@ -43,6 +43,7 @@ def main() -> None:
         page.get_by_role("button", name="Check").click()
         _save(page, "check.png")
         _shoot(page, f"{console}/flow", "flow.png")
+        _shoot(page, f"{console}/dead-letters", "dead-letters.png")
         browser.close()
 
 

@@ -178,3 +178,13 @@ def test_the_flow_page_refreshes_its_figures_in_place(
         pass
     assert page.locator("#figures").count() == 1
     assert "does not answer" in page.locator("#figures").inner_text()
+
+
+def test_the_dead_letters_page_opens_from_the_navigation(
+    console_url: str, watched: ErrorWatch
+) -> None:
+    page = watched.page
+    page.goto(f"{console_url}/schemas")
+    page.get_by_role("navigation", name="Sections").get_by_role("link", name="Dead letters").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Dead letters"
+    assert page.get_by_role("link", name="Dead letters").get_attribute("aria-current") == "page"
