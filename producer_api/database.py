@@ -22,7 +22,8 @@ def open_engine(database_url: str, *, pool_size: int = 5) -> sa.Engine:
     if url.get_backend_name() != "postgresql":
         raise ValueError("the users API needs PostgreSQL (DATABASE_URL=postgresql://…)")
     # No pre-ping: it costs a round trip per request. A connection that died with the server
-    # fails its request (503) and the pool then drops every connection of that generation.
+    # fails its statement and the pool then drops every connection of that generation; the
+    # user insert tries once more on a new one (service.py), other requests answer 503.
     return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size)
 
 

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -67,14 +68,49 @@ def create_user(engine: sa.Engine, user: NewUser, *, events: UserEvents) -> Stor
     except EventSchemaError as error:
         raise EventNotEncodableError(_event_problems(error, events.contract)) from None
     try:
-        with engine.begin() as connection:
-            created = insert_user_with_event(
-                connection, user, event=event, event_id=event_id, kind=events.kind
-            )
+        created = _insert_once_more_on_a_stale_connection(engine, user, event, event_id, events)
     except UsernameTakenError:
         raise UsernameConflictError from None
     # After the commit: a relay woken earlier would not see the row yet.
     events.waker.poke()
+    return created
+
+
+def _insert_once_more_on_a_stale_connection(
+    engine: sa.Engine,
+    user: NewUser,
+    event: dict[str, Any],
+    event_id: uuid.UUID,
+    events: UserEvents,
+) -> StoredUser:
+    """The insert, tried again once when its connection turned out dead before the insert
+    ran: the pool keeps connections from before a database restart (no pre-ping, which costs
+    a round trip per request), and on the first one's failure drops every connection of its
+    age, so the second try gets a new one. Each gunicorn worker has its own pool: without
+    this, each answered one 503 after the database came back. A connection lost after the
+    insert ran (during COMMIT) is not retried: the user may exist."""
+    progress: list[str] = []
+    try:
+        return _insert_in_one_transaction(engine, user, event, event_id, events, progress)
+    except sa.exc.DBAPIError as error:
+        if progress or not error.connection_invalidated:
+            raise
+    return _insert_in_one_transaction(engine, user, event, event_id, events, progress)
+
+
+def _insert_in_one_transaction(
+    engine: sa.Engine,
+    user: NewUser,
+    event: dict[str, Any],
+    event_id: uuid.UUID,
+    events: UserEvents,
+    progress: list[str],
+) -> StoredUser:
+    with engine.begin() as connection:
+        created = insert_user_with_event(
+            connection, user, event=event, event_id=event_id, kind=events.kind
+        )
+        progress.append("inserted")
     return created
 
 

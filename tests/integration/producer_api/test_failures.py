@@ -121,3 +121,29 @@ def test_database_down_is_a_503_until_it_is_back(
         assert "Traceback" not in api.log_text()
     finally:
         process.process.stop(timeout=20.0)
+
+
+def test_a_user_is_created_on_the_first_try_after_its_pooled_connections_died(
+    tmp_path: Path, postgres_admin_url: str, database_url: str
+) -> None:
+    """As after a database restart: the pool's connections are dead, the server is up."""
+    process, api = start_api(tmp_path, database_url)
+    database = make_url(database_url).database
+    try:
+        # Fill each worker's pool with live connections first.
+        for _ in range(20):
+            assert requests.post(f"{api.url}/users", json=body(), timeout=10).status_code == 201
+        with psycopg.connect(postgres_admin_url, autocommit=True) as connection:
+            ended = connection.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (database,),
+            ).fetchone()
+        assert ended is not None and ended[0] > 0
+        statuses = [
+            requests.post(f"{api.url}/users", json=body(), timeout=10).status_code
+            for _ in range(20)
+        ]
+        assert statuses == [201] * 20
+    finally:
+        process.process.stop(timeout=20.0)
