@@ -10,7 +10,6 @@ timed the same way.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from bench.report import Measure, print_table
 from bench.services import REPO_ROOT, bench_stack, create_topic
 from stack.apps import ConsoleApp
 from stack.runner import start_service
+from tests.console_pages import incompatible_candidate
 
 REQUESTS = 40
 WARMUP = 5
@@ -54,8 +54,6 @@ def _measure(registry_url: str, console_url: str) -> list[Measure]:
     baseline = _p95(
         lambda: session.get(f"{registry_url}/subjects/{SUBJECT}/versions/latest", timeout=10)
     )
-    candidate = json.loads((REPO_ROOT / "schemas" / SUBJECT / "2.avsc").read_text())
-    candidate["fields"].append({"name": "referrer", "type": "string"})
     pages: dict[str, Callable[[], requests.Response]] = {
         "subjects": lambda: session.get(f"{console_url}/schemas", timeout=10),
         "a subject": lambda: session.get(
@@ -70,7 +68,7 @@ def _measure(registry_url: str, console_url: str) -> list[Measure]:
         "dead letters": lambda: session.get(f"{console_url}/dead-letters", timeout=10),
         "a candidate checked": lambda: session.post(
             f"{console_url}/schemas/check",
-            data={"name": SUBJECT, "schema": json.dumps(candidate)},
+            data={"name": SUBJECT, "schema": incompatible_candidate()},
             timeout=10,
         ),
     }

@@ -29,27 +29,18 @@ SECTIONS = [
 ]
 
 
-def create_app(
-    settings: ConsoleSettings | None = None, *, registry: RegistryReader | None = None
-) -> Flask:
-    """The application.
-
-    Args:
-        settings: read from the environment when None.
-        registry: how the console reaches the registry; by default over HTTP at
-            ``settings.registry_url``.
-    """
+def create_app(settings: ConsoleSettings | None = None) -> Flask:
+    """The application; ``settings`` are read from the environment when None."""
     settings = settings or ConsoleSettings()
-    if registry is None:
-        password = settings.registry_password
-        auth = (
-            (settings.registry_user, password.get_secret_value())
-            if settings.registry_user and password is not None
-            else None
-        )
-        registry = RegistryReader(
-            settings.registry_url, auth=auth, timeout=settings.registry_timeout_ms / 1000
-        )
+    password = settings.registry_password
+    auth = (
+        (settings.registry_user, password.get_secret_value())
+        if settings.registry_user and password is not None
+        else None
+    )
+    registry = RegistryReader(
+        settings.registry_url, auth=auth, timeout=settings.registry_timeout_ms / 1000
+    )
     app = Flask("console")
     kafka = KafkaView(settings.kafka_bootstrap_servers)
     app.extensions["console"] = ConsoleServices(
@@ -101,6 +92,7 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _error_page(status: int, message: str) -> tuple[str, int]:
-    headings = {400: "Bad request", 403: "Read-only", 404: "Not found", 502: "Registry unavailable"}
+    # 502: the registry or Kafka did not answer; the message says which.
+    headings = {400: "Bad request", 403: "Read-only", 404: "Not found", 502: "Not answering"}
     heading = headings.get(status, "Something went wrong")
     return render_template("error.html", status=status, heading=heading, message=message), status

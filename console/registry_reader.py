@@ -65,7 +65,7 @@ class RegistryReader:
         /config, /mode and /versions of each, side by side)."""
         names: list[str] = self._get("/subjects")
         with ThreadPoolExecutor(max_workers=8) as pool:
-            return list(pool.map(self._summary, sorted(names)))
+            return list(pool.map(self.summary, sorted(names)))
 
     def versions(self, subject: str) -> list[SchemaVersion]:
         """Each live version of ``subject``, oldest first."""
@@ -83,10 +83,6 @@ class RegistryReader:
             schema_type=body.get("schemaType", "AVRO"),
             schema=body["schema"],
         )
-
-    def summary(self, subject: str) -> SubjectSummary:
-        """The subject's level, mode and live versions (none for a subject not yet made)."""
-        return self._summary(subject)
 
     def check(self, subject: str, schema: str) -> CompatibilityVerdict:
         """POST /compatibility/subjects/{subject}/versions/latest?verbose=true: the candidate
@@ -106,7 +102,8 @@ class RegistryReader:
         version = body.get("version")
         return Registration(id=int(body["id"]), version=int(version) if version else None)
 
-    def _summary(self, subject: str) -> SubjectSummary:
+    def summary(self, subject: str) -> SubjectSummary:
+        """The subject's level, mode and live versions (none for a subject not yet made)."""
         path = _segment(subject)
         level = self._get(f"/config/{path}", params={"defaultToGlobal": "true"})
         mode = self._get(f"/mode/{path}", params={"defaultToGlobal": "true"})

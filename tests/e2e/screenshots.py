@@ -7,50 +7,33 @@ as the browser tests drive it.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-from stack.debian import CHROMIUM, tool_command
-from stack.settings import StackSettings
+from tests.console_pages import REPO_ROOT, incompatible_candidate, launch_chromium
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = REPO_ROOT / "docs" / "screenshots"
 SUBJECT = "user-events-value"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 
 def main() -> None:
     console = os.environ.get("CONSOLE_URL", "http://127.0.0.1:8080").rstrip("/")
-    command, environment = tool_command(
-        (REPO_ROOT / StackSettings().tools / CHROMIUM.name).resolve(), CHROMIUM
-    )
-    launch_environment: dict[str, str | float | bool] = {**environment}
     OUTPUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=command[0], env=launch_environment, args=ARGS
-        )
+        browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1200, "height": 800})
         _shoot(page, f"{console}/schemas", "schemas.png")
         _shoot(page, f"{console}/schemas/subject?name={SUBJECT}", "subject.png")
         _shoot(page, f"{console}/schemas/diff?name={SUBJECT}&from=1&to=2", "diff.png")
         page.goto(f"{console}/schemas/subject?name={SUBJECT}")
-        page.get_by_label("Schema (Avro JSON)").fill(_incompatible())
+        page.get_by_label("Schema (Avro JSON)").fill(incompatible_candidate(indent=2))
         page.get_by_role("button", name="Check").click()
         _save(page, "check.png")
         _shoot(page, f"{console}/flow", "flow.png")
         _shoot(page, f"{console}/dead-letters", "dead-letters.png")
         browser.close()
-
-
-def _incompatible() -> str:
-    schema = json.loads((REPO_ROOT / "schemas" / SUBJECT / "2.avsc").read_text())
-    schema["fields"].append({"name": "referrer", "type": "string"})
-    return json.dumps(schema, indent=2)
 
 
 def _shoot(page: Page, url: str, name: str) -> None:

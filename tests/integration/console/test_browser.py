@@ -4,44 +4,29 @@ or any script error, fails the test."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-import requests
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, sync_playwright
 
 from stack.apps import ConsoleApp
-from stack.debian import CHROMIUM, tool_command
 from stack.ports import free_port
 from stack.runner import start_service
 from stack.settings import StackSettings
-from tests.conftest import REPO_ROOT, ProcessDirs
-
-SCHEMAS = REPO_ROOT / "schemas" / "user-events-value"
-# As root, without a sandbox; and none of the background traffic this closed network refuses.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.conftest import ProcessDirs
+from tests.console_pages import (
+    EVENT_SCHEMAS,
+    incompatible_candidate,
+    launch_chromium,
+    register,
+)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    command, environment = tool_command(
-        (REPO_ROOT / StackSettings().tools / CHROMIUM.name).resolve(), CHROMIUM
-    )
-    launch_environment: dict[str, str | float | bool] = {**environment}
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=command[0], env=launch_environment, args=CHROMIUM_ARGS
-        )
+        launched = launch_chromium(playwright)
         yield launched
         launched.close()
 
@@ -96,26 +81,11 @@ def watched(browser: Browser) -> Iterator[ErrorWatch]:
     assert watch.errors == []
 
 
-def _register(registry_url: str, subject: str, schema: str) -> None:
-    requests.post(
-        f"{registry_url}/subjects/{subject}/versions",
-        json={"schema": schema},
-        headers={"Content-Type": "application/vnd.schemaregistry.v1+json"},
-        timeout=10,
-    ).raise_for_status()
-
-
-def _incompatible() -> str:
-    schema = json.loads((SCHEMAS / "2.avsc").read_text())
-    schema["fields"].append({"name": "referrer", "type": "string"})
-    return json.dumps(schema)
-
-
 def test_every_schema_page_opens_and_an_incompatible_candidate_shows_its_path(
     registry_url: str, console_url: str, subject: str, watched: ErrorWatch
 ) -> None:
     for name in ("1.avsc", "2.avsc"):
-        _register(registry_url, subject, (SCHEMAS / name).read_text())
+        register(registry_url, subject, (EVENT_SCHEMAS / name).read_text())
     page = watched.page
 
     page.goto(console_url)
@@ -129,7 +99,7 @@ def test_every_schema_page_opens_and_an_incompatible_candidate_shows_its_path(
     assert "added" in changes.inner_text()
 
     page.get_by_role("link", name=f"Back to {subject}").click()
-    page.get_by_label("Schema (Avro JSON)").fill(_incompatible())
+    page.get_by_label("Schema (Avro JSON)").fill(incompatible_candidate())
     page.get_by_role("button", name="Check").click()
     verdict = page.get_by_role("status")
     assert "Incompatible under BACKWARD" in verdict.inner_text()
@@ -154,7 +124,7 @@ def test_the_schema_pages_work_with_javascript_off(
     browser: Browser, registry_url: str, console_url: str, subject: str
 ) -> None:
     for name in ("1.avsc", "2.avsc"):
-        _register(registry_url, subject, (SCHEMAS / name).read_text())
+        register(registry_url, subject, (EVENT_SCHEMAS / name).read_text())
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     try:

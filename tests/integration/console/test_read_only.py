@@ -5,7 +5,6 @@ a new version, and the registry's and the broker's state is the same after."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import requests
@@ -14,9 +13,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from console.app import create_app
 from console.settings import ConsoleSettings
-
-SCHEMAS = Path(__file__).parents[3] / "schemas" / "user-events-value"
-CONTENT_TYPE = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
+from tests.console_pages import EVENT_SCHEMAS, register
 
 
 def _registry_state(registry_url: str) -> dict[str, Any]:
@@ -52,18 +49,13 @@ def _kafka_state(bootstrap: str, topic: str) -> dict[str, Any]:
 def test_no_route_changes_anything_with_write_access_off(
     registry_url: str, kafka_bootstrap: str, subject: str, topic: str
 ) -> None:
-    requests.post(
-        f"{registry_url}/subjects/{subject}/versions",
-        data=json.dumps({"schema": (SCHEMAS / "1.avsc").read_text()}),
-        headers=CONTENT_TYPE,
-        timeout=10,
-    ).raise_for_status()
+    register(registry_url, subject, (EVENT_SCHEMAS / "1.avsc").read_text())
     admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
     admin.create_topics([NewTopic(topic, num_partitions=2)])[topic].result(timeout=30)
     producer = Producer({"bootstrap.servers": kafka_bootstrap})
     producer.produce(topic, value=b"an event")
     assert producer.flush(30) == 0
-    newer = json.loads((SCHEMAS / "2.avsc").read_text())
+    newer = json.loads((EVENT_SCHEMAS / "2.avsc").read_text())
     settings = ConsoleSettings(
         registry_url=registry_url,
         kafka_bootstrap_servers=kafka_bootstrap,

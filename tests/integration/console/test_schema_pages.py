@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
@@ -12,20 +11,7 @@ from flask.testing import FlaskClient
 
 from console.app import create_app
 from console.settings import ConsoleSettings
-
-SCHEMAS = Path(__file__).parents[3] / "schemas" / "user-events-value"
-CONTENT_TYPE = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
-
-
-def _register(registry_url: str, subject: str, schema: str) -> int:
-    answer = requests.post(
-        f"{registry_url}/subjects/{subject}/versions",
-        data=json.dumps({"schema": schema}),
-        headers=CONTENT_TYPE,
-        timeout=10,
-    )
-    answer.raise_for_status()
-    return int(answer.json()["id"])
+from tests.console_pages import EVENT_SCHEMAS, incompatible_candidate, register
 
 
 def _versions(registry_url: str, subject: str) -> list[int]:
@@ -44,16 +30,10 @@ def _console(registry_url: str, *, write_access: bool = False) -> FlaskClient:
 def evolved(registry_url: str, subject: str) -> Iterator[tuple[str, list[int]]]:
     """The subject with the platform's two event schema versions."""
     ids = [
-        _register(registry_url, subject, (SCHEMAS / name).read_text())
+        register(registry_url, subject, (EVENT_SCHEMAS / name).read_text())
         for name in ("1.avsc", "2.avsc")
     ]
     yield subject, ids
-
-
-def _incompatible() -> str:
-    schema = json.loads((SCHEMAS / "2.avsc").read_text())
-    schema["fields"].append({"name": "referrer", "type": "string"})
-    return json.dumps(schema)
 
 
 def test_the_subjects_page_lists_level_mode_and_versions(
@@ -95,7 +75,7 @@ def test_an_incompatible_candidate_is_shown_with_its_path_and_changes_nothing(
 ) -> None:
     subject, _ids = evolved
     page = _console(registry_url).post(
-        "/schemas/check", data={"name": subject, "schema": _incompatible()}
+        "/schemas/check", data={"name": subject, "schema": incompatible_candidate()}
     )
     assert page.status_code == 200
     text = page.get_data(as_text=True)
@@ -123,7 +103,7 @@ def test_registering_is_refused_while_the_console_is_read_only(
     registry_url: str, evolved: tuple[str, list[int]]
 ) -> None:
     subject, _ids = evolved
-    compatible = json.loads((SCHEMAS / "2.avsc").read_text())
+    compatible = json.loads((EVENT_SCHEMAS / "2.avsc").read_text())
     compatible["doc"] = "A new version."
     page = _console(registry_url).post(
         "/schemas/register", data={"name": subject, "schema": json.dumps(compatible)}
@@ -137,10 +117,12 @@ def test_with_write_access_a_compatible_schema_is_registered_and_an_incompatible
 ) -> None:
     subject, _ids = evolved
     console = _console(registry_url, write_access=True)
-    refused = console.post("/schemas/register", data={"name": subject, "schema": _incompatible()})
+    refused = console.post(
+        "/schemas/register", data={"name": subject, "schema": incompatible_candidate()}
+    )
     assert refused.status_code == 409
     assert "referrer" in refused.get_data(as_text=True)
-    compatible = json.loads((SCHEMAS / "2.avsc").read_text())
+    compatible = json.loads((EVENT_SCHEMAS / "2.avsc").read_text())
     compatible["fields"].append({"name": "referrer", "type": "string", "default": ""})
     done = console.post(
         "/schemas/register", data={"name": subject, "schema": json.dumps(compatible)}
