@@ -14,9 +14,13 @@ from console.dead_letters import DeadLetterReader
 from console.errors import ConsoleError
 from console.flow import FlowReader
 from console.kafka_view import KafkaView
+from console.lake_reader import LakeReader
 from console.registry_reader import RegistryReader
-from console.routes import ConsoleServices, dead_letters, flow, schemas
+from console.routes import ConsoleServices, dead_letters, flow, lake, schemas
 from console.settings import ConsoleSettings
+from consumer.settings import LakeSettings
+from contract.personal import personal_fields_of_texts
+from contract.schema_folder import read_subject
 from platform_common.request_log import install_request_log
 
 log = structlog.get_logger("console")
@@ -26,12 +30,22 @@ SECTIONS = [
     ("schemas.index", "Schemas"),
     ("flow.index", "Flow"),
     ("dead_letters.index", "Dead letters"),
+    ("lake.index", "Lake"),
 ]
 
 
-def create_app(settings: ConsoleSettings | None = None) -> Flask:
-    """The application; ``settings`` are read from the environment when None."""
+def create_app(
+    settings: ConsoleSettings | None = None, lake_settings: LakeSettings | None = None
+) -> Flask:
+    """The application; ``settings`` (and where the lake is, from the lake writer's
+    CONSUMER_* variables) are read from the environment when None.
+
+    Raises:
+        SchemaFolderError, OSError: the event's schema folder or the lake's reader schema
+            cannot be read, so the console cannot tell which columns hold personal data.
+    """
     settings = settings or ConsoleSettings()
+    lake_settings = lake_settings or LakeSettings()
     password = settings.registry_password
     auth = (
         (settings.registry_user, password.get_secret_value())
@@ -48,8 +62,9 @@ def create_app(settings: ConsoleSettings | None = None) -> Flask:
         registry=registry,
         flow=FlowReader(settings, kafka),
         dead_letters=DeadLetterReader(settings.kafka_bootstrap_servers, settings.dead_letter_topic),
+        lake=LakeReader(lake_settings, hidden=_personal_columns(lake_settings)),
     )
-    for module in (schemas, flow, dead_letters):
+    for module in (schemas, flow, dead_letters, lake):
         app.register_blueprint(module.blueprint)
     app.add_url_rule("/", "home", _home)
     app.add_template_filter(_pretty_json, "pretty_json")
@@ -58,6 +73,15 @@ def create_app(settings: ConsoleSettings | None = None) -> Flask:
     install_request_log(app)
     _register_error_handlers(app)
     return app
+
+
+def _personal_columns(lake: LakeSettings) -> frozenset[str] | None:
+    """The event's fields that any version in the schema folder, or the lake writer's own
+    reader schema, marks personal; None when there is no schema to tell."""
+    texts = [file.text for file in read_subject(lake.schema_folder).files]
+    if lake.reader_schema is not None:
+        texts.append(lake.reader_schema.read_text(encoding="utf-8"))
+    return personal_fields_of_texts(texts) if texts else None
 
 
 def _home() -> Response:

@@ -55,6 +55,15 @@ class ConsoleSettings(EventStreamSettings, KafkaClientSettings, RegistryClientSe
     refresh_seconds: float = Field(
         default=2.0, gt=0, description="How often the flow page refreshes itself."
     )
+    query_max_rows: int = Field(
+        default=500, ge=1, le=10_000, description="Rows the lake's SQL box shows at most."
+    )
+    query_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=300, description="How long a query of the SQL box may run."
+    )
+    query_memory_mb: int = Field(
+        default=256, ge=16, description="Memory DuckDB may use for one query of the SQL box."
+    )
 
     @property
     def dead_letter_topic(self) -> str:

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlparse
 import sqlalchemy as sa
 from pyiceberg.catalog.sql import SqlCatalog, SqlCatalogBaseTable
 
-from consumer.settings import ConsumerSettings
+from consumer.settings import ConsumerSettings, LakeSettings
 from consumer.sink import AvroFormat, ClosedBatch, FileSink, ParquetFormat, schema_fingerprint
 from consumer.sink.iceberg import IcebergSink, TableName, open_table, until_available
 from platform_common import advisory_locks
@@ -66,21 +66,31 @@ def open_lake(settings: ConsumerSettings, reader_schema: Mapping[str, Any]) -> L
     )
 
 
-def open_catalog(settings: ConsumerSettings) -> SqlCatalog:
-    """The SQL catalog of CONSUMER_CATALOG_URL, its warehouse CONSUMER_OUTPUT."""
+def open_catalog(settings: LakeSettings, *, read_only: bool = False) -> SqlCatalog:
+    """The SQL catalog of CONSUMER_CATALOG_URL, its warehouse CONSUMER_OUTPUT.
+
+    A writer's opening creates the catalog's tables when missing; a reader's (``read_only``)
+    never does, so a catalog no writer made yet stays unmade and reading it fails.
+    """
     url = engine_url(settings.iceberg_catalog_url())
     if url.get_backend_name() == "postgresql":
-        _create_catalog_tables(url, settings.catalog_schema)
+        if not read_only:
+            _create_catalog_tables(url, settings.catalog_schema)
         url = url.update_query_dict({"options": f"-csearch_path={settings.catalog_schema}"})
-    elif url.get_backend_name() == "sqlite" and url.database:
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    warehouse, file_io = warehouse_of(settings.output)
+    elif url.get_backend_name() == "sqlite" and (database := url.database):
+        if read_only:
+            # SQLite would make a missing file on connecting; read-only mode refuses to.
+            url = url.set(database=f"file:{database}?mode=ro").update_query_dict({"uri": "true"})
+        else:
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+    warehouse, file_io = warehouse_of(settings.output, create=not read_only)
     return SqlCatalog(
         CATALOG_NAME,
         uri=url.render_as_string(hide_password=False),
         warehouse=warehouse,
         # A connection the server dropped (a restart) is replaced, not handed to a commit.
         pool_pre_ping="true",
+        init_catalog_tables=str(not read_only).lower(),
         **file_io,
     )
 
@@ -106,7 +116,7 @@ def _create_catalog_tables(url: sa.URL, schema: str) -> None:
         engine.dispose()
 
 
-def warehouse_of(output: str) -> tuple[str, dict[str, str]]:
+def warehouse_of(output: str, *, create: bool = True) -> tuple[str, dict[str, str]]:
     """CONSUMER_OUTPUT as the warehouse's URI and pyiceberg's file settings.
 
     A local folder becomes a file:// URI. An object store URI is written as `pyarrow.fs`
@@ -116,7 +126,8 @@ def warehouse_of(output: str) -> tuple[str, dict[str, str]]:
     """
     if "://" not in output:
         folder = Path(output).resolve()
-        folder.mkdir(parents=True, exist_ok=True)
+        if create:
+            folder.mkdir(parents=True, exist_ok=True)
         return folder.as_uri(), {}
     parsed = urlparse(output)
     query = parse_qs(parsed.query)

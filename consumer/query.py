@@ -1,7 +1,8 @@
 """`python -m consumer.query [SQL]`: query the lake with DuckDB through an `events` view.
 
-Without SQL it prints users created per country per day. Over files, hidden temporary files
-are never matched: the view reads `part-*.parquet` names only. Over an Iceberg table, the view
+Without SQL it prints users created per country per day. Over files, the view is an Arrow
+dataset of the whole `part-*.parquet` files the layout lists (a hidden temporary is never
+read), scanned by DuckDB. Over an Iceberg table, the view
 is a pyiceberg scan of the newest snapshot, or of the one `QUERY_AS_OF` names (a snapshot id,
 or a time: ISO 8601 or epoch milliseconds); `event_date` is the UTC date of `event_time`, as
 the files' folders name it. DuckDB's own Iceberg extension is not used: no wheel on PyPI
@@ -12,14 +13,19 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Collection
 from contextlib import closing
 from datetime import datetime
 
 import duckdb
+import pyarrow as pa
+import pyarrow.dataset as ds
 from pyiceberg.table import Table
 
 from consumer.lake import open_catalog
-from consumer.settings import ConsumerSettings
+from consumer.settings import ConsumerSettings, LakeSettings
+from consumer.sink.files import Target, open_target
+from consumer.sink.layout import DATE_DIRECTORY_PREFIX
 
 DEFAULT_SQL = """
 SELECT event_date, country_code, count(*) AS users_created
@@ -27,23 +33,97 @@ FROM events
 GROUP BY event_date, country_code
 ORDER BY event_date, country_code
 """
+# The hive partition column of the files' folders, as the `events` view shows it.
+EVENT_DATE = DATE_DIRECTORY_PREFIX.rstrip("=")
+_EVENT_DATE_PARTITIONING = pa.schema([(EVENT_DATE, pa.date32())])
 
 
-class AsOfError(ValueError):
+class LakeQueryError(ValueError):
+    """The lake cannot be read as asked; the message says why."""
+
+
+class AsOfError(LakeQueryError):
     """QUERY_AS_OF names no snapshot of the table."""
 
 
-def events_view(connection: duckdb.DuckDBPyConnection, root: str, topic: str) -> None:
-    """The `events` view over every file of the topic; files of an older reader schema lack
-    the newer columns, which read as null (columns matched by name, not position)."""
-    pattern = f"{root.rstrip('/')}/{topic}/event_date=*/part-*.parquet"
-    # A view takes no parameters; the pattern is quoted as an SQL string literal instead.
-    literal = "'" + pattern.replace("'", "''") + "'"
+class NoEventsError(LakeQueryError):
+    """The lake holds nothing to read yet (or nothing a query engine reads)."""
+
+
+def file_events(target: Target, topic: str, *, hidden: Collection[str] = ()) -> ds.Dataset:
+    """Every whole Parquet file of the topic as one Arrow dataset, hidden temporaries never
+    included; files of an older reader schema lack the newer columns, which read as null
+    (columns matched by name, not position). ``hidden`` columns are never read.
+
+    Raises:
+        NoEventsError: the topic has no Parquet file yet.
+    """
+    filesystem, base = target.arrow_location()
+    paths = [
+        f"{base}/{relative}"
+        for relative, part in target.list_final_files(topic)
+        if part.extension == "parquet"
+    ]
+    if not paths:
+        raise NoEventsError(f"the lake has no Parquet files of {topic} yet")
+    partitioning = ds.partitioning(_EVENT_DATE_PARTITIONING, flavor="hive")
+
+    def files_as_one(schema: pa.Schema | None) -> ds.Dataset:
+        return ds.dataset(
+            paths,
+            schema=schema,
+            filesystem=filesystem,
+            format="parquet",
+            partitioning=partitioning,
+            partition_base_dir=f"{base}/{topic}",
+        )
+
+    schema = pa.unify_schemas(
+        [fragment.physical_schema for fragment in files_as_one(None).get_fragments()]
+        + [_EVENT_DATE_PARTITIONING]
+    )
+    return files_as_one(pa.schema([field for field in schema if field.name not in hidden]))
+
+
+def table_events(
+    table: Table, *, as_of: str | None = None, hidden: Collection[str] = ()
+) -> pa.Table:
+    """The table's rows as of ``as_of`` (default: its newest snapshot), ``hidden`` columns
+    never read.
+
+    Raises:
+        AsOfError: ``as_of`` names no snapshot of the table.
+    """
+    snapshot_id = snapshot_as_of(table, as_of) if as_of else None
+    columns = tuple(field.name for field in table.schema().fields if field.name not in hidden)
+    return table.scan(snapshot_id=snapshot_id, selected_fields=columns).to_arrow()
+
+
+def register_events(connection: duckdb.DuckDBPyConnection, events: ds.Dataset | pa.Table) -> None:
+    """The `events` view over rows from `file_events` or `table_events`; a table's rows gain
+    `event_date`, the UTC date of `event_time`, as the files' folders name it."""
+    connection.execute("SET TimeZone = 'UTC'")
+    connection.register("events_scanned", events)
+    names = set(events.schema.names)
+    derived = (
+        f", CAST(event_time AS DATE) AS {EVENT_DATE}"
+        if EVENT_DATE not in names and "event_time" in names
+        else ""
+    )
     statement = (
-        "CREATE OR REPLACE VIEW events AS "  # noqa: S608 - the only input is quoted above
-        f"SELECT * FROM read_parquet({literal}, hive_partitioning = true, union_by_name = true)"
+        "CREATE OR REPLACE VIEW events AS "  # noqa: S608 - the constant above, no input
+        f"SELECT *{derived} FROM events_scanned"
     )
     connection.execute(statement)
+
+
+def events_view(connection: duckdb.DuckDBPyConnection, root: str, topic: str) -> None:
+    """The `events` view over every Parquet file of the topic under ``root``.
+
+    Raises:
+        NoEventsError: the topic has no Parquet file yet.
+    """
+    register_events(connection, file_events(open_target(root), topic))
 
 
 def table_events_view(
@@ -54,14 +134,7 @@ def table_events_view(
     Raises:
         AsOfError: ``as_of`` names no snapshot of the table.
     """
-    snapshot_id = snapshot_as_of(table, as_of) if as_of else None
-    rows = table.scan(snapshot_id=snapshot_id).to_arrow()
-    connection.execute("SET TimeZone = 'UTC'")
-    connection.register("events_scanned", rows)
-    connection.execute(
-        "CREATE OR REPLACE VIEW events AS "
-        "SELECT *, CAST(event_time AS DATE) AS event_date FROM events_scanned"
-    )
+    register_events(connection, table_events(table, as_of=as_of))
 
 
 def snapshot_as_of(table: Table, as_of: str) -> int:
@@ -82,29 +155,37 @@ def snapshot_as_of(table: Table, as_of: str) -> int:
     return snapshot.snapshot_id
 
 
+def lake_events_view(
+    connection: duckdb.DuckDBPyConnection, lake: LakeSettings, as_of: str | None = None
+) -> None:
+    """The `events` view over the lake the settings name, files or table.
+
+    Raises:
+        LakeQueryError: no table or file yet, Avro files, or ``as_of`` names no snapshot.
+    """
+    if lake.format == "avro":
+        raise NoEventsError("the lake holds Avro files; DuckDB reads its Parquet files and tables")
+    if lake.format == "parquet":
+        if as_of:
+            raise AsOfError("QUERY_AS_OF reads an Iceberg table; the lake holds files")
+        events_view(connection, lake.output, lake.events_topic)
+        return
+    identifier = (lake.table_namespace, lake.iceberg_table)
+    with closing(open_catalog(lake, read_only=True)) as catalog:
+        if not catalog.table_exists(identifier):
+            raise NoEventsError(f"the lake has no table {'.'.join(identifier)} yet")
+        table_events_view(connection, catalog.load_table(identifier), as_of)
+
+
 def main() -> None:
-    settings = ConsumerSettings.from_environment("make query")
+    lake = ConsumerSettings.from_environment("make query")
     sql = " ".join(sys.argv[1:]).strip() or DEFAULT_SQL
     connection = duckdb.connect()
-    if settings.format == "iceberg":
-        identifier = (settings.table_namespace, settings.iceberg_table)
-        with closing(open_catalog(settings)) as catalog:
-            if not catalog.table_exists(identifier):
-                print(f"the lake has no table {'.'.join(identifier)} yet")
-                raise SystemExit(1)
-            try:
-                table_events_view(
-                    connection, catalog.load_table(identifier), os.environ.get("QUERY_AS_OF")
-                )
-            except AsOfError as error:
-                print(error)
-                raise SystemExit(2) from None
-    else:
-        try:
-            events_view(connection, settings.output, settings.events_topic)
-        except duckdb.IOException:
-            print(f"the lake at {settings.output} has no files of {settings.events_topic} yet")
-            raise SystemExit(1) from None
+    try:
+        lake_events_view(connection, lake, os.environ.get("QUERY_AS_OF"))
+    except LakeQueryError as error:
+        print(error)
+        raise SystemExit(2 if isinstance(error, AsOfError) else 1) from None
     connection.sql(sql).show(max_rows=100)
 
 

@@ -167,6 +167,16 @@ class RelayApp(MetricsOnlyService):
         }
 
 
+def lake_environment(settings: StackSettings) -> dict[str, str]:
+    """Where the lake is, for its writer and its readers (the console)."""
+    return {
+        "CONSUMER_OUTPUT": settings.consumer_output,
+        "CONSUMER_FORMAT": settings.consumer_format,
+        # The Iceberg table's catalog: in the platform's database, a schema of its own.
+        "CONSUMER_CATALOG_URL": settings.effective_database_url,
+    }
+
+
 class ConsumerApp(MetricsOnlyService):
     """The lake writer (`python -m consumer`); ready once its /metrics answers."""
 
@@ -191,10 +201,7 @@ class ConsumerApp(MetricsOnlyService):
             "REGISTRY_URL": f"http://127.0.0.1:{self.settings.registry_port}",
             "SCHEMAS_DIR": str(self.settings.schemas_dir.resolve()),
             "EVENTS_TOPIC": self.settings.events_topic,
-            "CONSUMER_OUTPUT": self.settings.consumer_output,
-            "CONSUMER_FORMAT": self.settings.consumer_format,
-            # The Iceberg table's catalog: in the platform's database, a schema of its own.
-            "CONSUMER_CATALOG_URL": self.settings.effective_database_url,
+            **lake_environment(self.settings),
             "CONSUMER_METRICS_PORT": str(self.port),
             # glibc gives each thread that allocates an arena of its own, kept once grown:
             # the writer's Kafka, metrics and pyiceberg threads share two instead.
@@ -241,6 +248,8 @@ class ConsoleApp(Service):
             "CONSOLE_CONSUMER_METRICS_URL": (
                 f"http://127.0.0.1:{self.settings.consumer_metrics_port}/metrics"
             ),
+            # The lake page reads the lake where its writer puts it.
+            **lake_environment(self.settings),
         }
 
     def is_ready(self) -> bool:

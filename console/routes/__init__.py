@@ -8,6 +8,7 @@ from flask import current_app
 
 from console.dead_letters import DeadLetterReader
 from console.flow import FlowReader
+from console.lake_reader import LakeReader
 from console.registry_reader import RegistryReader
 from console.settings import ConsoleSettings
 
@@ -18,6 +19,7 @@ class ConsoleServices:
     registry: RegistryReader
     flow: FlowReader
     dead_letters: DeadLetterReader
+    lake: LakeReader
 
 
 def services() -> ConsoleServices:

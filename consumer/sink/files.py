@@ -92,6 +92,19 @@ class Target(ABC):
     def open_file(self, relative: str) -> IO[bytes]:
         """One whole file, for reading."""
 
+    @abstractmethod
+    def arrow_location(self) -> tuple[pafs.FileSystem, str]:
+        """The root as `pyarrow.fs` reads it: a file system and the root's path in it."""
+
+    def list_final_files(self, topic: str) -> list[tuple[str, PartName]]:
+        """Every whole file of the topic (no hidden temporary): relative path and name."""
+        found = []
+        for relative in self.list_topic_files(topic):
+            part = parse_file_name(relative.rsplit("/", 1)[-1])
+            if part is not None:
+                found.append((relative, part))
+        return sorted(found)
+
     def list_partition_files(self, topic: str, partition: int) -> list[StoredFile]:
         """The partition's files in every date folder, hidden temporaries included, sorted."""
         found = []
@@ -154,6 +167,9 @@ class LocalTarget(Target):
 
     def open_file(self, relative: str) -> IO[bytes]:
         return open(self.root / relative, "rb")
+
+    def arrow_location(self) -> tuple[pafs.FileSystem, str]:
+        return pafs.LocalFileSystem(), str(self.root.resolve())
 
     def _make_folders(self, folder: Path) -> None:
         if folder in self._made:
@@ -219,6 +235,9 @@ class ArrowFsTarget(Target):
 
     def open_file(self, relative: str) -> IO[bytes]:
         return cast(IO[bytes], self.filesystem.open_input_file(f"{self.base_path}/{relative}"))
+
+    def arrow_location(self) -> tuple[pafs.FileSystem, str]:
+        return self.filesystem, self.base_path
 
     def _make_folder(self, folder: str) -> None:
         if folder in self._made or self.filesystem.type_name in _NO_DIRECTORIES:
