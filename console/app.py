@@ -14,6 +14,7 @@ from console.dead_letters import DeadLetterReader
 from console.errors import ConsoleError
 from console.flow import FlowReader
 from console.kafka_view import KafkaView
+from console.lake_query import QueryLimits, QuerySandbox
 from console.lake_reader import LakeReader
 from console.registry_reader import RegistryReader
 from console.routes import ConsoleServices, dead_letters, flow, lake, schemas
@@ -63,6 +64,13 @@ def create_app(
         flow=FlowReader(settings, kafka),
         dead_letters=DeadLetterReader(settings.kafka_bootstrap_servers, settings.dead_letter_topic),
         lake=LakeReader(lake_settings, hidden=_personal_columns(lake_settings)),
+        queries=QuerySandbox(
+            QueryLimits(
+                max_rows=settings.query_max_rows,
+                timeout_seconds=settings.query_timeout_seconds,
+                memory_mb=settings.query_memory_mb,
+            )
+        ),
     )
     for module in (schemas, flow, dead_letters, lake):
         app.register_blueprint(module.blueprint)

@@ -2,11 +2,13 @@
 where it came from, which writer schema it names, and its size. Never its key or value:
 a refused record may hold any field of any schema, personal ones included.
 
-Read with a consumer that assigns itself the partitions' tails and never commits (no group
-is joined, nothing is written)."""
+Read with one consumer, kept for the console's life, that assigns itself the partitions'
+tails and never commits (no group is joined, nothing is written); one page is read at a time.
+"""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
@@ -57,18 +59,27 @@ class DeadLetterReader:
         }
         self.topic = topic
         self._timeout = timeout
+        self._lock = threading.Lock()
+        self._consumer: Consumer | None = None
 
     def page(self, number: int) -> DeadLetterPage:
         """Page ``number`` (from 1) of the records, newest first."""
         wanted = min(number * PAGE_SIZE, MOST_RECORDS)
-        consumer = Consumer(self._config)
-        try:
-            tails, total = self._tails(consumer, wanted)
-            records = _read(consumer, self.topic, tails, self._timeout) if tails else []
-        except KafkaException as error:
-            raise KafkaUnavailableError(f"Kafka did not answer: {error.args[0]}") from error
-        finally:
-            consumer.close()
+        with self._lock:
+            if self._consumer is None:
+                self._consumer = Consumer(self._config)
+            consumer = self._consumer
+            try:
+                tails, total = self._tails(consumer, wanted)
+                records = _read(consumer, self.topic, tails, self._timeout) if tails else []
+            except KafkaException as error:
+                # A consumer in doubt is not kept: the next page starts a new one.
+                self._consumer = None
+                consumer.close()
+                raise KafkaUnavailableError(f"Kafka did not answer: {error.args[0]}") from error
+            finally:
+                if self._consumer is not None:
+                    consumer.unassign()
         records.sort(key=lambda r: (r.timestamp_ms or 0, r.partition, r.offset), reverse=True)
         start = (number - 1) * PAGE_SIZE
         return DeadLetterPage(self.topic, number, records[start : start + PAGE_SIZE], total)

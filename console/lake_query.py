@@ -1,11 +1,12 @@
 """The SQL box: one SELECT over the `events` view, in a DuckDB that can touch nothing else.
 
-Each query gets a fresh in-memory DuckDB. The events reach it as Arrow data the console read
-itself (personal columns already left out), so DuckDB's own file access is switched off
-(`enable_external_access`) and the configuration locked before the query runs: no
-`read_csv('/etc/…')`, no `COPY … TO`, no `ATTACH`, no extension install. Only a single
-SELECT statement is taken (DuckDB's parser says which kind a statement is); its rows are
-capped by wrapping it in a LIMIT, its time by interrupting it, its memory by DuckDB's limit.
+One in-memory DuckDB per console, sandboxed once at its start: its own file access is off
+(`enable_external_access`), its memory capped, and its configuration locked: no
+`read_csv('/etc/…')`, no `COPY … TO`, no `ATTACH`, no extension install, no setting undone.
+The events reach it as Arrow data the console read itself (personal columns already left
+out). Each query runs on a cursor of its own, where the `events` view is a temporary one no
+other query sees. Only a single SELECT statement is taken (DuckDB's parser says which kind a
+statement is); its rows are capped by wrapping it in a LIMIT, its time by interrupting it.
 """
 
 from __future__ import annotations
@@ -49,25 +50,38 @@ class QueryResult:
     elapsed_ms: float
 
 
-def run_query(sql: str, events: ds.Dataset | pa.Table, limits: QueryLimits) -> QueryResult:
-    """The first ``limits.max_rows`` rows of ``sql`` over the `events` view, as text.
+class QuerySandbox:
+    """The console's DuckDB; thread-safe, a cursor per query."""
 
-    Raises:
-        QueryRefusedError: not one SELECT, or DuckDB could not run it (its message).
-        QueryTimedOutError: it ran longer than ``limits.timeout_seconds``.
-    """
-    if len(sql) > MAX_SQL_CHARACTERS:
-        raise QueryRefusedError(f"A query may be {MAX_SQL_CHARACTERS} characters at most.")
-    connection = duckdb.connect(":memory:", config={"threads": 2})
-    try:
-        statement = _one_select(connection, sql)
-        register_events(connection, events)
-        connection.execute(f"SET memory_limit = '{int(limits.memory_mb)}MB'")
-        connection.execute("SET enable_external_access = false")
-        connection.execute("SET lock_configuration = true")
-        return _run(connection, statement, limits)
-    finally:
-        connection.close()
+    def __init__(self, limits: QueryLimits) -> None:
+        self.limits = limits
+        self._lock = threading.Lock()
+        self._database = duckdb.connect(":memory:", config={"threads": 2})
+        self._database.execute(f"SET memory_limit = '{int(limits.memory_mb)}MB'")
+        self._database.execute("SET TimeZone = 'UTC'")  # times shown as the lake holds them
+        self._database.execute("SET enable_external_access = false")
+        self._database.execute("SET lock_configuration = true")
+
+    def run(self, sql: str, events: ds.Dataset | pa.Table) -> QueryResult:
+        """The first ``limits.max_rows`` rows of ``sql`` over the `events` view, as text.
+
+        Raises:
+            QueryRefusedError: not one SELECT, or DuckDB could not run it (its message).
+            QueryTimedOutError: it ran longer than ``limits.timeout_seconds``.
+        """
+        if len(sql) > MAX_SQL_CHARACTERS:
+            raise QueryRefusedError(f"A query may be {MAX_SQL_CHARACTERS} characters at most.")
+        with self._lock:
+            cursor = self._database.cursor()
+        try:
+            statement = _one_select(cursor, sql)
+            register_events(cursor, events)
+            return _run(cursor, statement, self.limits)
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        self._database.close()
 
 
 def _one_select(connection: duckdb.DuckDBPyConnection, sql: str) -> str:

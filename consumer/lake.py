@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlparse
 import sqlalchemy as sa
 from pyiceberg.catalog.sql import SqlCatalog, SqlCatalogBaseTable
 
-from consumer.settings import ConsumerSettings, LakeSettings
+from consumer.settings import LakeSettings
 from consumer.sink import AvroFormat, ClosedBatch, FileSink, ParquetFormat, schema_fingerprint
 from consumer.sink.iceberg import IcebergSink, TableName, open_table, until_available
 from platform_common import advisory_locks
@@ -40,7 +40,7 @@ class Lake(Protocol):
     def close(self) -> None: ...
 
 
-def open_lake(settings: ConsumerSettings, reader_schema: Mapping[str, Any]) -> Lake:
+def open_lake(settings: LakeSettings, reader_schema: Mapping[str, Any]) -> Lake:
     """The lake CONSUMER_FORMAT names, ready for the reader schema (an Iceberg table is
     created or evolved here).
 

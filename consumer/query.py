@@ -102,16 +102,17 @@ def table_events(
 def register_events(connection: duckdb.DuckDBPyConnection, events: ds.Dataset | pa.Table) -> None:
     """The `events` view over rows from `file_events` or `table_events`; a table's rows gain
     `event_date`, the UTC date of `event_time`, as the files' folders name it."""
-    connection.execute("SET TimeZone = 'UTC'")
     connection.register("events_scanned", events)
     names = set(events.schema.names)
     derived = (
-        f", CAST(event_time AS DATE) AS {EVENT_DATE}"
+        # The UTC date whatever the session's time zone: as the writer names the folders.
+        f", CAST(timezone('UTC', event_time) AS DATE) AS {EVENT_DATE}"
         if EVENT_DATE not in names and "event_time" in names
         else ""
     )
     statement = (
-        "CREATE OR REPLACE VIEW events AS "  # noqa: S608 - the constant above, no input
+        # Temporary: the view is the connection's (a cursor's) alone.
+        "CREATE OR REPLACE TEMP VIEW events AS "  # noqa: S608 - the constant above, no input
         f"SELECT *{derived} FROM events_scanned"
     )
     connection.execute(statement)
@@ -181,6 +182,7 @@ def main() -> None:
     lake = ConsumerSettings.from_environment("make query")
     sql = " ".join(sys.argv[1:]).strip() or DEFAULT_SQL
     connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")  # times shown as the lake holds them
     try:
         lake_events_view(connection, lake, os.environ.get("QUERY_AS_OF"))
     except LakeQueryError as error:

@@ -170,6 +170,8 @@ class RelayApp(MetricsOnlyService):
 def lake_environment(settings: StackSettings) -> dict[str, str]:
     """Where the lake is, for its writer and its readers (the console)."""
     return {
+        # The reader schema, and which of its fields are personal, come from here.
+        "SCHEMAS_DIR": str(settings.schemas_dir.resolve()),
         "CONSUMER_OUTPUT": settings.consumer_output,
         "CONSUMER_FORMAT": settings.consumer_format,
         # The Iceberg table's catalog: in the platform's database, a schema of its own.
@@ -199,7 +201,6 @@ class ConsumerApp(MetricsOnlyService):
             **os.environ,
             "KAFKA_BOOTSTRAP_SERVERS": self.settings.kafka_bootstrap,
             "REGISTRY_URL": f"http://127.0.0.1:{self.settings.registry_port}",
-            "SCHEMAS_DIR": str(self.settings.schemas_dir.resolve()),
             "EVENTS_TOPIC": self.settings.events_topic,
             **lake_environment(self.settings),
             "CONSUMER_METRICS_PORT": str(self.port),

@@ -1,6 +1,6 @@
 """What the console's tests, `make screenshots` and its bench share: the platform's event
-schemas registered over HTTP, a candidate its level refuses, and Debian's Chromium
-(`make chromium`) launched for Playwright."""
+schemas registered over HTTP, a candidate its level refuses, Debian's Chromium
+(`make chromium`) launched for Playwright, and a page that records its script errors."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import requests
-from playwright.sync_api import Browser, Playwright
+from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Playwright
 
 from stack.debian import CHROMIUM, tool_command
 from stack.settings import StackSettings
@@ -56,3 +56,20 @@ def launch_chromium(playwright: Playwright) -> Browser:
     return playwright.chromium.launch(
         executable_path=command[0], env=launch_environment, args=CHROMIUM_ARGS
     )
+
+
+class ErrorWatch:
+    """A page that records what went wrong in it: console errors and uncaught ones."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", self._uncaught)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(f"console: {message.text}")
+
+    def _uncaught(self, error: Error) -> None:
+        self.errors.append(f"uncaught: {error.message}")

@@ -8,6 +8,7 @@ from flask import current_app
 
 from console.dead_letters import DeadLetterReader
 from console.flow import FlowReader
+from console.lake_query import QuerySandbox
 from console.lake_reader import LakeReader
 from console.registry_reader import RegistryReader
 from console.settings import ConsoleSettings
@@ -20,6 +21,12 @@ class ConsoleServices:
     flow: FlowReader
     dead_letters: DeadLetterReader
     lake: LakeReader
+    queries: QuerySandbox
+
+    def close(self) -> None:
+        """Release the lake's catalog connections and the query database."""
+        self.lake.close()
+        self.queries.close()
 
 
 def services() -> ConsoleServices:

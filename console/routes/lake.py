@@ -5,13 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from console.lake_query import (
-    QueryLimits,
-    QueryRefusedError,
-    QueryResult,
-    QueryTimedOutError,
-    run_query,
-)
+from console.lake_query import QueryRefusedError, QueryResult, QueryTimedOutError
 from console.routes import services
 from consumer.query import DEFAULT_SQL, LakeQueryError
 
@@ -31,14 +25,8 @@ def query() -> Page:
     if not sql:
         return _page("", None, "Write a SELECT over the events view."), 400
     console = services()
-    settings = console.settings
-    limits = QueryLimits(
-        max_rows=settings.query_max_rows,
-        timeout_seconds=settings.query_timeout_seconds,
-        memory_mb=settings.query_memory_mb,
-    )
     try:
-        result = run_query(sql, console.lake.events(), limits)
+        result = console.queries.run(sql, console.lake.events())
     except LakeQueryError as nothing:
         return _page(sql, None, str(nothing)), 409
     except (QueryRefusedError, QueryTimedOutError) as refused:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Error, Page, sync_playwright
+from playwright.sync_api import Browser, sync_playwright
 
 from stack.apps import ConsoleApp
 from stack.ports import free_port
@@ -17,6 +17,7 @@ from stack.settings import StackSettings
 from tests.conftest import ProcessDirs
 from tests.console_pages import (
     EVENT_SCHEMAS,
+    ErrorWatch,
     incompatible_candidate,
     launch_chromium,
     register,
@@ -53,23 +54,6 @@ def console_url(
         yield app.url
     finally:
         app.process.stop(timeout=20.0)
-
-
-class ErrorWatch:
-    """A page that records what went wrong in it: console errors and uncaught ones."""
-
-    def __init__(self, page: Page) -> None:
-        self.page = page
-        self.errors: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", self._uncaught)
-
-    def _console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.errors.append(f"console: {message.text}")
-
-    def _uncaught(self, error: Error) -> None:
-        self.errors.append(f"uncaught: {error.message}")
 
 
 @pytest.fixture

@@ -1,19 +1,42 @@
-"""With write access off (the default), no request the console serves changes the registry
-or Kafka: every route, with every method it takes, is tried with a form that would register
-a new version, and the registry's and the broker's state is the same after."""
+"""With write access off (the default), no request the console serves changes the registry,
+the database or Kafka: every route, with every method it takes, is tried with a form that
+would register a new version, and the lake's SQL box with statements that would write; the
+registry's, the broker's and the lake's state (its table's catalog rows in PostgreSQL and
+its files) are the same after."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
+import sqlalchemy as sa
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
+from pydantic import SecretStr
 
 from console.app import create_app
 from console.settings import ConsoleSettings
+from consumer.lake import open_lake
+from consumer.settings import LakeSettings
+from platform_common.database import engine_url
 from tests.console_pages import EVENT_SCHEMAS, register
+from tests.unit.consumer.samples import READER_SCHEMA
+from tests.unit.consumer.test_sink_iceberg import batch
+
+# Statements the SQL box could be asked to run that would write somewhere: each refused.
+WRITING_SQL = [
+    "create table kept as select * from events",
+    "copy (select * from events) to '{lake}/copied.parquet'",
+    "attach '{lake}/attached.db' as other",
+    "select * from query('copy (select 1) to ''{lake}/copied.csv''')",
+    "install httpfs",
+    "set enable_external_access = true",
+    "insert into events_scanned select * from events",
+    "drop view events",
+]
 
 
 def _registry_state(registry_url: str) -> dict[str, Any]:
@@ -46,8 +69,44 @@ def _kafka_state(bootstrap: str, topic: str) -> dict[str, Any]:
     return {"topics": own, "groups": groups, "ends": ends}
 
 
+def _lake_state(lake: LakeSettings) -> dict[str, Any]:
+    """The catalog's rows in PostgreSQL and every file under the warehouse."""
+    engine = sa.create_engine(engine_url(lake.iceberg_catalog_url()))
+    schema = lake.catalog_schema
+    try:
+        with engine.connect() as connection:
+            tables = sa.inspect(connection).get_table_names(schema=schema)
+            rows = {
+                table: sorted(
+                    tuple(row)
+                    for row in connection.execute(sa.table(table, schema=schema).select())
+                )
+                for table in tables
+            }
+    finally:
+        engine.dispose()
+    files = sorted(str(path) for path in Path(lake.output).rglob("*"))
+    return {"catalog": rows, "files": files}
+
+
+@pytest.fixture
+def lake(database_url: str, tmp_path: Path, topic: str) -> LakeSettings:
+    """An Iceberg table of two commits, its catalog in PostgreSQL."""
+    settings = LakeSettings(
+        output=str(tmp_path / "lake"),
+        format="iceberg",
+        catalog_url=SecretStr(database_url),
+        events_topic=topic,
+    )
+    writer = open_lake(settings, READER_SCHEMA)
+    writer.write(batch(0, 0, 3))
+    writer.write(batch(1, 0, 2))
+    writer.close()
+    return settings
+
+
 def test_no_route_changes_anything_with_write_access_off(
-    registry_url: str, kafka_bootstrap: str, subject: str, topic: str
+    registry_url: str, kafka_bootstrap: str, subject: str, topic: str, lake: LakeSettings
 ) -> None:
     register(registry_url, subject, (EVENT_SCHEMAS / "1.avsc").read_text())
     admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
@@ -61,10 +120,25 @@ def test_no_route_changes_anything_with_write_access_off(
         kafka_bootstrap_servers=kafka_bootstrap,
         events_topic=topic,
     )
-    app = create_app(settings)
+    app = create_app(settings, lake)
     client = app.test_client()
-    form = {"name": subject, "schema": json.dumps(newer), "from": "1", "to": "1"}
-    before = (_registry_state(registry_url), _kafka_state(kafka_bootstrap, topic))
+    form = {
+        "name": subject,
+        "schema": json.dumps(newer),
+        "from": "1",
+        "to": "1",
+        "sql": "select count(*) from events",
+    }
+
+    def state() -> tuple[dict[str, Any], ...]:
+        return (
+            _registry_state(registry_url),
+            _kafka_state(kafka_bootstrap, topic),
+            _lake_state(lake),
+        )
+
+    before = state()
+    assert before[2]["catalog"]["iceberg_tables"], "the table is in the catalog"
 
     tried = []
     for rule in app.url_map.iter_rules():
@@ -75,7 +149,19 @@ def test_no_route_changes_anything_with_write_access_off(
             tried.append((method, rule.rule, answer.status_code))
             assert answer.status_code < 500, (method, rule.rule, answer.status_code)
 
+    for sql in WRITING_SQL:
+        answer = client.post("/lake/query", data={"sql": sql.format(lake=lake.output)})
+        assert answer.status_code == 400, sql
+        tried.append(("POST", "/lake/query", answer.status_code))
+
     assert ("POST", "/schemas/register", 403) in tried
-    assert {rule for _method, rule, _status in tried} >= {"/schemas", "/flow", "/schemas/check"}
-    after = (_registry_state(registry_url), _kafka_state(kafka_bootstrap, topic))
-    assert after == before
+    assert ("POST", "/lake/query", 200) in tried
+    assert {rule for _method, rule, _status in tried} >= {
+        "/schemas",
+        "/flow",
+        "/schemas/check",
+        "/lake",
+        "/dead-letters",
+    }
+    app.extensions["console"].close()
+    assert state() == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -10,8 +11,9 @@ import pytest
 from console.lake_query import (
     QueryLimits,
     QueryRefusedError,
+    QueryResult,
+    QuerySandbox,
     QueryTimedOutError,
-    run_query,
 )
 
 EVENTS = pa.table(
@@ -22,6 +24,12 @@ EVENTS = pa.table(
     }
 )
 LIMITS = QueryLimits(max_rows=4, timeout_seconds=5.0, memory_mb=64)
+SANDBOX = QuerySandbox(LIMITS)
+
+
+def run_query(sql: str, events: pa.Table, limits: QueryLimits = LIMITS) -> QueryResult:
+    sandbox = SANDBOX if limits is LIMITS else QuerySandbox(limits)
+    return sandbox.run(sql, events)
 
 
 def test_a_select_returns_its_rows_as_text_with_nulls_kept() -> None:
@@ -76,6 +84,17 @@ def test_a_query_running_past_its_time_is_stopped() -> None:
     quick = QueryLimits(max_rows=4, timeout_seconds=0.3, memory_mb=64)
     with pytest.raises(QueryTimedOutError, match=r"Stopped after 0\.3 s"):
         run_query("select count(*) from range(1000000000000)", EVENTS, quick)
+
+
+def test_queries_side_by_side_each_see_their_own_events() -> None:
+    tables = {n: pa.table({"user_id": pa.array(range(n), pa.int64())}) for n in (1, 2, 3, 10)}
+
+    def count(n: int) -> tuple[int, list[list[str | None]]]:
+        return n, SANDBOX.run("select count(*) from events", tables[n]).rows
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(count, [1, 2, 3, 10] * 10))
+    assert all(rows == [[str(n)]] for n, rows in results)
 
 
 def test_an_overlong_query_is_refused_before_parsing() -> None:
