@@ -76,6 +76,8 @@ class LakeSummary:
     snapshots: list[LakeSnapshot]
     # Why there is nothing to show yet, if there is not.
     empty_reason: str | None = None
+    # What did not answer, when the lake or its catalog did not.
+    unavailable: str | None = None
 
     @property
     def rows(self) -> int:
@@ -114,6 +116,8 @@ class LakeReader:
             return self._files_summary()
         except NoEventsError as nothing:
             return LakeSummary(self.description, [], [], empty_reason=str(nothing))
+        except LakeUnavailableError as down:
+            return LakeSummary(self.description, [], [], unavailable=down.message)
 
     def events(self) -> ds.Dataset | pa.Table:
         """The rows of the `events` view, personal columns left out.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from console.lake_query import QueryRefusedError, QueryResult, QueryTimedOutError
+from console.lake_reader import LakeUnavailableError
 from console.routes import services
 from consumer.query import DEFAULT_SQL, LakeQueryError
 
@@ -29,7 +30,7 @@ def query() -> Page:
         result = console.queries.run(sql, console.lake.events())
     except LakeQueryError as nothing:
         return _page(sql, None, str(nothing)), 409
-    except (QueryRefusedError, QueryTimedOutError) as refused:
+    except (QueryRefusedError, QueryTimedOutError, LakeUnavailableError) as refused:
         return _page(sql, None, refused.message), refused.status
     return _page(sql, result, None), 200
 

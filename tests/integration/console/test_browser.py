@@ -4,12 +4,15 @@ or any script error, fails the test."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
+from consumer.sink.files import write_file_atomically
+from consumer.sink.parquet import ParquetFormat
 from stack.apps import ConsoleApp
 from stack.ports import free_port
 from stack.runner import start_service
@@ -19,17 +22,9 @@ from tests.console_pages import (
     EVENT_SCHEMAS,
     ErrorWatch,
     incompatible_candidate,
-    launch_chromium,
     register,
 )
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = launch_chromium(playwright)
-        yield launched
-        launched.close()
+from tests.unit.consumer.samples import READER_SCHEMA, file_meta, user_event
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +37,15 @@ def console_url(
     kafka_port = urlsplit(f"//{kafka_bootstrap}").port
     assert registry_port is not None
     assert kafka_port is not None
+    lake = process_dirs.make("console-lake")
+    write_file_atomically(lake, file_meta(0, 1), ParquetFormat(READER_SCHEMA), [user_event(0)] * 2)
     settings = StackSettings(
         stack_dir=process_dirs.make("console"),
         console_port=free_port(),
         registry_port=registry_port,
         kafka_port=kafka_port,
+        consumer_output=str(lake),
+        consumer_format="parquet",
     )
     app = ConsoleApp(settings)
     start_service(app, echo=lambda _line: None)
@@ -54,15 +53,6 @@ def console_url(
         yield app.url
     finally:
         app.process.stop(timeout=20.0)
-
-
-@pytest.fixture
-def watched(browser: Browser) -> Iterator[ErrorWatch]:
-    context = browser.new_context()
-    watch = ErrorWatch(context.new_page())
-    yield watch
-    context.close()
-    assert watch.errors == []
 
 
 def test_every_schema_page_opens_and_an_incompatible_candidate_shows_its_path(
@@ -142,3 +132,27 @@ def test_the_dead_letters_page_opens_from_the_navigation(
     page.get_by_role("navigation", name="Sections").get_by_role("link", name="Dead letters").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Dead letters"
     assert page.get_by_role("link", name="Dead letters").get_attribute("aria-current") == "page"
+
+
+def test_every_section_opens_from_the_navigation_with_javascript_on_and_off(
+    browser: Browser, console_url: str, watched: ErrorWatch
+) -> None:
+    sections = ["Schemas", "Flow", "Dead letters", "Lake"]
+    off = browser.new_context(java_script_enabled=False)
+    try:
+        for page in (watched.page, off.new_page()):
+            page.goto(f"{console_url}/schemas")
+            navigation = page.get_by_role("navigation", name="Sections")
+            assert navigation.get_by_role("link").all_inner_texts() == sections
+            for label in sections:
+                page.get_by_role("navigation", name="Sections").get_by_role(
+                    "link", name=label
+                ).click()
+                assert page.get_by_role("heading", level=1).inner_text() == label
+            # The lake's SQL box is a plain form: it runs without JavaScript too.
+            page.get_by_label("SQL").fill("select count(*) as landed from events")
+            page.get_by_role("button", name="Run").click()
+            result = page.get_by_role("table", name=re.compile("rows in"))
+            assert result.locator("tbody").inner_text().strip() == "2"
+    finally:
+        off.close()

@@ -26,14 +26,14 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Page
 
 from stack.apps import ConsoleApp, ConsumerApp
 from stack.ports import free_port
 from stack.runner import start_service
 from stack.settings import StackSettings
 from tests.conftest import REPO_ROOT, ProcessDirs, start_sqlite_registry
-from tests.console_pages import ErrorWatch, launch_chromium
+from tests.console_pages import ErrorWatch
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -140,23 +140,6 @@ def live(
         running.writer.process.stop(timeout=20.0, stop_signal=signal.SIGKILL)
         running.console.process.stop(timeout=20.0)
         registry.process.stop(timeout=20.0)
-
-
-@pytest.fixture
-def watched(browser: Browser) -> Iterator[ErrorWatch]:
-    context = browser.new_context()
-    watch = ErrorWatch(context.new_page())
-    yield watch
-    context.close()
-    assert watch.errors == []
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = launch_chromium(playwright)
-        yield launched
-        launched.close()
 
 
 def _total_lag(page: Page) -> int | None:

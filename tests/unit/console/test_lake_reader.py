@@ -10,13 +10,14 @@ import duckdb
 import pytest
 from pydantic import SecretStr
 
-from console.lake_reader import LakeReader
+from console.lake_reader import LakeReader, LakeUnavailableError
 from consumer.lake import open_catalog
 from consumer.query import NoEventsError, register_events
 from consumer.settings import LakeSettings
 from consumer.sink.files import write_file_atomically
 from consumer.sink.iceberg import IcebergSink, TableName, open_table
 from consumer.sink.parquet import ParquetFormat
+from stack.ports import free_port
 from tests.unit.consumer.samples import READER_SCHEMA, TOPIC, file_meta, user_event
 from tests.unit.consumer.test_sink_iceberg import batch
 
@@ -115,3 +116,17 @@ def test_a_catalog_no_writer_made_is_not_made_by_reading_it(tmp_path: Path) -> N
     with pytest.raises(NoEventsError):
         reader.events()
     assert not (tmp_path / "none").exists()
+
+
+def test_a_catalog_that_does_not_answer_is_said_so_on_the_page(tmp_path: Path) -> None:
+    lake = LakeSettings(
+        output=str(tmp_path),
+        format="iceberg",
+        catalog_url=SecretStr(f"postgresql://nobody@127.0.0.1:{free_port()}/nothing"),
+    )
+    reader = LakeReader(lake, hidden=frozenset())
+    summary = reader.summary()
+    assert summary.unavailable == "The lake's catalog did not answer."
+    assert summary.days == [] and summary.empty_reason is None
+    with pytest.raises(LakeUnavailableError):
+        reader.events()
