@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from console.dead_letters import DeadLetterReader
 from console.errors import ConsoleError
 from console.flow import FlowReader
+from console.flow_history import FlowHistory
 from console.kafka_view import KafkaView
 from console.lake_query import QueryLimits, QuerySandbox
 from console.lake_reader import LakeReader
@@ -58,10 +59,12 @@ def create_app(
     )
     app = Flask("console")
     kafka = KafkaView(settings.kafka_bootstrap_servers)
+    flow_reader = FlowReader(settings, kafka)
     app.extensions["console"] = ConsoleServices(
         settings=settings,
         registry=registry,
-        flow=FlowReader(settings, kafka),
+        flow=flow_reader,
+        history=FlowHistory(flow_reader.read, settings.refresh_seconds),
         dead_letters=DeadLetterReader(settings.kafka_bootstrap_servers, settings.dead_letter_topic),
         lake=LakeReader(lake_settings, hidden=_personal_columns(lake_settings)),
         queries=QuerySandbox(

@@ -84,6 +84,12 @@ class DeadLetterReader:
         start = (number - 1) * PAGE_SIZE
         return DeadLetterPage(self.topic, number, records[start : start + PAGE_SIZE], total)
 
+    def close(self) -> None:
+        with self._lock:
+            consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            consumer.close()
+
     def _tails(self, consumer: Consumer, wanted: int) -> tuple[dict[int, tuple[int, int]], int]:
         """Per partition with records, the first offset to read and the end; and how many
         records the topic holds."""

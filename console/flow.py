@@ -1,8 +1,8 @@
 """The flow of events at a glance: the outbox, the relay, the topic and the lake writer's lag,
 the lake's commits; read from the services' /metrics and Kafka's admin API.
 
-Rates (events sent per second, files written per minute) are the change of a counter
-between two reads of this process, so the first read has none.
+Rates (events sent and records read per second, files written per minute) are the change of
+a counter between two reads of this process, so the first read has none.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ class RelayFigures:
 @dataclass(frozen=True)
 class LakeFigures:
     records_by_outcome: dict[str, float]
+    records_per_second: float | None
     files: float | None
     dead_letters_by_reason: dict[str, float]
     snapshots: float | None
@@ -72,6 +73,9 @@ class FlowReader:
         self._lock = threading.Lock()
         # counter name -> (monotonic time, value) of the previous read
         self._previous: dict[str, tuple[float, float]] = {}
+
+    def close(self) -> None:
+        self._kafka.close()
 
     def read(self) -> FlowView:
         unavailable: list[str] = []
@@ -117,8 +121,10 @@ class FlowReader:
     def _lake(self, metrics: Exposition) -> LakeFigures:
         files = metrics.total(names.CONSUMER_FILES)
         per_second = self._rate(names.CONSUMER_FILES, files)
+        records = metrics.total(names.CONSUMER_RECORDS)
         return LakeFigures(
             records_by_outcome=metrics.by_label(names.CONSUMER_RECORDS, "outcome"),
+            records_per_second=self._rate(names.CONSUMER_RECORDS, records),
             files=files,
             dead_letters_by_reason=metrics.by_label(names.CONSUMER_DEAD_LETTERS, "reason"),
             snapshots=metrics.total(names.LAKE_SNAPSHOTS),

@@ -43,7 +43,8 @@ class TopicLag:
 class KafkaView:
     def __init__(self, bootstrap_servers: str, *, timeout: float = 5.0) -> None:
         self._bootstrap = bootstrap_servers
-        self._admin = AdminClient({"bootstrap.servers": bootstrap_servers})
+        # Made at the first read: a console whose flow nobody opens holds no Kafka client.
+        self._admin_client: AdminClient | None = None
         self._timeout = timeout
         self._lock = threading.Lock()
         self._readers: dict[str, Consumer] = {}
@@ -53,12 +54,13 @@ class KafkaView:
         no partitions when the topic does not exist (yet). Committed offsets the broker
         cannot give now (its group coordinator still loading) are unknown, and said so."""
         try:
-            metadata = self._admin.list_topics(timeout=self._timeout)
+            admin = self._admin()
+            metadata = admin.list_topics(timeout=self._timeout)
             found = metadata.topics.get(topic)
             if found is None or found.error is not None:
                 return TopicLag([])
             partitions = [TopicPartition(topic, number) for number in sorted(found.partitions)]
-            ends = self._admin.list_offsets(
+            ends = admin.list_offsets(
                 {partition: _latest() for partition in partitions},
                 request_timeout=self._timeout,
             )
@@ -83,6 +85,18 @@ class KafkaView:
             ],
             problem,
         )
+
+    def _admin(self) -> AdminClient:
+        with self._lock:
+            if self._admin_client is None:
+                self._admin_client = AdminClient({"bootstrap.servers": self._bootstrap})
+            return self._admin_client
+
+    def close(self) -> None:
+        with self._lock:
+            readers, self._readers = list(self._readers.values()), {}
+        for reader in readers:
+            reader.close()
 
     def _committed(self, group: str, partitions: list[TopicPartition]) -> list[TopicPartition]:
         """The group's committed offsets, asked through a consumer of the group that never

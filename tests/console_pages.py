@@ -5,15 +5,19 @@ schemas registered over HTTP, a candidate its level refuses, Debian's Chromium
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
+from flask import Flask
 from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Playwright
 
 from stack.debian import CHROMIUM, tool_command
 from stack.settings import StackSettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The console tests' `make_console` fixture: ``create_app`` closed after the test.
+ConsoleFactory = Callable[..., Flask]
 EVENT_SCHEMAS = REPO_ROOT / "schemas" / "user-events-value"
 CONTENT_TYPE = {"Content-Type": "application/vnd.schemaregistry.v1+json"}
 # As root, without a sandbox; and none of the background traffic this closed network refuses.

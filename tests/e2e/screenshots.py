@@ -33,6 +33,9 @@ def main() -> None:
         _save(page, "check.png")
         _shoot(page, f"{console}/flow", "flow.png")
         _shoot(page, f"{console}/dead-letters", "dead-letters.png")
+        _shoot(page, f"{console}/lake", "lake.png")
+        page.get_by_role("button", name="Run").click()
+        _save(page, "lake-query.png")
         browser.close()
 
 

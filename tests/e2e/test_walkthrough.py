@@ -233,3 +233,18 @@ def test_the_readme_walkthrough_prints_what_it_shows(walk: Walk) -> None:
     assert "referrer" not in events[0]["value"]
     for name in walk.names.values():
         assert all(name not in output for output in tails)
+
+    # The console shows the same platform, and none of the walkthrough's usernames.
+    console = os.environ.get("CONSOLE_URL", f"http://127.0.0.1:{SETTINGS.console_port}")
+    pages = [
+        requests.get(f"{console}{path}", timeout=30)
+        for path in ("/schemas", f"/schemas/subject?name={SUBJECT}", "/flow", "/dead-letters")
+    ]
+    pages += [
+        requests.get(f"{console}/lake", timeout=30),
+        requests.post(f"{console}/lake/query", data={"sql": "select * from events"}, timeout=30),
+    ]
+    assert [page.status_code for page in pages] == [200] * len(pages)
+    assert "referrer" in pages[-1].text
+    for name in walk.names.values():
+        assert all(name not in page.text for page in pages)

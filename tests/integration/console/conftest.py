@@ -1,14 +1,18 @@
-"""Chromium for the console's browser tests, and a page that fails its test on any script
-or console error."""
+"""Chromium for the console's browser tests, a page that fails its test on any script or
+console error, and console applications closed after their test."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Browser, sync_playwright
 
-from tests.console_pages import ErrorWatch, launch_chromium
+from console.app import create_app
+from console.settings import ConsoleSettings
+from consumer.settings import LakeSettings
+from tests.console_pages import ConsoleFactory, ErrorWatch, launch_chromium
 
 
 @pytest.fixture(scope="module")
@@ -27,3 +31,19 @@ def watched(browser: Browser) -> Iterator[ErrorWatch]:
     yield watch
     context.close()
     assert watch.errors == []
+
+
+@pytest.fixture
+def make_console() -> Iterator[ConsoleFactory]:
+    """``create_app``, whose Kafka clients, sampler and lake connections are closed after the
+    test (not left to log a stopped broker at the session's end)."""
+    made: list[Flask] = []
+
+    def make(settings: ConsoleSettings, lake: LakeSettings | None = None) -> Flask:
+        app = create_app(settings, lake)
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        app.extensions["console"].close()

@@ -122,6 +122,14 @@ def test_the_flow_page_refreshes_its_figures_in_place(
         pass
     assert page.locator("#figures").count() == 1
     assert "does not answer" in page.locator("#figures").inner_text()
+    # Both charts drawn (uPlot, served by the console), once each, whatever the swaps.
+    with page.expect_response(lambda answer: "/flow/figures" in answer.url, timeout=10_000):
+        pass
+    for chart in ("rates-chart", "backlog-chart"):
+        assert page.locator(f"#{chart} canvas").count() == 1
+    page.get_by_text("The last samples, as the charts plot them").click()
+    samples = page.get_by_role("table", name=re.compile("Newest first"))
+    assert samples.locator("tbody tr").count() >= 2
 
 
 def test_the_dead_letters_page_opens_from_the_navigation(

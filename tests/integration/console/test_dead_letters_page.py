@@ -8,10 +8,10 @@ import struct
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from console.app import create_app
 from console.dead_letters import PAGE_SIZE
 from console.settings import ConsoleSettings
 from contract import dead_letters
+from tests.console_pages import ConsoleFactory
 
 SECRET = b"jane.doe.secret.value"
 
@@ -35,7 +35,7 @@ def _dead_letter(producer: Producer, topic: str, number: int, reason: str) -> No
 
 
 def test_dead_letters_newest_first_paged_and_never_their_payload(
-    kafka_bootstrap: str, topic: str
+    kafka_bootstrap: str, topic: str, make_console: ConsoleFactory
 ) -> None:
     letters = f"{topic}.dlq"
     admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
@@ -46,7 +46,7 @@ def test_dead_letters_newest_first_paged_and_never_their_payload(
         _dead_letter(producer, letters, number, "undecodable" if number % 2 else "unknown_schema")
     assert producer.flush(30) == 0
     settings = ConsoleSettings(kafka_bootstrap_servers=kafka_bootstrap, events_topic=topic)
-    client = create_app(settings).test_client()
+    client = make_console(settings).test_client()
 
     first = client.get("/dead-letters")
     assert first.status_code == 200
@@ -71,8 +71,10 @@ def test_dead_letters_newest_first_paged_and_never_their_payload(
     assert client.get("/dead-letters", query_string={"page": "0"}).status_code == 400
 
 
-def test_no_dead_letter_topic_yet_is_an_empty_page(kafka_bootstrap: str, topic: str) -> None:
+def test_no_dead_letter_topic_yet_is_an_empty_page(
+    kafka_bootstrap: str, topic: str, make_console: ConsoleFactory
+) -> None:
     settings = ConsoleSettings(kafka_bootstrap_servers=kafka_bootstrap, events_topic=topic)
-    page = create_app(settings).test_client().get("/dead-letters")
+    page = make_console(settings).test_client().get("/dead-letters")
     assert page.status_code == 200
     assert "No dead letters" in page.get_data(as_text=True)

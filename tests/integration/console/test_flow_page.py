@@ -6,9 +6,9 @@ from __future__ import annotations
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from console.app import create_app
 from console.settings import ConsoleSettings
 from stack.ports import free_port
+from tests.console_pages import ConsoleFactory
 
 GROUP = "flow-page-test"
 
@@ -32,7 +32,7 @@ def _commit(bootstrap: str, group: str, offsets: list[TopicPartition]) -> None:
 
 
 def test_the_flow_page_shows_each_partitions_lag_and_names_what_is_down(
-    kafka_bootstrap: str, topic: str
+    kafka_bootstrap: str, topic: str, make_console: ConsoleFactory
 ) -> None:
     _topic_with_records(kafka_bootstrap, topic)
     _commit(kafka_bootstrap, GROUP, [TopicPartition(topic, 0, 2)])
@@ -45,7 +45,7 @@ def test_the_flow_page_shows_each_partitions_lag_and_names_what_is_down(
         relay_metrics_url=nowhere,
         consumer_metrics_url=nowhere,
     )
-    app = create_app(settings)
+    app = make_console(settings)
     view = app.extensions["console"].flow.read()
     assert [(p.partition, p.end_offset, p.committed, p.lag) for p in view.partitions] == [
         (0, 5, 2, 3),
@@ -65,9 +65,11 @@ def test_the_flow_page_shows_each_partitions_lag_and_names_what_is_down(
     assert fragment.get_data(as_text=True).lstrip().startswith('<div id="figures"')
 
 
-def test_a_topic_not_made_yet_is_not_made_by_the_page(kafka_bootstrap: str, topic: str) -> None:
+def test_a_topic_not_made_yet_is_not_made_by_the_page(
+    kafka_bootstrap: str, topic: str, make_console: ConsoleFactory
+) -> None:
     settings = ConsoleSettings(kafka_bootstrap_servers=kafka_bootstrap, events_topic=topic)
-    app = create_app(settings)
+    app = make_console(settings)
     assert app.extensions["console"].flow.read().partitions == []
     topics = AdminClient({"bootstrap.servers": kafka_bootstrap}).list_topics(timeout=10).topics
     assert topic not in topics

@@ -17,12 +17,11 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 from pydantic import SecretStr
 
-from console.app import create_app
 from console.settings import ConsoleSettings
 from consumer.lake import open_lake
 from consumer.settings import LakeSettings
 from platform_common.database import engine_url
-from tests.console_pages import EVENT_SCHEMAS, register
+from tests.console_pages import EVENT_SCHEMAS, ConsoleFactory, register
 from tests.unit.consumer.samples import READER_SCHEMA
 from tests.unit.consumer.test_sink_iceberg import batch
 
@@ -106,7 +105,12 @@ def lake(database_url: str, tmp_path: Path, topic: str) -> LakeSettings:
 
 
 def test_no_route_changes_anything_with_write_access_off(
-    registry_url: str, kafka_bootstrap: str, subject: str, topic: str, lake: LakeSettings
+    registry_url: str,
+    kafka_bootstrap: str,
+    subject: str,
+    topic: str,
+    lake: LakeSettings,
+    make_console: ConsoleFactory,
 ) -> None:
     register(registry_url, subject, (EVENT_SCHEMAS / "1.avsc").read_text())
     admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
@@ -120,7 +124,7 @@ def test_no_route_changes_anything_with_write_access_off(
         kafka_bootstrap_servers=kafka_bootstrap,
         events_topic=topic,
     )
-    app = create_app(settings, lake)
+    app = make_console(settings, lake)
     client = app.test_client()
     form = {
         "name": subject,
@@ -163,5 +167,4 @@ def test_no_route_changes_anything_with_write_access_off(
         "/lake",
         "/dead-letters",
     }
-    app.extensions["console"].close()
     assert state() == before
