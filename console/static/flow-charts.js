@@ -48,6 +48,9 @@
       { key: "outbox_backlog", label: "outbox backlog", color: palette.orange },
       { key: "total_lag", label: "lake writer lag", color: palette.purple },
     ], data);
+    draw("commits-chart", [
+      { key: "lake_files_per_minute", label: "lake commits/min", color: palette.green },
+    ], data);
   }
 
   document.addEventListener("DOMContentLoaded", drawAll);

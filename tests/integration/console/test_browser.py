@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 from playwright.sync_api import Browser
 
 from consumer.sink.files import write_file_atomically
@@ -122,10 +123,10 @@ def test_the_flow_page_refreshes_its_figures_in_place(
         pass
     assert page.locator("#figures").count() == 1
     assert "does not answer" in page.locator("#figures").inner_text()
-    # Both charts drawn (uPlot, served by the console), once each, whatever the swaps.
+    # The charts drawn (uPlot, served by the console), once each, whatever the swaps.
     with page.expect_response(lambda answer: "/flow/figures" in answer.url, timeout=10_000):
         pass
-    for chart in ("rates-chart", "backlog-chart"):
+    for chart in ("rates-chart", "backlog-chart", "commits-chart"):
         assert page.locator(f"#{chart} canvas").count() == 1
     page.get_by_text("The last samples, as the charts plot them").click()
     samples = page.get_by_role("table", name=re.compile("Newest first"))
@@ -164,3 +165,44 @@ def test_every_section_opens_from_the_navigation_with_javascript_on_and_off(
             assert result.locator("tbody").inner_text().strip() == "2"
     finally:
         off.close()
+
+
+class WritableConsole(ConsoleApp):
+    """The console started with write access, as a team's schema owners would run it."""
+
+    def environment(self) -> dict[str, str]:
+        return {**super().environment(), "CONSOLE_WRITE_ACCESS": "true"}
+
+
+def test_with_write_access_an_incompatible_registration_from_the_form_shows_its_path(
+    registry_url: str,
+    kafka_bootstrap: str,
+    process_dirs: ProcessDirs,
+    subject: str,
+    watched: ErrorWatch,
+) -> None:
+    for name in ("1.avsc", "2.avsc"):
+        register(registry_url, subject, (EVENT_SCHEMAS / name).read_text())
+    settings = StackSettings(
+        stack_dir=process_dirs.make("console-writable"),
+        console_port=free_port(),
+        registry_port=urlsplit(registry_url).port or 80,
+        kafka_port=urlsplit(f"//{kafka_bootstrap}").port or 9092,
+    )
+    console = WritableConsole(settings)
+    start_service(console, echo=lambda _line: None)
+    try:
+        page = watched.page
+        page.goto(f"{console.url}/schemas/subject?name={subject}")
+        assert page.locator(".access").inner_text() == "write access on"
+        page.get_by_label("Schema (Avro JSON)").fill(incompatible_candidate())
+        page.get_by_role("button", name="Register").click()
+        verdict = page.get_by_role("status")
+        assert "The registry refused it (error 409)" in verdict.inner_text()
+        assert "/fields/7" in verdict.inner_text()
+        # The browser logs the refusal's 409 as a failed load: the status under test.
+        watched.errors = [error for error in watched.errors if "status of 409" not in error]
+        versions = requests.get(f"{registry_url}/subjects/{subject}/versions", timeout=10)
+        assert versions.json() == [1, 2]
+    finally:
+        console.process.stop(timeout=20.0)
