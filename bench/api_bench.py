@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from bench.api_server import USER_ALONE_PATH
 from bench.report import Measure, pair_ratios, rounded
-from bench.services import bench_stack
+from bench.services import bench_stack, quiesce
 from bench.wrk import new_users_round
 from stack.apps import ApiApp
 from stack.runner import start_service
@@ -39,6 +39,7 @@ def run() -> list[Measure]:
             start_service(api, echo=print)
             for path in (USER_ALONE_PATH, "/users"):
                 warm_up(api.url, path)
+            print(f"machine idle before the rounds: {quiesce():.0%}")
             rates = paired_rates(
                 {
                     "ours": lambda: round_rate(api.url, "with-event"),

@@ -41,7 +41,7 @@ from bench.relay_bench import (
     start_reader,
 )
 from bench.report import Measure, pair_ratios, rounded
-from bench.services import REPO_ROOT, BenchStack, bench_stack, create_topic
+from bench.services import REPO_ROOT, BenchStack, bench_stack, create_topic, quiesce
 from platform_common.database import libpq_url
 from producer_api.database import migrate, open_engine
 from producer_api.outbox.wakeup import RelayWaker
@@ -87,6 +87,7 @@ def run() -> list[Measure]:
             peer_latency = _latency(stack, peer_engine, "bench-dbz-latency", None)
             for engine in (ours_engine, peer_engine):
                 _settle(engine)
+            print(f"machine idle before the API rounds: {quiesce():.0%}")
             api_rates = _api_rates(stack, ours_engine, peer_engine, connect)
         finally:
             connect.process.stop(timeout=30.0)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -89,3 +91,33 @@ def bench_registry(database: Literal["postgresql", "sqlite"]) -> Iterator[str]:
             yield registry.url
         finally:
             registry.process.stop(timeout=20.0, stop_signal=registry.stop_signal)
+
+
+def quiesce(*, idle_share: float = 0.85, most_seconds: float = 30.0) -> float:
+    """Before timed rounds: flush the page cache's dirty pages and wait until the cores are
+    mostly idle (or ``most_seconds`` pass). An earlier section's stack, torn down with its
+    data folder, still had the kernel writing back and its processes exiting: the next
+    section's first rounds, whose every commit waits on a flush, ran at two thirds of the
+    later ones. Returns the idle share last measured."""
+    os.sync()
+    deadline = time.monotonic() + most_seconds
+    idle = _idle_share_over(1.0)
+    while idle < idle_share and time.monotonic() < deadline:
+        idle = _idle_share_over(1.0)
+    return idle
+
+
+def _idle_share_over(seconds: float) -> float:
+    """The share of CPU time the machine spent idle (or waiting on nothing) over ``seconds``."""
+    before = _cpu_times()
+    time.sleep(seconds)
+    after = _cpu_times()
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    total = sum(spent)
+    # /proc/stat's cpu line: user nice system idle iowait irq softirq steal …; idle is [3].
+    return spent[3] / total if total else 1.0
+
+
+def _cpu_times() -> list[int]:
+    with open("/proc/stat", encoding="ascii") as stat:
+        return [int(field) for field in stat.readline().split()[1:]]
