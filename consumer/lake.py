@@ -6,23 +6,27 @@ committed offsets, is the truth.
 
 An Iceberg table's catalog is pyiceberg's SQL catalog: on PostgreSQL (the stack's, in a
 schema of its own) or on a SQLite file, so the writer runs anywhere with no server.
+
+pyiceberg is imported when a table is opened, not with this module: a writer of files never
+needs it, and its import alone holds some 20 MB of the writer's memory.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs, urlparse
 
 import sqlalchemy as sa
-from pyiceberg.catalog.sql import SqlCatalog, SqlCatalogBaseTable
 
 from consumer.settings import LakeSettings
 from consumer.sink import AvroFormat, ClosedBatch, FileSink, ParquetFormat, schema_fingerprint
-from consumer.sink.iceberg import IcebergSink, TableName, open_table, until_available
 from platform_common import advisory_locks
 from platform_common.database import engine_url
+
+if TYPE_CHECKING:
+    from pyiceberg.catalog.sql import SqlCatalog
 
 CATALOG_NAME = "lake"
 
@@ -49,6 +53,13 @@ def open_lake(settings: LakeSettings, reader_schema: Mapping[str, Any]) -> Lake:
     """
     topic = settings.events_topic
     if settings.format == "iceberg":
+        from consumer.sink.iceberg import (  # imported late: see the module docstring
+            IcebergSink,
+            TableName,
+            open_table,
+            until_available,
+        )
+
         name = TableName(settings.table_namespace, settings.iceberg_table)
         # The catalog's database may be starting or restarting as the writer starts.
         table = until_available(
@@ -72,6 +83,8 @@ def open_catalog(settings: LakeSettings, *, read_only: bool = False) -> SqlCatal
     A writer's opening creates the catalog's tables when missing; a reader's (``read_only``)
     never does, so a catalog no writer made yet stays unmade and reading it fails.
     """
+    from pyiceberg.catalog.sql import SqlCatalog  # imported late: see the module docstring
+
     url = engine_url(settings.iceberg_catalog_url())
     if url.get_backend_name() == "postgresql":
         if not read_only:
@@ -103,6 +116,8 @@ def _create_catalog_tables(url: sa.URL, schema: str) -> None:
     writers, a writer and `make query`) could both try, and one failed on a unique
     violation in pg_type. Made here under an advisory lock, they exist by then.
     """
+    from pyiceberg.catalog.sql import SqlCatalogBaseTable  # imported late: see the module docstring
+
     engine = sa.create_engine(url)
     try:
         with engine.begin() as connection:
