@@ -37,6 +37,10 @@ def main() -> None:
         writer = LakeWriter(settings)
     except SettingsError as error:
         raise SystemExit(f"consumer not started: {error}") from None
+    # What start-up made (modules, the lake's table and catalog) lives as long as the
+    # process: out of every later full collection, which then walks the records alone.
+    gc.collect()
+    gc.freeze()
     log.info("consumer_started", topic=settings.events_topic, output=settings.output)
     writer.run(stopping.is_set)
     log.info("consumer_stopped")
