@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
 
-from console.kafka_view import KafkaUnavailableError
+from console.kafka_view import KafkaUnavailableError, consumer_that_never_commits
 from contract import dead_letters
 from contract.framing import FramingError, read_framing
 
@@ -21,6 +21,7 @@ PAGE_SIZE = 20
 # Pages past this many records are not offered: each page reads the partitions' tails.
 MOST_RECORDS = 2_000
 _POLL_SECONDS = 0.2
+_GROUP = "console-dead-letters"
 
 
 @dataclass(frozen=True)
@@ -50,13 +51,7 @@ class DeadLetterPage:
 
 class DeadLetterReader:
     def __init__(self, bootstrap_servers: str, topic: str, *, timeout: float = 5.0) -> None:
-        self._config = {
-            "bootstrap.servers": bootstrap_servers,
-            # Required by the client; never joined (partitions are assigned) nor committed to.
-            "group.id": "console-dead-letters",
-            "enable.auto.commit": False,
-            "enable.auto.offset.store": False,
-        }
+        self._bootstrap = bootstrap_servers
         self.topic = topic
         self._timeout = timeout
         self._lock = threading.Lock()
@@ -67,7 +62,8 @@ class DeadLetterReader:
         wanted = min(number * PAGE_SIZE, MOST_RECORDS)
         with self._lock:
             if self._consumer is None:
-                self._consumer = Consumer(self._config)
+                # Its group is never joined: the partitions are assigned.
+                self._consumer = consumer_that_never_commits(self._bootstrap, _GROUP)
             consumer = self._consumer
             try:
                 tails, total = self._tails(consumer, wanted)

@@ -21,6 +21,19 @@ class KafkaUnavailableError(ConsoleError):
     status = 502
 
 
+def consumer_that_never_commits(bootstrap_servers: str, group: str) -> Consumer:
+    """A consumer for reading alone: ``group`` is named (the client requires one, and a
+    group's committed offsets are read through it) but never committed to."""
+    return Consumer(
+        {
+            "bootstrap.servers": bootstrap_servers,
+            "group.id": group,
+            "enable.auto.commit": False,
+            "enable.auto.offset.store": False,
+        }
+    )
+
+
 @dataclass(frozen=True)
 class PartitionLag:
     partition: int
@@ -106,14 +119,7 @@ class KafkaView:
         with self._lock:
             reader = self._readers.get(group)
             if reader is None:
-                reader = Consumer(
-                    {
-                        "bootstrap.servers": self._bootstrap,
-                        "group.id": group,
-                        "enable.auto.commit": False,
-                        "enable.auto.offset.store": False,
-                    }
-                )
+                reader = consumer_that_never_commits(self._bootstrap, group)
                 self._readers[group] = reader
             found: list[TopicPartition] = reader.committed(partitions, timeout=self._timeout)
         return found

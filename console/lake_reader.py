@@ -33,13 +33,13 @@ from consumer.lake import open_catalog
 from consumer.query import LakeQueryError, NoEventsError, file_events, table_events
 from consumer.settings import LakeSettings
 from consumer.sink.files import Target, open_target
-from consumer.sink.layout import DATE_DIRECTORY_PREFIX
+from consumer.sink.layout import event_date_of
 from platform_common.database import engine_url
 
 log = structlog.get_logger("console.lake")
 
 SNAPSHOTS_SHOWN = 20
-# Row counts of files already read: a lake file never changes under its name.
+# Files whose rows and bytes are kept, most recently counted last.
 _COUNTED_FILES = 100_000
 _EPOCH = date(1970, 1, 1)
 _NO_CATALOG = "No catalog yet: the lake writer has not started."
@@ -97,7 +97,7 @@ class LakeReader:
         self.hidden = hidden
         self._lock = threading.Lock()
         self._catalog: SqlCatalog | None = None
-        self._file_rows: OrderedDict[str, int] = OrderedDict()
+        self._file_figures: OrderedDict[str, tuple[int, int]] = OrderedDict()
         # The newest snapshot's rows, read once: a snapshot never changes.
         self._scanned: tuple[int, pa.Table] | None = None
 
@@ -165,10 +165,8 @@ class LakeReader:
             raise NoEventsError(f"No files of {self.lake.events_topic} yet.")
         per_day: dict[date | None, list[int]] = {}
         for relative, _ in files:
-            folder = relative.split("/")[-2].removeprefix(DATE_DIRECTORY_PREFIX)
-            day = date.fromisoformat(folder)
             rows, size = self._guarded(partial(self._count_file, target, relative))
-            figures = per_day.setdefault(day, [0, 0, 0])
+            figures = per_day.setdefault(event_date_of(relative), [0, 0, 0])
             figures[0] += 1
             figures[1] += rows
             figures[2] += size
@@ -176,17 +174,18 @@ class LakeReader:
         return LakeSummary(self.description, _newest_first(days), [])
 
     def _count_file(self, target: Target, relative: str) -> tuple[int, int]:
+        """The file's rows and bytes, read once: a lake file never changes under its name."""
+        with self._lock:
+            known = self._file_figures.get(relative)
+        if known is not None:
+            return known
         with target.open_file(relative) as stream:
-            size = _stream_size(stream)
-            with self._lock:
-                rows = self._file_rows.get(relative)
-            if rows is None:
-                rows = _count_rows(stream, relative)
-                with self._lock:
-                    self._file_rows[relative] = rows
-                    while len(self._file_rows) > _COUNTED_FILES:
-                        self._file_rows.popitem(last=False)
-        return rows, size
+            figures = (_count_rows(stream, relative), _stream_size(stream))
+        with self._lock:
+            self._file_figures[relative] = figures
+            while len(self._file_figures) > _COUNTED_FILES:
+                self._file_figures.popitem(last=False)
+        return figures
 
     def _table_summary(self) -> LakeSummary:
         table = self._table()
@@ -282,7 +281,6 @@ def _day_of(table: Table) -> Callable[[object], date | None]:
 
 
 def _count_rows(stream: IO[bytes], relative: str) -> int:
-    stream.seek(0)
     if relative.endswith(".parquet"):
         return int(pq.ParquetFile(stream).metadata.num_rows)
     # An Avro file says each block's count in its header: no record is decoded.

@@ -55,6 +55,18 @@ def relative_path(
     return f"{topic}/{date_directory(event_date)}/{name}"
 
 
+def event_date_of(relative: str) -> date:
+    """The event date a file's relative path names in its `event_date=` folder.
+
+    Raises:
+        ValueError: the path's folder is not a date folder.
+    """
+    folder = relative.rsplit("/", 2)[-2]
+    if not folder.startswith(DATE_DIRECTORY_PREFIX):
+        raise ValueError(f"not in an {DATE_DIRECTORY_PREFIX} folder: {relative!r}")
+    return date.fromisoformat(folder.removeprefix(DATE_DIRECTORY_PREFIX))
+
+
 def temporary_name(final_name: str) -> str:
     """A hidden, unique name for `final_name` while it is written (same folder)."""
     return f".{final_name}.tmp-{secrets.token_hex(8)}"

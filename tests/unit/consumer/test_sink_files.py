@@ -25,6 +25,7 @@ from consumer.sink.files import (
 )
 from consumer.sink.layout import (
     PartName,
+    event_date_of,
     file_name,
     parse_file_name,
     parse_temporary_name,
@@ -97,6 +98,13 @@ def test_an_avro_file_lands_the_same_way(tmp_path: Path) -> None:
         assert list(reader) == records
         assert reader.metadata["partition"] == "3"
         assert reader.metadata["event_date"] == "2024-05-02"
+
+
+def test_a_files_path_says_its_event_date() -> None:
+    relative = relative_path(TOPIC, MAY_2, 3, 10, 19, "parquet")
+    assert event_date_of(relative) == MAY_2
+    with pytest.raises(ValueError, match="not in an event_date= folder"):
+        event_date_of(f"{TOPIC}/somewhere/part-3-1-2.parquet")
 
 
 def test_names_sort_in_offset_order_and_parse_back() -> None:
