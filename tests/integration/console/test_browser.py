@@ -28,26 +28,34 @@ from tests.console_pages import (
 from tests.unit.consumer.samples import READER_SCHEMA, file_meta, user_event
 
 
-@pytest.fixture(scope="module")
-def console_url(
-    registry_url: str, kafka_bootstrap: str, process_dirs: ProcessDirs
-) -> Iterator[str]:
-    """The console as `make up` runs it, on the registry and the broker under test (the
-    other services' ports follow the broker's and answer nothing)."""
+def _console_settings(
+    registry_url: str, kafka_bootstrap: str, process_dirs: ProcessDirs, name: str
+) -> StackSettings:
+    """A console's stack settings on the registry and the broker under test, its lake two
+    events in one Parquet file."""
     registry_port = urlsplit(registry_url).port
     kafka_port = urlsplit(f"//{kafka_bootstrap}").port
     assert registry_port is not None
     assert kafka_port is not None
-    lake = process_dirs.make("console-lake")
+    lake = process_dirs.make(f"{name}-lake")
     write_file_atomically(lake, file_meta(0, 1), ParquetFormat(READER_SCHEMA), [user_event(0)] * 2)
-    settings = StackSettings(
-        stack_dir=process_dirs.make("console"),
+    return StackSettings(
+        stack_dir=process_dirs.make(name),
         console_port=free_port(),
         registry_port=registry_port,
         kafka_port=kafka_port,
         consumer_output=str(lake),
         consumer_format="parquet",
     )
+
+
+@pytest.fixture(scope="module")
+def console_url(
+    registry_url: str, kafka_bootstrap: str, process_dirs: ProcessDirs
+) -> Iterator[str]:
+    """The console as `make up` runs it, on the registry and the broker under test (the
+    other services' ports follow the broker's and answer nothing)."""
+    settings = _console_settings(registry_url, kafka_bootstrap, process_dirs, "console")
     app = ConsoleApp(settings)
     start_service(app, echo=lambda _line: None)
     try:
@@ -183,12 +191,7 @@ def test_with_write_access_an_incompatible_registration_from_the_form_shows_its_
 ) -> None:
     for name in ("1.avsc", "2.avsc"):
         register(registry_url, subject, (EVENT_SCHEMAS / name).read_text())
-    settings = StackSettings(
-        stack_dir=process_dirs.make("console-writable"),
-        console_port=free_port(),
-        registry_port=urlsplit(registry_url).port or 80,
-        kafka_port=urlsplit(f"//{kafka_bootstrap}").port or 9092,
-    )
+    settings = _console_settings(registry_url, kafka_bootstrap, process_dirs, "console-writable")
     console = WritableConsole(settings)
     start_service(console, echo=lambda _line: None)
     try:
