@@ -146,9 +146,10 @@ class GroupCommit:
                 fingerprints: dict[str, list[str]] = {}
                 for ticket in group:
                     fingerprints.setdefault(ticket.subject, []).append(ticket.fingerprint)
+                counts = tx.lock_subjects(subjects=list(fingerprints))
                 subjects = {
-                    subject: SubjectInGroup(tx.lock_subject(subject=subject), fingerprints[subject])
-                    for subject in sorted(fingerprints)
+                    subject: SubjectInGroup(counts[subject], fingerprints[subject])
+                    for subject in fingerprints
                 }
                 new_schemas: NewSchemas = {}
                 for ticket in sorted(group, key=lambda ticket: ticket.fingerprint):

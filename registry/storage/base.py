@@ -72,6 +72,10 @@ class StoreTransaction(StoreReader, Protocol):
         count this transaction as one of its changes: the count it answers is one more than
         a read before the lock saw exactly when no other change came in between."""
 
+    def lock_subjects(self, *, subjects: Sequence[str]) -> dict[str, int]:
+        """lock_subject for each of ``subjects``, in one round trip where the database
+        allows; each subject's count by name."""
+
     def store_schema(
         self, *, schema: ParsedSchema, schema_type: str, schema_id: int | None
     ) -> StoredSchema:

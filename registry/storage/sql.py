@@ -48,6 +48,23 @@ _COUNT_CHANGE = (
     .values(changes=subjects.c.changes + 1)
     .returning(subjects.c.changes)
 )
+# Several subjects' locks in one round trip (PostgreSQL): a missing subject is created
+# with its first change counted, an existing one counted again. Rows are taken in name
+# order, so two transactions locking overlapping sets cannot wait for each other.
+_SUBJECT_NAMES = sa.func.unnest(sa.bindparam("subjects", type_=postgresql.ARRAY(sa.Text)))
+_COUNT_CHANGES_POSTGRES = (
+    postgresql.insert(subjects)
+    .from_select(
+        ["name", "changes"],
+        sa.select(_SUBJECT_NAMES.label("name"), sa.literal(1, sa.BigInteger)).order_by(
+            sa.literal_column("name")
+        ),
+    )
+    .on_conflict_do_update(
+        index_elements=[subjects.c.name], set_={"changes": subjects.c.changes + 1}
+    )
+    .returning(subjects.c.name, subjects.c.changes)
+)
 _NEWEST = (
     sa.select(subject_versions)
     .where(subject_versions.c.subject == sa.bindparam("subject"))
@@ -155,6 +172,7 @@ _NEW_SCHEMA_AS_VERSION_POSTGRES = (
 
 # What each registration runs (storage/driver.py says why on the driver's cursor).
 _COUNT_CHANGE_ON_DRIVER = DriverStatement(_COUNT_CHANGE)
+_COUNT_CHANGES_ON_DRIVER = DriverStatement(_COUNT_CHANGES_POSTGRES)
 _REGISTRATION_STATE_ON_DRIVER = DriverStatement(_REGISTRATION_STATE)
 _NEW_SCHEMA_AS_VERSION_ON_DRIVER = DriverStatement(_NEW_SCHEMA_AS_VERSION_POSTGRES)
 
@@ -168,6 +186,19 @@ class SqlTransaction:
 
     def _insert(self, table: sa.Table) -> Any:
         return postgresql.insert(table) if self.postgres else sqlite.insert(table)
+
+    def lock_subjects(self, *, subjects: Sequence[str]) -> dict[str, int]:
+        storable = sorted({subject for subject in subjects if _storable(subject)})
+        counts = dict.fromkeys(subjects, 0)
+        if not self.postgres:
+            # SQLite's write transaction already excludes every other writer, and a
+            # statement there costs no round trip.
+            counts.update({subject: self.lock_subject(subject=subject) for subject in storable})
+            return counts
+        if storable:
+            rows = _COUNT_CHANGES_ON_DRIVER.rows(self.connection, {"subjects": storable})
+            counts.update({row["name"]: int(row["changes"]) for row in rows})
+        return counts
 
     def lock_subject(self, *, subject: str) -> int:
         if not _storable(subject):
