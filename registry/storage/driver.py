@@ -42,6 +42,21 @@ class DriverStatement:
         if connection.dialect.name != "postgresql":
             result = connection.execute(cast(Executable, self._statement), params)
             return [dict(row._mapping) for row in result] if result.returns_rows else []
+        return self._on_driver(connection, params, commit=False)
+
+    def rows_and_commit(
+        self, connection: Connection, params: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        """rows(), then commit the transaction; on PostgreSQL both in one round trip (a
+        pipeline), so what runs last in a transaction adds no wait of its own. The
+        SQLAlchemy transaction then finds nothing left to commit."""
+        if connection.dialect.name != "postgresql":
+            return self.rows(connection, params)
+        return self._on_driver(connection, params, commit=True)
+
+    def _on_driver(
+        self, connection: Connection, params: Mapping[str, Any], *, commit: bool
+    ) -> list[dict[str, Any]]:
         sql, defaults, processors = self._compile(connection.dialect)
         values = {**defaults, **params}
         for name, process in processors.items():
@@ -50,20 +65,28 @@ class DriverStatement:
         # A connection in use has its driver's; the cast says so to the type checker.
         driver = cast(Any, fairy.driver_connection)
         try:
+            if commit:
+                with driver.pipeline(), driver.cursor() as cursor:
+                    cursor.execute(sql, values)
+                    driver.commit()
+                    return self._fetched(cursor)
             with driver.cursor() as cursor:
                 cursor.execute(sql, values)
-                if self._names is None:
-                    if cursor.description is None:
-                        return []
-                    self._names = [column.name for column in cursor.description]
-                names = self._names
-                return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+                return self._fetched(cursor)
         except connection.dialect.loaded_dbapi.Error as error:
             if connection.dialect.is_disconnect(error, fairy.dbapi_connection, None):
                 connection.invalidate(error)
             raise sa.exc.DBAPIError.instance(
                 sql, values, error, connection.dialect.loaded_dbapi.Error
             ) from error
+
+    def _fetched(self, cursor: Any) -> list[dict[str, Any]]:
+        if self._names is None:
+            if cursor.description is None:
+                return []
+            self._names = [column.name for column in cursor.description]
+        names = self._names
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def scalar(self, connection: Connection, params: Mapping[str, Any]) -> Any:
         """The first column of the first row, or None without a row."""

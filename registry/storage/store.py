@@ -72,8 +72,11 @@ class SqlRegistryStore:
                 transaction = SqlTransaction(connection, postgres=self.is_postgres)
                 yield transaction
                 # On SQLite the generation is the file's data_version, which moves by itself.
+                # The bump goes with the COMMIT: the subjects' locks are held one round
+                # trip less, and that is what other writers of a subject wait for.
                 if transaction.changed and self.is_postgres:
-                    value = _BUMP_GENERATION.scalar(connection, {})
+                    rows = _BUMP_GENERATION.rows_and_commit(connection, {})
+                    value = next(iter(rows[0].values()))
             if transaction.changed and self._watcher is not None:
                 self._watcher.saw(int(value))
         except sa.exc.OperationalError as error:
