@@ -130,6 +130,16 @@ _KNOWN_OF_MANY = (
     .subquery("known")
 )
 _SUBJECT_UNDER_LOCK = _side_by_side(_KNOWN_OF_MANY)
+# The same with the fingerprints as one array parameter: a statement compiled once, for
+# the driver's cursor, whatever the group's size (an expanding IN is compiled per call).
+_SUBJECT_UNDER_LOCK_POSTGRES = _side_by_side(
+    sa.select(schemas)
+    .where(
+        schemas.c.fingerprint
+        == sa.any_(sa.bindparam("fingerprints", type_=postgresql.ARRAY(sa.Text)))
+    )
+    .subquery("known")
+)
 _SCHEMA_IN_SUBJECT = (
     sa.select(subject_versions)
     .where(
@@ -173,6 +183,7 @@ _NEW_SCHEMA_AS_VERSION_POSTGRES = (
 # What each registration runs (storage/driver.py says why on the driver's cursor).
 _COUNT_CHANGE_ON_DRIVER = DriverStatement(_COUNT_CHANGE)
 _COUNT_CHANGES_ON_DRIVER = DriverStatement(_COUNT_CHANGES_POSTGRES)
+_SUBJECT_UNDER_LOCK_ON_DRIVER = DriverStatement(_SUBJECT_UNDER_LOCK_POSTGRES)
 _REGISTRATION_STATE_ON_DRIVER = DriverStatement(_REGISTRATION_STATE)
 _NEW_SCHEMA_AS_VERSION_ON_DRIVER = DriverStatement(_NEW_SCHEMA_AS_VERSION_POSTGRES)
 
@@ -301,12 +312,12 @@ class SqlTransaction:
     def subject_under_lock(self, *, subject: str, fingerprints: Sequence[str]) -> SubjectUnderLock:
         if not _storable(subject):
             return SubjectUnderLock(newest=None, newest_schema=None, known={})
-        rows = [
-            row._mapping
-            for row in self.connection.execute(
-                _SUBJECT_UNDER_LOCK, {"subject": subject, "fingerprints": list(fingerprints)}
-            )
-        ]
+        params = {"subject": subject, "fingerprints": list(fingerprints)}
+        rows: Sequence[Mapping[str, Any]]
+        if self.postgres:
+            rows = _SUBJECT_UNDER_LOCK_ON_DRIVER.rows(self.connection, params)
+        else:
+            rows = [row._mapping for row in self.connection.execute(_SUBJECT_UNDER_LOCK, params)]
         known = [
             _schema(_columns(row, _KNOWN_OF_MANY)) for row in rows if row["known_id"] is not None
         ]
