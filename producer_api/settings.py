@@ -19,6 +19,8 @@ DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/platform"
 # relay that sent rows lately keeps looking without wake-ups for longer than this (its
 # follow_ms), so rows whose wake-up is held back wait for no more than a drain interval.
 WAKE_INTERVAL_MS = 50
+# The longest pause between drains under load (RELAY_MAX_DRAIN_INTERVAL_MS).
+MAX_DRAIN_INTERVAL_MS = 60
 
 
 class EventSettings(EventStreamSettings):
@@ -72,20 +74,20 @@ class RelaySettings(EventSettings, KafkaClientSettings, RegistryClientSettings):
         "sooner wait, and batches grow instead of round trips.",
     )
     max_drain_interval_ms: int = Field(
-        default=30,
+        default=MAX_DRAIN_INTERVAL_MS,
         ge=1,
         description="The longest the drain interval stretches to under load: above "
         "RELAY_DRAIN_STRETCH_ABOVE events/s it grows with the rate, so that each drain "
         "carries more rows for the same database and broker round trips.",
     )
     drain_stretch_above: float = Field(
-        default=250.0,
+        default=150.0,
         gt=0,
         description="Events/s above which the drain interval stretches in proportion to the "
         "rate (twice this rate, twice the interval), up to RELAY_MAX_DRAIN_INTERVAL_MS.",
     )
     follow_ms: int = Field(
-        default=WAKE_INTERVAL_MS + 10,
+        default=max(WAKE_INTERVAL_MS, MAX_DRAIN_INTERVAL_MS) + 60,
         ge=0,
         description="After a drain that sent rows, keep draining every drain interval for "
         "this long without a wake-up; keep it above the API's API_WAKE_INTERVAL_MS and "
