@@ -313,7 +313,7 @@ class SqlTransaction:
         if not _storable(subject):
             return SubjectUnderLock(newest=None, newest_schema=None, known={})
         params = {"subject": subject, "fingerprints": list(fingerprints)}
-        rows: Sequence[Mapping[str, Any]]
+        rows: Sequence[Mapping[Any, Any]]
         if self.postgres:
             rows = _SUBJECT_UNDER_LOCK_ON_DRIVER.rows(self.connection, params)
         else:
