@@ -10,7 +10,7 @@ Layout::
 
 Every service reads version files through this module, so one rule says what a version file
 is. Only the layout is checked here; whether a file holds a valid Avro schema is for
-``registry.schema.parse_avro`` to say, so a bad schema can be reported next to its file.
+``registry.schema_types.avro.parse_avro`` to say, so a bad schema can be reported next to its file.
 """
 
 from __future__ import annotations

@@ -18,13 +18,12 @@ from registry.errors import (
     ReferenceCycleError,
     ReferenceNotFoundError,
     SchemaNotFoundError,
-    UnsupportedSchemaTypeError,
 )
 from registry.model import LATEST, SchemaRequest, StoredSchema
-from registry.schema import ParsedSchema, ResolvedReference, SchemaReference, parse_avro
+from registry.schema import ParsedSchema, ParseOptions, ResolvedReference, SchemaReference
+from registry.schema_types import parse_schema, schema_type_of
 from registry.storage import StoreReader
 
-SUPPORTED_TYPES = ("AVRO",)
 _MAX_REFERENCE_DEPTH = 32
 PARSED_SCHEMAS = 1000
 
@@ -39,7 +38,7 @@ class SchemaCatalog:
         # Confluent's own default (schema.cache.size); a miss costs a parse of well under
         # a millisecond.
         self._parsed: LRUCache[int, ParsedSchema] = LRUCache(PARSED_SCHEMAS)
-        self._requests: LRUCache[tuple[str, bool, str, str], ParsedSchema] = LRUCache(
+        self._requests: LRUCache[tuple[str, str, bool, str, str], ParsedSchema] = LRUCache(
             PARSED_SCHEMAS
         )
 
@@ -82,11 +81,14 @@ class SchemaCatalog:
             cached = self._parsed.get(stored.id)
         if cached is not None:
             return cached
-        parsed = parse_avro(
+        parsed = parse_schema(
+            stored.schema_type,
             stored.text,
-            references=self.resolve(tx, stored.references),
-            metadata=stored.metadata,
-            rule_set=stored.rule_set,
+            ParseOptions(
+                references=self.resolve(tx, stored.references),
+                metadata=stored.metadata,
+                rule_set=stored.rule_set,
+            ),
         )
         with self._lock:
             self._parsed[stored.id] = parsed
@@ -99,12 +101,15 @@ class SchemaCatalog:
             return self.parse_plain(request, normalize=normalize)
         _check_request(request)
         # Not cached: what a (subject, version) names can change after a permanent delete.
-        return parse_avro(
+        return parse_schema(
+            request.schema_type,
             request.schema or "",
-            references=self.resolve(tx, request.references),
-            normalize=normalize,
-            metadata=request.metadata,
-            rule_set=request.rule_set,
+            ParseOptions(
+                references=self.resolve(tx, request.references),
+                normalize=normalize,
+                metadata=request.metadata,
+                rule_set=request.rule_set,
+            ),
         )
 
     def parse_plain(self, request: SchemaRequest, *, normalize: bool) -> ParsedSchema:
@@ -112,6 +117,7 @@ class SchemaCatalog:
         again, and parsing is most of a lookup's cost."""
         _check_request(request)
         key = (
+            request.schema_type.upper(),
             request.schema or "",
             normalize,
             json.dumps(request.metadata, sort_keys=True),
@@ -121,11 +127,10 @@ class SchemaCatalog:
             cached = self._requests.get(key)
         if cached is not None:
             return cached
-        parsed = parse_avro(
+        parsed = parse_schema(
+            request.schema_type,
             request.schema or "",
-            normalize=normalize,
-            metadata=request.metadata,
-            rule_set=request.rule_set,
+            ParseOptions(normalize=normalize, metadata=request.metadata, rule_set=request.rule_set),
         )
         with self._lock:
             self._requests[key] = parsed
@@ -152,7 +157,6 @@ class SchemaCatalog:
 
 
 def _check_request(request: SchemaRequest) -> None:
-    if request.schema_type.upper() not in SUPPORTED_TYPES:
-        raise UnsupportedSchemaTypeError(request.schema_type)
+    schema_type_of(request.schema_type)
     if request.schema is None:
         raise EmptySchemaError()

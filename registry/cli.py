@@ -26,7 +26,8 @@ from contract.error_codes import ErrorCode
 from contract.registry_client import REGISTRY_UNREACHABLE, is_schema_not_found
 from contract.schema_folder import SchemaFile, SchemaFolderError, SubjectFolder, read_schemas_dir
 from registry.errors import InvalidSchemaError
-from registry.schema import ParsedSchema, parse_avro
+from registry.schema import ParsedSchema
+from registry.schema_types.avro import parse_avro
 
 DEFAULT_REGISTRY_URL = "http://127.0.0.1:8081"
 # Confluent's default for a subject without compatibility.txt.

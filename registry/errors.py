@@ -195,12 +195,17 @@ class UnsupportedSchemaTypeError(InvalidSchemaError):
         super().__init__(f"Invalid schema type {schema_type}")
 
 
-class AvroSchemaError(InvalidSchemaError):
-    """A schema Avro's parser refuses. Confluent's wrapping, around this registry's parser's
-    detail (Confluent's is Java Avro's, which no Python parser words the same)."""
+class SchemaParseError(InvalidSchemaError):
+    """A schema its type's parser refuses. Confluent's wrapping, around this registry's
+    parser's detail (Confluent's are Java parsers', which no Python parser words the same)."""
 
+    def __init__(self, schema_type: str, detail: str) -> None:
+        super().__init__(f"Invalid schema of type {schema_type}, details: {detail}")
+
+
+class AvroSchemaError(SchemaParseError):
     def __init__(self, detail: str) -> None:
-        super().__init__(f"Invalid schema of type AVRO, details: {detail}")
+        super().__init__("AVRO", detail)
 
 
 class ReferenceNotFoundError(AvroSchemaError):

@@ -12,7 +12,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from registry.schema import PRIMITIVES, ResolvedReference, flatten_references
+from registry.schema import ResolvedReference, flatten_references
+from registry.schema_types.avro import PRIMITIVES
 
 RESOLVED = "resolved"
 _NAMED = frozenset({"record", "error", "enum", "fixed"})

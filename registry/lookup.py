@@ -15,11 +15,11 @@ from registry.configuration import effective_normalize
 from registry.errors import SchemaNotFoundError, SubjectNotFoundError
 from registry.generation_cache import GenerationCache
 from registry.model import RegisteredVersion, SchemaRequest, StoredSchema, SubjectVersion
-from registry.schema import ParsedSchema, canonical_json
+from registry.schema_types import normalized_text
 from registry.storage import RegistryStore, StoreReader
 
 # subject, schema text, metadata, rule set, normalize, deleted
-_Key = tuple[str, str, str, str, bool, bool]
+_Key = tuple[str, str, str, str, str, bool, bool]
 
 
 class SchemaLookup:
@@ -53,11 +53,12 @@ class SchemaLookup:
             if found is not None:
                 return found
             # Second chance: the same schema written with other namespaces or key order.
-            wanted = _normalized_text(parsed)
+            wanted = (parsed.schema_type, normalized_text(parsed))
             visible = [v for v in tx.subject_versions(subject=subject) if deleted or not v.deleted]
             for version in reversed(visible):
                 stored = self.catalog.stored(tx, version.schema_id)
-                if _normalized_text(self.catalog.parsed(tx, stored)) == wanted:
+                candidate = self.catalog.parsed(tx, stored)
+                if (candidate.schema_type, normalized_text(candidate)) == wanted:
                     return RegisteredVersion(subject, version.version, stored, version.deleted)
         raise SchemaNotFoundError()
 
@@ -94,16 +95,10 @@ def newest_holder(
 def _key(subject: str, request: SchemaRequest, *, normalize: bool, deleted: bool) -> _Key:
     return (
         subject,
+        request.schema_type.upper(),
         request.schema or "",
         json.dumps(request.metadata, sort_keys=True),
         json.dumps(request.rule_set, sort_keys=True),
         normalize,
         deleted,
-    )
-
-
-def _normalized_text(parsed: ParsedSchema) -> str:
-    # The text is valid already (it was parsed), so only the key order and names change.
-    return json.dumps(
-        canonical_json(json.loads(parsed.canonical), normalize=True), separators=(",", ":")
     )

@@ -181,7 +181,7 @@ class RegistryService:
                 subject=subject,
                 version=new_version,
                 schema=parsed,
-                schema_type="AVRO",
+                schema_type=parsed.schema_type,
                 schema_id=request.id,
             )
             turn.new_schemas[stored.id] = (stored, parsed)

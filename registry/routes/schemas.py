@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from registry.catalog import SUPPORTED_TYPES
 from registry.http import (
     flag,
     json_response,
@@ -14,6 +13,7 @@ from registry.http import (
     render_schema_string,
 )
 from registry.routes import in_format, services, text_in_format
+from registry.schema_types import SUPPORTED_TYPES
 
 blueprint = Blueprint("schemas", __name__)
 

@@ -17,7 +17,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.engine import make_url
 
 from registry.model import SubjectVersion
-from registry.schema import parse_avro
+from registry.schema_types.avro import parse_avro
 from registry.storage import SqlRegistryStore, open_store
 from registry.storage.driver import DriverStatement
 from registry.storage.tables import (

@@ -80,6 +80,12 @@ ROWS: list[tuple[RegistryError, int, str, str]] = [
         "ASR loadSchema's wrapping; the detail is own (Java Avro's words differ)",
     ),
     (
+        errors.SchemaParseError("JSON", "a JSON Schema is an object or a boolean"),
+        42201,
+        "Invalid schema of type JSON, details: a JSON Schema is an object or a boolean",
+        "ASR loadSchema's wrapping; the detail is own (everit's words differ)",
+    ),
+    (
         errors.ReferenceNotFoundError("s", 2),
         42201,
         'Invalid schema of type AVRO, details: No schema reference found for subject "s" and '
@@ -206,6 +212,7 @@ def test_every_error_class_has_a_row() -> None:
 # Classes whose message is a detail the raiser words (a parser's or the database's).
 _DETAIL_CARRIERS = {
     "AvroSchemaError",
+    "SchemaParseError",
     "AmbiguousFieldsError",
     "MalformedRequestError",
     "BadRequestError",

@@ -12,7 +12,7 @@ import pytest
 
 from registry.errors import StoreError, VersionNotNextError
 from registry.group_commit import GroupCommit, SubjectInGroup, Turn, Work
-from registry.schema import parse_avro
+from registry.schema_types.avro import parse_avro
 from registry.storage import SqlRegistryStore, StoreTransaction, open_store
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from registry.errors import StoreError
-from registry.schema import parse_avro
+from registry.schema_types.avro import parse_avro
 from registry.storage import SqlRegistryStore, open_store
 
 
