@@ -11,10 +11,10 @@ follows Java (Avro 1.11/1.12) rule for rule, including its quirks, and reuses th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from avro.compatibility import SchemaIncompatibilityType
 from avro.schema import (
@@ -334,7 +334,7 @@ class ExistingSchema:
     """A live version already registered under the subject."""
 
     version: int | None
-    schema: Schema
+    schema: Any  # the schema type's model: an avro.schema.Schema for Avro
     text: str
 
 
@@ -372,10 +372,19 @@ class CompatibilityResult:
         return lines
 
 
+# What a schema type's checker answers: why ``reader`` cannot read what ``writer`` wrote.
+PairCheck = Callable[[Any, Any, str], list[Incompatibility]]
+
+
 def check(
-    new: Schema, existing: Sequence[ExistingSchema], level: CompatibilityLevel
+    new: Any,
+    existing: Sequence[ExistingSchema],
+    level: CompatibilityLevel,
+    pair: PairCheck | None = None,
 ) -> CompatibilityResult:
     """Whether ``new`` may join a subject whose live versions are ``existing`` (oldest first).
+    The schemas are Avro's unless ``pair`` checks another type's (the registry's JSON
+    Schema and Protobuf checkers), given (reader, writer, direction).
 
     As Confluent: non-transitive levels check the latest version only; transitive ones check
     every version newest first and stop at the first that fails. For FULL levels the forward
@@ -386,15 +395,20 @@ def check(
     """
     if level is CompatibilityLevel.NONE or not existing:
         return CompatibilityResult(level, ())
+    pairs = pair or avro_pair
     olds = list(reversed(existing)) if level.transitive else [existing[-1]]
     for old in olds:
         found: list[Incompatibility] = []
         if level.checks_forward:
-            found += reader_writer_incompatibilities(old.schema, new, direction=FORWARD)
+            found += pairs(old.schema, new, FORWARD)
         if level.checks_backward:
-            found += reader_writer_incompatibilities(new, old.schema, direction=BACKWARD)
+            found += pairs(new, old.schema, BACKWARD)
         if found:
             return CompatibilityResult(
                 level, (VersionVerdict(old.version, tuple(found), old.text),)
             )
     return CompatibilityResult(level, ())
+
+
+def avro_pair(reader: Schema, writer: Schema, direction: str) -> list[Incompatibility]:
+    return reader_writer_incompatibilities(reader, writer, direction=direction)

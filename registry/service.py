@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from contract import compatibility
-from contract.compatibility import CompatibilityLevel, CompatibilityResult, ExistingSchema
+from contract.compatibility import CompatibilityLevel, CompatibilityResult
 from registry.catalog import SchemaCatalog
 from registry.configuration import (
     SubjectRules,
@@ -58,6 +58,7 @@ from registry.model import (
 from registry.schema import (
     ParsedSchema,
 )
+from registry.schema_types import ExistingVersion, check_compatibility
 from registry.storage import RegistryStore, StoreReader, StoreTransaction
 
 
@@ -286,13 +287,9 @@ class RegistryService:
             stored, parsed_version = (new_schemas or {}).get(version.schema_id) or (
                 self._catalogued(tx, version.schema_id)
             )
-            existing.append(
-                ExistingSchema(
-                    version=version.version, schema=parsed_version.avro, text=stored.text
-                )
-            )
+            existing.append(ExistingVersion(version.version, parsed_version, stored.text))
         try:
-            return compatibility.check(parsed.avro, existing, level)
+            return check_compatibility(parsed, existing, level)
         except compatibility.AmbiguousFieldError as error:
             raise AmbiguousFieldsError(str(error)) from error
 

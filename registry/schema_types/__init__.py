@@ -3,13 +3,28 @@ canonical form and gives the model its compatibility checker walks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
+from contract.compatibility import (
+    CompatibilityLevel,
+    CompatibilityResult,
+    ExistingSchema,
+    Incompatibility,
+    PairCheck,
+    avro_pair,
+    check,
+)
 from registry.errors import UnsupportedSchemaTypeError
-from registry.schema import AVRO, ParsedSchema, ParseOptions
-from registry.schema_types import avro
+from registry.schema import AVRO, JSON_SCHEMA, ParsedSchema, ParseOptions
+from registry.schema_types import avro, json_schema, json_schema_diff
 
-_PARSERS: dict[str, Callable[[str, ParseOptions], ParsedSchema]] = {AVRO: avro.parse_avro}
+_PARSERS: dict[str, Callable[[str, ParseOptions], ParsedSchema]] = {
+    AVRO: avro.parse_avro,
+    JSON_SCHEMA: json_schema.parse_json_schema,
+}
+# Each type's checker of a (reader, writer) pair; Avro's is contract.compatibility's own.
+_PAIR_CHECKS: dict[str, PairCheck] = {JSON_SCHEMA: json_schema_diff.incompatibilities}
 # What `GET /schemas/types` lists and a request's `schemaType` may name.
 SUPPORTED_TYPES: tuple[str, ...] = tuple(_PARSERS)
 
@@ -35,3 +50,38 @@ def normalized_text(parsed: ParsedSchema) -> str:
     if parsed.schema_type == AVRO:
         return avro.normalized_text(parsed.canonical)
     return parsed.canonical
+
+
+@dataclass(frozen=True)
+class ExistingVersion:
+    """A live version a new schema is checked against."""
+
+    version: int | None
+    parsed: ParsedSchema
+    text: str
+
+
+def check_compatibility(
+    new: ParsedSchema, existing: Sequence[ExistingVersion], level: CompatibilityLevel
+) -> CompatibilityResult:
+    """Whether ``new`` may follow ``existing`` (oldest first) at ``level``, by its type's
+    rules. A version of another type is never compatible, as in Confluent."""
+    pair = _PAIR_CHECKS.get(new.schema_type)
+
+    def checked(
+        reader: ParsedSchema, writer: ParsedSchema, direction: str
+    ) -> list[Incompatibility]:
+        if reader.schema_type != writer.schema_type:
+            return [_TypeChanged("SCHEMA_TYPE_CHANGED", "", "", "", direction)]
+        if pair is not None:
+            return pair(reader.model, writer.model, direction)
+        return avro_pair(reader.model, writer.model, direction)
+
+    versions = [ExistingSchema(v.version, v.parsed, v.text) for v in existing]
+    return check(new, versions, level, pair=checked)
+
+
+@dataclass(frozen=True)
+class _TypeChanged(Incompatibility):
+    def message(self) -> str:
+        return "Incompatible because of different schema type"

@@ -35,6 +35,8 @@ _DRAFTS: dict[str, type[Any]] = {
     "json-schema.org/draft/2020-12/schema": jsonschema.Draft202012Validator,
 }
 _DEFAULT_DRAFT = jsonschema.Draft7Validator
+# Under these keywords an object is data, not a schema.
+_DATA_KEYWORDS = ("enum", "const", "default", "examples")
 
 
 @dataclass(frozen=True)
@@ -121,8 +123,7 @@ def _refs(node: Any) -> Iterator[str]:
         if isinstance(reference, str):
             yield reference
         for key, value in node.items():
-            # Under `enum`, `const`, `default` and `examples` an object is data, not a schema.
-            if key not in ("enum", "const", "default", "examples"):
+            if key not in _DATA_KEYWORDS:
                 yield from _refs(value)
     elif isinstance(node, list):
         for item in node:
@@ -141,11 +142,7 @@ def _by_id_key(node: Any) -> bool:
     if isinstance(node, dict):
         if isinstance(node.get("$id"), str) or isinstance(node.get("id"), str):
             return True
-        return any(
-            _by_id_key(value)
-            for key, value in node.items()
-            if key not in ("enum", "const", "default", "examples")
-        )
+        return any(_by_id_key(value) for key, value in node.items() if key not in _DATA_KEYWORDS)
     if isinstance(node, list):
         return any(_by_id_key(item) for item in node)
     return False
@@ -158,7 +155,7 @@ def _by_id(document: Any, target: str) -> Any:
             if document.get(key) == target:
                 return document
         for name, value in document.items():
-            if name not in ("enum", "const", "default", "examples"):
+            if name not in _DATA_KEYWORDS:
                 found = _by_id(value, target)
                 if found is not None:
                     return found

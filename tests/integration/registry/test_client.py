@@ -154,7 +154,9 @@ def test_invalid_schema_is_42201(client: SchemaRegistryClient, subject: str) -> 
     for text in ('{"type": "record"', json.dumps(wrong_default), '{"type": "nonsense"}'):
         error = error_of(client.register_schema, subject, Schema(text, "AVRO"))
         assert (error.http_status_code, error.error_code) == (422, 42201), text
-    error = error_of(client.register_schema, subject, Schema('{"type": "object"}', "JSON"))
+    error = error_of(client.register_schema, subject, Schema('{"type": "object"}', "XML"))
+    assert (error.http_status_code, error.error_code) == (422, 42201)
+    error = error_of(client.register_schema, subject, Schema('{"type": "nonsense"}', "JSON"))
     assert (error.http_status_code, error.error_code) == (422, 42201)
 
 
