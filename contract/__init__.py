@@ -1,6 +1,7 @@
 """The event contract as every service reads it.
 
 - `schema_folder`: the `schemas/` layout, one rule for what a version file is;
+- `schema_types`: Confluent's schema type names, and the file suffix of each;
 - `subjects`: subject names from topic names (Confluent's TopicNameStrategy), and the
   platform's own events topic and subject;
 - `event_schema`: one version of the event's schema, and events checked against it;

@@ -7,10 +7,16 @@ Layout::
         compatibility.txt   one level name, e.g. BACKWARD (optional)
         1.avsc
         2.avsc
+      orders-value/
+        1.json              a JSON Schema
+
+A version file's suffix says its schema type (contract.schema_types); one subject's files
+are all of one type.
 
 Every service reads version files through this module, so one rule says what a version file
 is. Only the layout is checked here; whether a file holds a valid Avro schema is for
-``registry.schema_types.avro.parse_avro`` to say, so a bad schema can be reported next to its file.
+the registry's parsers (``registry.schema_types``) to say, so a bad schema can be reported
+next to its file.
 """
 
 from __future__ import annotations
@@ -19,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contract.compatibility import CompatibilityLevel
+from contract.schema_types import TYPES_BY_SUFFIX
 
 LEVEL_FILE = "compatibility.txt"
-SCHEMA_SUFFIX = ".avsc"
 
 
 class SchemaFolderError(ValueError):
@@ -39,6 +45,11 @@ class SchemaFile:
     @property
     def name(self) -> str:
         return self.path.name
+
+    @property
+    def schema_type(self) -> str:
+        """The `schemaType` its text is registered as, by its suffix."""
+        return TYPES_BY_SUFFIX[self.path.suffix]
 
 
 @dataclass(frozen=True)
@@ -73,7 +84,7 @@ class SubjectFolder:
         for file in self.files:
             if file.number == number:
                 return file
-        raise SchemaFolderError(f"{self.path / f'{number}{SCHEMA_SUFFIX}'} does not exist")
+        raise SchemaFolderError(f"{self.path}: version {number} does not exist")
 
 
 def _read_text(path: Path) -> str:
@@ -97,13 +108,19 @@ def read_subject(path: Path) -> SubjectFolder:
     """Read one subject folder.
 
     Raises:
-        SchemaFolderError: a ``.avsc`` file is not named by a version number (two names such as
-            ``1.avsc`` and ``01.avsc`` give the same number too), a file cannot be read as
-            UTF-8, or compatibility.txt names no level.
+        SchemaFolderError: a version file (``.avsc``, ``.json``) is not named by a version
+            number (two names such as ``1.avsc`` and ``01.avsc`` give the same number too),
+            files of two types share the folder, a file cannot be read as UTF-8, or
+            compatibility.txt names no level.
     """
     by_number: dict[int, SchemaFile] = {}
-    for file in sorted(path.glob(f"*{SCHEMA_SUFFIX}")):
-        stem = file.name.removesuffix(SCHEMA_SUFFIX)
+    listed = path.iterdir() if path.is_dir() else iter(())
+    found = sorted(file for file in listed if file.suffix in TYPES_BY_SUFFIX)
+    suffixes = sorted({file.suffix for file in found})
+    if len(suffixes) > 1:
+        raise SchemaFolderError(f"{path}: files of two schema types ({', '.join(suffixes)})")
+    for file in found:
+        stem = file.stem
         # isdecimal, not int(): int() also takes "+1", " 1" and "1_0".
         if not stem.isdecimal() or not stem.isascii() or int(stem) < 1:
             raise SchemaFolderError(f"{file}: expected a version number as the name, e.g. 1.avsc")

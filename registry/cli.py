@@ -15,19 +15,13 @@ from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 from werkzeug.security import generate_password_hash
 
-from contract.compatibility import (
-    AmbiguousFieldError,
-    CompatibilityLevel,
-    ExistingSchema,
-    Incompatibility,
-    check,
-)
+from contract.compatibility import AmbiguousFieldError, CompatibilityLevel, Incompatibility
 from contract.error_codes import ErrorCode
 from contract.registry_client import REGISTRY_UNREACHABLE, is_schema_not_found
 from contract.schema_folder import SchemaFile, SchemaFolderError, SubjectFolder, read_schemas_dir
 from registry.errors import InvalidSchemaError
-from registry.schema import ParsedSchema
-from registry.schema_types.avro import parse_avro
+from registry.schema import PLAIN, ParsedSchema
+from registry.schema_types import ExistingVersion, check_compatibility, parse_schema
 
 DEFAULT_REGISTRY_URL = "http://127.0.0.1:8081"
 # Confluent's default for a subject without compatibility.txt.
@@ -113,7 +107,7 @@ def _register_subject(
             # Registering under a level other than the folder's could accept what it refuses.
             return rows, problems
     for file in folder.files:
-        schema = Schema(file.text, "AVRO")
+        schema = Schema(file.text, file.schema_type)
         try:
             status = "already registered"
             try:
@@ -196,16 +190,15 @@ def _describe(incompatibility: Incompatibility) -> str:
         "new cannot read old" if incompatibility.direction == "backward" else "old cannot read new"
     )
     field = f", field {incompatibility.field_path}" if incompatibility.field_path else ""
-    return (
-        f"{incompatibility.kind} at {incompatibility.path}{field} ({who}): {incompatibility.detail}"
-    )
+    detail = f": {incompatibility.detail}" if incompatibility.detail else ""
+    return f"{incompatibility.kind} at {incompatibility.path}{field} ({who}){detail}"
 
 
 def _compare(
     folder: SubjectFolder,
     newest: SchemaFile,
     parsed: ParsedSchema,
-    existing: list[ExistingSchema],
+    existing: list[ExistingVersion],
     level: CompatibilityLevel,
     source: str,
 ) -> bool:
@@ -215,7 +208,7 @@ def _compare(
         click.echo(f"{head} compatible: no earlier {source} version to compare with")
         return True
     try:
-        result = check(parsed.avro, existing, level)
+        result = check_compatibility(parsed, existing, level)
     except AmbiguousFieldError as error:
         click.echo(f"{head} INVALID against {source} versions: {error}")
         return False
@@ -262,16 +255,18 @@ def _check_live(
             f"{head} note: the registry's level is {level.value}, compatibility.txt says "
             f"{folder.level.value} (register applies it)"
         )
-    existing: list[ExistingSchema] = []
+    existing: list[ExistingVersion] = []
     for version in versions:
-        text = client.get_version(folder.subject, version).schema.schema_str or ""
+        stored = client.get_version(folder.subject, version).schema
+        text = stored.schema_str or ""
         try:
-            existing.append(ExistingSchema(version, parse_avro(text).avro, text))
+            parsed_version = parse_schema(stored.schema_type or "AVRO", text, PLAIN)
+            existing.append(ExistingVersion(version, parsed_version, text))
         except InvalidSchemaError as error:
             click.echo(f"{head} cannot read registry version {version}: {error.message}")
             return False
     ok = _compare(folder, newest, parsed, existing, level, "registry")
-    schema = Schema(newest.text, "AVRO")
+    schema = Schema(newest.text, newest.schema_type)
     answers = [("latest", client.test_compatibility(folder.subject, schema, "latest"))]
     if level.transitive:
         answers.append(("all", client.test_compatibility_all_versions(folder.subject, schema)))
@@ -296,12 +291,12 @@ def _check_subject(
     parsed: dict[int, ParsedSchema] = {}
     for file in folder.files:
         try:
-            parsed[file.number] = parse_avro(file.text)
+            parsed[file.number] = parse_schema(file.schema_type, file.text, PLAIN)
         except InvalidSchemaError as error:
             click.echo(f"{folder.subject} {file.name}: INVALID schema in {file.path}: {error}")
     if len(parsed) != len(folder.files):
         return False
-    earlier = [ExistingSchema(f.number, parsed[f.number].avro, f.text) for f in folder.earlier]
+    earlier = [ExistingVersion(f.number, parsed[f.number], f.text) for f in folder.earlier]
     level = folder.level or DEFAULT_LEVEL
     ok = _compare(folder, newest, parsed[newest.number], earlier, level, "folder")
     if client is None:

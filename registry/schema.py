@@ -15,11 +15,8 @@ from typing import Any
 
 import avro.schema
 
+from contract.schema_types import AVRO
 from registry.guid import schema_guid
-
-AVRO = "AVRO"
-JSON_SCHEMA = "JSON"
-PROTOBUF = "PROTOBUF"
 
 JsonObject = dict[str, Any]
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from contract import compatibility
 from contract.compatibility import CompatibilityLevel, CompatibilityResult
+from contract.schema_types import AVRO
 from registry.catalog import SchemaCatalog
 from registry.configuration import (
     SubjectRules,
@@ -339,8 +340,9 @@ class RegistryService:
             return self.catalog.stored(tx, schema_id)
 
     def formatted_text(self, schema: StoredSchema, fmt: str | None) -> str:
-        """The schema's text in the `format` asked for (`resolved`: references inlined)."""
-        if not schema.references or not asks_resolved(fmt):
+        """The schema's text in the `format` asked for (Avro's `resolved`: references
+        inlined); other types' texts as stored, whatever the format."""
+        if schema.schema_type != AVRO or not schema.references or not asks_resolved(fmt):
             return schema.text
         with self.store.read() as tx:
             return formatted(schema.text, self.catalog.resolve(tx, schema.references), fmt)

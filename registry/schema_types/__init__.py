@@ -15,25 +15,40 @@ from contract.compatibility import (
     avro_pair,
     check,
 )
+from contract.schema_types import AVRO, JSON_SCHEMA
 from registry.errors import UnsupportedSchemaTypeError
-from registry.schema import AVRO, JSON_SCHEMA, ParsedSchema, ParseOptions
+from registry.schema import ParsedSchema, ParseOptions
 from registry.schema_types import avro, json_schema, json_schema_diff
 
-_PARSERS: dict[str, Callable[[str, ParseOptions], ParsedSchema]] = {
-    AVRO: avro.parse_avro,
-    JSON_SCHEMA: json_schema.parse_json_schema,
+
+@dataclass(frozen=True)
+class _SchemaType:
+    """What the registry does with one type's schemas, done by that type's modules."""
+
+    parse: Callable[[str, ParseOptions], ParsedSchema]
+    # A canonical text as `normalize` would have made it.
+    normalized: Callable[[str], str]
+    # Why a reader schema's model cannot read what a writer schema's wrote.
+    pair_check: PairCheck
+
+
+_TYPES = {
+    AVRO: _SchemaType(avro.parse_avro, avro.normalized_text, avro_pair),
+    JSON_SCHEMA: _SchemaType(
+        json_schema.parse_json_schema,
+        json_schema.normalized_text,
+        json_schema_diff.incompatibilities,
+    ),
 }
-# Each type's checker of a (reader, writer) pair; Avro's is contract.compatibility's own.
-_PAIR_CHECKS: dict[str, PairCheck] = {JSON_SCHEMA: json_schema_diff.incompatibilities}
 # What `GET /schemas/types` lists and a request's `schemaType` may name.
-SUPPORTED_TYPES: tuple[str, ...] = tuple(_PARSERS)
+SUPPORTED_TYPES: tuple[str, ...] = tuple(_TYPES)
 
 
 def schema_type_of(requested: str) -> str:
     """The type a request's `schemaType` names (any case, as Confluent reads it); 42201
     for another."""
     schema_type = requested.upper()
-    if schema_type not in _PARSERS:
+    if schema_type not in _TYPES:
         raise UnsupportedSchemaTypeError(requested)
     return schema_type
 
@@ -41,15 +56,13 @@ def schema_type_of(requested: str) -> str:
 def parse_schema(schema_type: str, text: str, options: ParseOptions) -> ParsedSchema:
     """Parse and validate ``text`` as a schema of ``schema_type``; 42201 saying what is
     wrong."""
-    return _PARSERS[schema_type_of(schema_type)](text, options)
+    return _TYPES[schema_type_of(schema_type)].parse(text, options)
 
 
 def normalized_text(parsed: ParsedSchema) -> str:
     """The text ``normalize`` would have given ``parsed``: two schemas of one type that differ
     only in what normalizing removes have the same."""
-    if parsed.schema_type == AVRO:
-        return avro.normalized_text(parsed.canonical)
-    return parsed.canonical
+    return _TYPES[parsed.schema_type].normalized(parsed.canonical)
 
 
 @dataclass(frozen=True)
@@ -66,16 +79,14 @@ def check_compatibility(
 ) -> CompatibilityResult:
     """Whether ``new`` may follow ``existing`` (oldest first) at ``level``, by its type's
     rules. A version of another type is never compatible, as in Confluent."""
-    pair = _PAIR_CHECKS.get(new.schema_type)
+    pair = _TYPES[new.schema_type].pair_check
 
     def checked(
         reader: ParsedSchema, writer: ParsedSchema, direction: str
     ) -> list[Incompatibility]:
         if reader.schema_type != writer.schema_type:
             return [_TypeChanged("SCHEMA_TYPE_CHANGED", "", "", "", direction)]
-        if pair is not None:
-            return pair(reader.model, writer.model, direction)
-        return avro_pair(reader.model, writer.model, direction)
+        return pair(reader.model, writer.model, direction)
 
     versions = [ExistingSchema(v.version, v.parsed, v.text) for v in existing]
     return check(new, versions, level, pair=checked)

@@ -20,8 +20,9 @@ import avro.schema
 import fastavro
 from fastavro.schema import SchemaParseException, UnknownType
 
+from contract.schema_types import AVRO
 from registry.errors import AvroSchemaError, EmptySchemaError
-from registry.schema import AVRO, PLAIN, JsonObject, ParsedSchema, ParseOptions, flatten_references
+from registry.schema import PLAIN, JsonObject, ParsedSchema, ParseOptions, flatten_references
 
 PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 _NAMED = frozenset({"record", "error", "enum", "fixed"})

@@ -22,8 +22,9 @@ import jsonschema
 import jsonschema.exceptions
 import jsonschema.validators
 
+from contract.schema_types import JSON_SCHEMA
 from registry.errors import EmptySchemaError, SchemaParseError
-from registry.schema import JSON_SCHEMA, PLAIN, ParsedSchema, ParseOptions, flatten_references
+from registry.schema import PLAIN, ParsedSchema, ParseOptions, flatten_references
 
 # `$schema` URL (scheme and trailing `#` removed) → the draft's validator class.
 _DRAFTS: dict[str, type[Any]] = {
@@ -83,9 +84,17 @@ def parse_json_schema(text: str, options: ParseOptions = PLAIN) -> ParsedSchema:
         for pointer in _refs(document):
             if model.resolve(pointer, document) is None:
                 raise SchemaParseError(JSON_SCHEMA, f"the $ref '{pointer}' resolves to nothing")
-    written = _java_sorted_keys(document) if options.normalize else document
-    canonical = json.dumps(written, separators=(",", ":"), ensure_ascii=False)
+    canonical = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    if options.normalize:
+        canonical = normalized_text(canonical)
     return options.parsed(canonical, model, JSON_SCHEMA)
+
+
+def normalized_text(canonical: str) -> str:
+    """What ``normalize`` makes of a canonical text: every object's keys sorted."""
+    return json.dumps(
+        _java_sorted_keys(json.loads(canonical)), separators=(",", ":"), ensure_ascii=False
+    )
 
 
 def draft_of(document: Any) -> type[Any]:

@@ -56,7 +56,7 @@ def table(output: str) -> dict[tuple[str, str], list[str]]:
     rows: dict[tuple[str, str], list[str]] = {}
     for line in output.splitlines():
         cells = line.split(maxsplit=4)
-        if len(cells) == 5 and cells[1].endswith(".avsc"):
+        if len(cells) == 5 and cells[1].endswith((".avsc", ".json")):
             rows[(cells[0], cells[1])] = cells[2:]
     return rows
 
@@ -156,3 +156,24 @@ def test_check_passes_a_compatible_file_and_a_new_subject(
     assert result.exit_code == 0, result.output
     assert f"{subject} 2.avsc: compatible with registry version 1 under BACKWARD" in result.output
     assert f"{subject}-new 1.avsc: new subject" in result.output
+
+
+def test_json_schema_files_register_and_check_against_the_registry(
+    tmp_path: Path, registry_url: str, subject: str, client: SchemaRegistryClient
+) -> None:
+    folder = tmp_path / subject
+    folder.mkdir()
+    closed = {"type": "object", "properties": {"id": {"type": "integer"}}}
+    (folder / "1.json").write_text(json.dumps({**closed, "additionalProperties": False}))
+    (folder / "2.json").write_text(json.dumps(closed))
+    registered = run("register", tmp_path, registry_url)
+    assert registered.exit_code == 0, registered.output
+    assert table(registered.output)[(subject, "2.json")][2] == "new"
+    assert client.get_latest_version(subject).schema.schema_type == "JSON"
+    (folder / "3.json").write_text(json.dumps({**closed, "required": ["id"]}))
+    checked = run("check", tmp_path, registry_url)
+    assert checked.exit_code == 1
+    assert "INCOMPATIBLE with registry version 2 under BACKWARD: REQUIRED_ATTRIBUTE_ADDED" in (
+        checked.output
+    )
+    assert "the registry itself says so" in checked.output

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any
 
 import requests
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Producer
 from confluent_kafka.schema_registry import (
     Schema,
     SchemaReference,
@@ -17,6 +16,8 @@ from confluent_kafka.schema_registry import (
 )
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
+
+from tests.integration.registry.through_kafka import consume
 
 V1 = "application/vnd.schemaregistry.v1+json"
 EVENT = {
@@ -46,27 +47,6 @@ def call(method: str, url: str, body: object = None) -> requests.Response:
     data = None if body is None else json.dumps(body)
     headers = {"Content-Type": V1} if data is not None else {}
     return requests.request(method, url, data=data, headers=headers, timeout=30)
-
-
-def consume(bootstrap: str, topic: str, count: int) -> list[Any]:
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"guid-{uuid.uuid4().hex}",
-            "auto.offset.reset": "earliest",
-        }
-    )
-    consumer.subscribe([topic])
-    messages: list[Any] = []
-    try:
-        while len(messages) < count:
-            message = consumer.poll(10.0)
-            assert message is not None, f"only {len(messages)} records arrived"
-            assert message.error() is None
-            messages.append(message)
-    finally:
-        consumer.close()
-    return messages
 
 
 def test_header_guid_round_trip_through_kafka(

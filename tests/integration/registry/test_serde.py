@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import uuid
 
-from confluent_kafka import Consumer, Producer
 from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 from confluent_kafka.serialization import MessageField, SerializationContext
+
+from tests.integration.registry.through_kafka import framed, through_kafka
 
 SCHEMA = {
     "type": "record",
@@ -34,31 +35,14 @@ def test_avro_roundtrip_through_kafka(registry_url: str, kafka_bootstrap: str, t
         for n in range(20)
     ]
     context = SerializationContext(topic, MessageField.VALUE)
-    producer = Producer({"bootstrap.servers": kafka_bootstrap, "enable.idempotence": True})
-    for event in events:
-        value = serializer(event, context)
-        assert value is not None and value[0] == 0
-        assert int.from_bytes(value[1:5], "big") == schema_id
-        producer.produce(topic, key=str(event["user_id"]).encode(), value=value)
-    assert producer.flush(30) == 0
-
-    consumer = Consumer(
-        {
-            "bootstrap.servers": kafka_bootstrap,
-            "group.id": f"serde-{uuid.uuid4().hex}",
-            "auto.offset.reset": "earliest",
-        }
-    )
-    consumer.subscribe([topic])
-    received: list[object] = []
+    values = framed(serializer, events, context, schema_id)
+    records = [
+        (str(event["user_id"]).encode(), value) for event, value in zip(events, values, strict=True)
+    ]
     try:
-        while len(received) < len(events):
-            message = consumer.poll(10.0)
-            assert message is not None, f"only {len(received)} records arrived"
-            assert message.error() is None
-            received.append(deserializer(message.value(), context))
+        values = through_kafka(kafka_bootstrap, topic, records)
+        received = [deserializer(value, context) for value in values]
     finally:
-        consumer.close()
         client.close()
     # The uuid logical type decodes to uuid.UUID.
     assert received == [

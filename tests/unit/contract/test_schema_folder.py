@@ -167,3 +167,27 @@ def test_hash_password_prompts_twice() -> None:
     result = CliRunner().invoke(main, ["hash-password"], input="s3cret\ns3cret\n")
     assert result.exit_code == 0, result.output
     assert check_password_hash(result.output.strip().splitlines()[-1], "s3cret")
+
+
+def test_json_files_are_json_schemas_checked_by_their_rules(tmp_path: Path) -> None:
+    folder = tmp_path / "orders-value"
+    folder.mkdir()
+    closed = {"type": "object", "properties": {"id": {"type": "integer"}}}
+    (folder / "1.json").write_text(json.dumps({**closed, "additionalProperties": False}))
+    (folder / "2.json").write_text(json.dumps(closed))
+    read = read_subject(folder)
+    assert [file.schema_type for file in read.files] == ["JSON", "JSON"]
+    result = CliRunner().invoke(main, ["check", "--offline", "--schemas-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "orders-value 2.json: compatible with folder version 1 under BACKWARD" in result.output
+    (folder / "3.json").write_text(json.dumps({**closed, "required": ["id"]}))
+    result = CliRunner().invoke(main, ["check", "--offline", "--schemas-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "REQUIRED_ATTRIBUTE_ADDED at #/required/id (new cannot read old)" in result.output
+
+
+def test_one_subject_holds_one_schema_type(tmp_path: Path) -> None:
+    folder = write_subject(tmp_path, SUBJECT, [V1])
+    (folder / "2.json").write_text('{"type": "object"}')
+    with pytest.raises(SchemaFolderError, match="files of two schema types"):
+        read_subject(folder)
