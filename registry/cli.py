@@ -15,13 +15,18 @@ from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 from werkzeug.security import generate_password_hash
 
-from contract.compatibility import AmbiguousFieldError, CompatibilityLevel, Incompatibility
+from contract.compatibility import (
+    AmbiguousFieldError,
+    CompatibilityLevel,
+    ExistingSchema,
+    Incompatibility,
+)
 from contract.error_codes import ErrorCode
 from contract.registry_client import REGISTRY_UNREACHABLE, is_schema_not_found
 from contract.schema_folder import SchemaFile, SchemaFolderError, SubjectFolder, read_schemas_dir
 from registry.errors import InvalidSchemaError
 from registry.schema import PLAIN, ParsedSchema
-from registry.schema_types import ExistingVersion, check_compatibility, parse_schema
+from registry.schema_types import check_compatibility, parse_schema
 
 DEFAULT_REGISTRY_URL = "http://127.0.0.1:8081"
 # Confluent's default for a subject without compatibility.txt.
@@ -198,7 +203,7 @@ def _compare(
     folder: SubjectFolder,
     newest: SchemaFile,
     parsed: ParsedSchema,
-    existing: list[ExistingVersion],
+    existing: list[ExistingSchema],
     level: CompatibilityLevel,
     source: str,
 ) -> bool:
@@ -255,13 +260,13 @@ def _check_live(
             f"{head} note: the registry's level is {level.value}, compatibility.txt says "
             f"{folder.level.value} (register applies it)"
         )
-    existing: list[ExistingVersion] = []
+    existing: list[ExistingSchema] = []
     for version in versions:
         stored = client.get_version(folder.subject, version).schema
         text = stored.schema_str or ""
         try:
             parsed_version = parse_schema(stored.schema_type or "AVRO", text, PLAIN)
-            existing.append(ExistingVersion(version, parsed_version, text))
+            existing.append(ExistingSchema(version, parsed_version, text))
         except InvalidSchemaError as error:
             click.echo(f"{head} cannot read registry version {version}: {error.message}")
             return False
@@ -296,7 +301,7 @@ def _check_subject(
             click.echo(f"{folder.subject} {file.name}: INVALID schema in {file.path}: {error}")
     if len(parsed) != len(folder.files):
         return False
-    earlier = [ExistingVersion(f.number, parsed[f.number], f.text) for f in folder.earlier]
+    earlier = [ExistingSchema(f.number, parsed[f.number], f.text) for f in folder.earlier]
     level = folder.level or DEFAULT_LEVEL
     ok = _compare(folder, newest, parsed[newest.number], earlier, level, "folder")
     if client is None:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from contract import compatibility
-from contract.compatibility import CompatibilityLevel, CompatibilityResult
+from contract.compatibility import CompatibilityLevel, CompatibilityResult, ExistingSchema
 from contract.schema_types import AVRO
 from registry.catalog import SchemaCatalog
 from registry.configuration import (
@@ -59,7 +59,7 @@ from registry.model import (
 from registry.schema import (
     ParsedSchema,
 )
-from registry.schema_types import ExistingVersion, check_compatibility
+from registry.schema_types import check_compatibility
 from registry.storage import RegistryStore, StoreReader, StoreTransaction
 
 
@@ -288,7 +288,7 @@ class RegistryService:
             stored, parsed_version = (new_schemas or {}).get(version.schema_id) or (
                 self._catalogued(tx, version.schema_id)
             )
-            existing.append(ExistingVersion(version.version, parsed_version, stored.text))
+            existing.append(ExistingSchema(version.version, parsed_version, stored.text))
         try:
             return check_compatibility(parsed, existing, level)
         except compatibility.AmbiguousFieldError as error:

@@ -65,20 +65,12 @@ def normalized_text(parsed: ParsedSchema) -> str:
     return _TYPES[parsed.schema_type].normalized(parsed.canonical)
 
 
-@dataclass(frozen=True)
-class ExistingVersion:
-    """A live version a new schema is checked against."""
-
-    version: int | None
-    parsed: ParsedSchema
-    text: str
-
-
 def check_compatibility(
-    new: ParsedSchema, existing: Sequence[ExistingVersion], level: CompatibilityLevel
+    new: ParsedSchema, existing: Sequence[ExistingSchema], level: CompatibilityLevel
 ) -> CompatibilityResult:
-    """Whether ``new`` may follow ``existing`` (oldest first) at ``level``, by its type's
-    rules. A version of another type is never compatible, as in Confluent."""
+    """Whether ``new`` may follow ``existing`` (oldest first, each holding its
+    ParsedSchema) at ``level``, by its type's rules. A version of another type is never
+    compatible, as in Confluent."""
     pair = _TYPES[new.schema_type].pair_check
 
     def checked(
@@ -88,8 +80,7 @@ def check_compatibility(
             return [_TypeChanged("SCHEMA_TYPE_CHANGED", "", "", "", direction)]
         return pair(reader.model, writer.model, direction)
 
-    versions = [ExistingSchema(v.version, v.parsed, v.text) for v in existing]
-    return check(new, versions, level, pair=checked)
+    return check(new, existing, level, pair=checked)
 
 
 @dataclass(frozen=True)

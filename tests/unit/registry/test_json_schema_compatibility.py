@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from contract.compatibility import CompatibilityLevel
+from contract.compatibility import CompatibilityLevel, ExistingSchema
 from registry.schema import ParsedSchema
-from registry.schema_types import ExistingVersion, check_compatibility
+from registry.schema_types import check_compatibility
 from registry.schema_types.avro import parse_avro
 from registry.schema_types.json_schema import parse_json_schema
 from registry.schema_types.json_schema_diff import differences, is_compatible
@@ -69,7 +69,7 @@ MUTUAL_CHAIN = [
 def verdict(chain: list[Any], level: Level) -> list[str]:
     *earlier, newest = [parsed(schema) for schema in chain]
     existing = [
-        ExistingVersion(number, schema, schema.canonical)
+        ExistingSchema(number, schema, schema.canonical)
         for number, schema in enumerate(earlier, start=1)
     ]
     return check_compatibility(newest, existing, level).messages()
@@ -116,6 +116,6 @@ def test_forward_words_the_schemas_the_other_way() -> None:
 def test_a_version_of_another_type_is_never_compatible() -> None:
     avro = parse_avro('{"type": "record", "name": "R", "fields": []}')
     result = check_compatibility(
-        parsed({"type": "object"}), [ExistingVersion(1, avro, avro.canonical)], Level.BACKWARD
+        parsed({"type": "object"}), [ExistingSchema(1, avro, avro.canonical)], Level.BACKWARD
     )
     assert result.messages()[0] == "Incompatible because of different schema type"
