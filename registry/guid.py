@@ -15,6 +15,8 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from registry.java_strings import java_order
+
 if TYPE_CHECKING:
     from registry.schema import SchemaReference
 
@@ -48,8 +50,8 @@ def schema_guid(
 
 
 def _java_sorted(texts: Iterable[str]) -> list[str]:
-    """Java's TreeMap/TreeSet order: String.compareTo compares UTF-16 code units."""
-    return sorted(set(texts), key=lambda item: item.encode("utf-16-be", "surrogatepass"))
+    """Java's TreeMap/TreeSet order, each text once."""
+    return sorted(set(texts), key=java_order)
 
 
 def _hash_metadata(digest: Any, metadata: Mapping[str, Any]) -> None:

@@ -24,6 +24,7 @@ import jsonschema.validators
 
 from contract.schema_types import JSON_SCHEMA
 from registry.errors import EmptySchemaError, SchemaParseError
+from registry.java_strings import java_order
 from registry.schema import PLAIN, ParsedSchema, ParseOptions, flatten_references
 
 # `$schema` URL (scheme and trailing `#` removed) → the draft's validator class.
@@ -53,7 +54,12 @@ class JsonSchemaModel:
         """The schema a `$ref` names and the document it sits in; None when it is
         nowhere to be found."""
         target, _, fragment = pointer.partition("#")
-        document = base if not target else self.referenced.get(target, _by_id(base, target))
+        if not target:
+            document = base
+        elif target in self.referenced:
+            document = self.referenced[target]
+        else:
+            document = _by_id(base, target)
         if document is None:
             return None
         node = document
@@ -84,17 +90,18 @@ def parse_json_schema(text: str, options: ParseOptions = PLAIN) -> ParsedSchema:
         for pointer in _refs(document):
             if model.resolve(pointer, document) is None:
                 raise SchemaParseError(JSON_SCHEMA, f"the $ref '{pointer}' resolves to nothing")
-    canonical = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
-    if options.normalize:
-        canonical = normalized_text(canonical)
-    return options.parsed(canonical, model, JSON_SCHEMA)
+    written = _java_sorted_keys(document) if options.normalize else document
+    return options.parsed(_compact(written), model, JSON_SCHEMA)
 
 
 def normalized_text(canonical: str) -> str:
     """What ``normalize`` makes of a canonical text: every object's keys sorted."""
-    return json.dumps(
-        _java_sorted_keys(json.loads(canonical)), separators=(",", ":"), ensure_ascii=False
-    )
+    return _compact(_java_sorted_keys(json.loads(canonical)))
+
+
+def _compact(document: Any) -> str:
+    """The document as Jackson writes it back: no spaces, characters as they are."""
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
 
 
 def draft_of(document: Any) -> type[Any]:
@@ -125,54 +132,41 @@ def _check(document: Any) -> str:
     return str(validator.META_SCHEMA["$schema"])
 
 
-def _refs(node: Any) -> Iterator[str]:
-    """Every `$ref` in the document, depth first."""
+def _subschemas(node: Any) -> Iterator[dict[str, Any]]:
+    """Every object of the document that is a schema, depth first, the root first; what
+    sits under `enum`, `const`, `default` or `examples` is data and is skipped."""
     if isinstance(node, dict):
-        reference = node.get("$ref")
-        if isinstance(reference, str):
-            yield reference
+        yield node
         for key, value in node.items():
             if key not in _DATA_KEYWORDS:
-                yield from _refs(value)
+                yield from _subschemas(value)
     elif isinstance(node, list):
         for item in node:
-            yield from _refs(item)
+            yield from _subschemas(item)
+
+
+def _refs(document: Any) -> Iterator[str]:
+    """Every `$ref` in the document."""
+    for schema in _subschemas(document):
+        reference = schema.get("$ref")
+        if isinstance(reference, str):
+            yield reference
+
+
+def _declares_id(schema: dict[str, Any]) -> bool:
+    return isinstance(schema.get("$id"), str) or isinstance(schema.get("id"), str)
 
 
 def _nested_ids(document: Any) -> bool:
     """Whether a subschema below the root declares an `$id` (or draft 4's `id`)."""
-    if not isinstance(document, dict):
-        return False
-    root = {key: value for key, value in document.items() if key not in ("$id", "id")}
-    return _by_id_key(root)
-
-
-def _by_id_key(node: Any) -> bool:
-    if isinstance(node, dict):
-        if isinstance(node.get("$id"), str) or isinstance(node.get("id"), str):
-            return True
-        return any(_by_id_key(value) for key, value in node.items() if key not in _DATA_KEYWORDS)
-    if isinstance(node, list):
-        return any(_by_id_key(item) for item in node)
-    return False
+    return any(_declares_id(schema) for schema in _subschemas(document) if schema is not document)
 
 
 def _by_id(document: Any, target: str) -> Any:
     """The subschema of ``document`` whose `$id` (or draft 4's `id`) is ``target``."""
-    if isinstance(document, dict):
-        for key in ("$id", "id"):
-            if document.get(key) == target:
-                return document
-        for name, value in document.items():
-            if name not in _DATA_KEYWORDS:
-                found = _by_id(value, target)
-                if found is not None:
-                    return found
-    elif isinstance(document, list):
-        for item in document:
-            found = _by_id(item, target)
-            if found is not None:
-                return found
+    for schema in _subschemas(document):
+        if target in (schema.get("$id"), schema.get("id")):
+            return schema
     return None
 
 
@@ -180,7 +174,7 @@ def _java_sorted_keys(node: Any) -> Any:
     """``node`` with every object's keys in Java's String order (UTF-16 code units), as
     Confluent's normalizing Jackson tree (TreeMap) writes them; arrays keep their order."""
     if isinstance(node, dict):
-        keys = sorted(node, key=lambda key: key.encode("utf-16-be", "surrogatepass"))
+        keys = sorted(node, key=java_order)
         return {key: _java_sorted_keys(node[key]) for key in keys}
     if isinstance(node, list):
         return [_java_sorted_keys(item) for item in node]
