@@ -20,7 +20,6 @@ from registry.schema_types.json_schema_model import (
     dict_at,
     has_default,
     list_at,
-    load,
     object_open,
 )
 
@@ -66,7 +65,7 @@ def _property_removed(
         return
     covered_by = covering(update.raw, name)
     if covered_by is not None:
-        walk.covered("PROPERTY_REMOVED", _old(schema, original), _new(covered_by, update))
+        walk.covered("PROPERTY_REMOVED", original.beside(schema), update.beside(covered_by))
     elif schema is False:
         walk.add("PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL")
     else:
@@ -87,7 +86,7 @@ def _property_added(
         return
     covered_by = covering(original.raw, name)
     if covered_by is not None:
-        walk.covered("PROPERTY_ADDED", _old(covered_by, original), _new(schema, update))
+        walk.covered("PROPERTY_ADDED", original.beside(covered_by), update.beside(schema))
     if required:
         walk.add(f"REQUIRED_PROPERTY{default}_ADDED_TO_UNOPEN_CONTENT_MODEL")
     else:
@@ -168,8 +167,8 @@ def compare_arrays(walk: Walk, original: SchemaNode, update: SchemaNode) -> None
     if old.single is not None or new.single is not None:
         with walk.at("items"):
             walk.compare(
-                None if old.single is None else _old(old.single, original),
-                None if new.single is None else _new(new.single, update),
+                None if old.single is None else original.beside(old.single),
+                None if new.single is None else update.beside(new.single),
             )
     for index in range(max(len(old.positions), len(new.positions))):
         with walk.at("items", str(index)):
@@ -208,7 +207,7 @@ def _position(
         if new.open:
             walk.add("ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL")
         elif new.covering is not None:
-            walk.covered("ITEM_REMOVED", _old(item, original), _new(new.covering, update))
+            walk.covered("ITEM_REMOVED", original.beside(item), update.beside(new.covering))
         elif item is False:
             walk.add("ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL")
         else:
@@ -219,14 +218,6 @@ def _position(
             empty = item is True or item == {}
             walk.add(f"ITEM{'_WITH_EMPTY_SCHEMA' if empty else ''}_ADDED_TO_OPEN_CONTENT_MODEL")
         elif old.covering is not None:
-            walk.covered("ITEM_ADDED", _old(old.covering, original), _new(item, update))
+            walk.covered("ITEM_ADDED", original.beside(old.covering), update.beside(item))
         else:
             walk.add("ITEM_ADDED_TO_CLOSED_CONTENT_MODEL")
-
-
-def _old(raw: Any, original: SchemaNode) -> SchemaNode:
-    return load(raw, original.document, original.model)
-
-
-def _new(raw: Any, update: SchemaNode) -> SchemaNode:
-    return load(raw, update.document, update.model)

@@ -116,9 +116,7 @@ class Walk:
 
     def compare_raw(self, old: Any, original: SchemaNode, new: Any, update: SchemaNode) -> None:
         """Compare two subschemas of ``original`` and ``update``."""
-        self.compare(
-            load(old, original.document, original.model), load(new, update.document, update.model)
-        )
+        self.compare(original.beside(old), update.beside(new))
 
     def compare(self, original: SchemaNode | None, update: SchemaNode | None) -> None:
         if original is None or update is None:

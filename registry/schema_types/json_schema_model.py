@@ -74,6 +74,10 @@ class SchemaNode:
     # False for the parts of a synthetic allOf: the node's title and the like are its.
     own_meta: bool = True
 
+    def beside(self, raw: Any) -> SchemaNode:
+        """The node of a subschema ``raw`` of the same document."""
+        return load(raw, self.document, self.model)
+
     @property
     def everit_class(self) -> str:
         """The kind as everit's classes tell them apart: integer and number are one class."""

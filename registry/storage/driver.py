@@ -88,9 +88,12 @@ class DriverStatement:
         names = self._names
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
-    def scalar(self, connection: Connection, params: Mapping[str, Any]) -> Any:
-        """The first column of the first row, or None without a row."""
-        rows = self.rows(connection, params)
+    def scalar(
+        self, connection: Connection, params: Mapping[str, Any], *, commit: bool = False
+    ) -> Any:
+        """The first column of the first row, or None without a row; with ``commit``, as
+        rows_and_commit runs it."""
+        rows = self.rows_and_commit(connection, params) if commit else self.rows(connection, params)
         return next(iter(rows[0].values())) if rows else None
 
     def _compile(self, dialect: Dialect) -> tuple[str, dict[str, Any], Processors]:

@@ -75,8 +75,7 @@ class SqlRegistryStore:
                 # The bump goes with the COMMIT: the subjects' locks are held one round
                 # trip less, and that is what other writers of a subject wait for.
                 if transaction.changed and self.is_postgres:
-                    rows = _BUMP_GENERATION.rows_and_commit(connection, {})
-                    value = next(iter(rows[0].values()))
+                    value = _BUMP_GENERATION.scalar(connection, {}, commit=True)
             if transaction.changed and self._watcher is not None:
                 self._watcher.saw(int(value))
         except sa.exc.OperationalError as error:
