@@ -26,7 +26,7 @@ from typing import Any, Generic, TypeVar
 from registry.errors import RegistryError
 from registry.model import RegisteredVersion, StoredSchema, SubjectUnderLock
 from registry.schema import ParsedSchema
-from registry.storage import RegistryStore, StoreTransaction
+from registry.storage import DeferredWriteClash, RegistryStore, StoreTransaction
 
 T = TypeVar("T")
 # Schemas stored by earlier registrations of a group, by id, until it commits: the catalog
@@ -142,25 +142,37 @@ class GroupCommit:
 
     def _commit(self, group: list[_Ticket[Any]]) -> None:
         try:
-            with self._store.transaction() as tx:
-                fingerprints: dict[str, list[str]] = {}
+            try:
+                # A group's new schemas take ids set aside as it locks, so that their writes
+                # go with the commit rather than a round trip each, while it holds the locks.
+                self._run_group(group, new_ids=len(group) if len(group) > 1 else 0)
+            except DeferredWriteClash:
+                # Another process stored one of the schemas meanwhile (rare): run the group
+                # again, each store then finding what is there.
                 for ticket in group:
-                    fingerprints.setdefault(ticket.subject, []).append(ticket.fingerprint)
-                counts = tx.lock_subjects(subjects=list(fingerprints))
-                subjects = {
-                    subject: SubjectInGroup(counts[subject], fingerprints[subject])
-                    for subject in fingerprints
-                }
-                new_schemas: NewSchemas = {}
-                for ticket in sorted(group, key=lambda ticket: ticket.fingerprint):
-                    try:
-                        ticket.result = ticket.work(tx, Turn(new_schemas, subjects[ticket.subject]))
-                    except RegistryError as error:
-                        if error.http_status >= 500:
-                            raise
-                        ticket.error = error
+                    ticket.result = ticket.error = None
+                self._run_group(group, new_ids=0)
         except BaseException as error:
             for ticket in group:
                 ticket.result = None
                 if ticket.error is None:
+                    ticket.error = error
+
+    def _run_group(self, group: list[_Ticket[Any]], *, new_ids: int) -> None:
+        with self._store.transaction() as tx:
+            fingerprints: dict[str, list[str]] = {}
+            for ticket in group:
+                fingerprints.setdefault(ticket.subject, []).append(ticket.fingerprint)
+            counts = tx.lock_subjects(subjects=list(fingerprints), new_ids=new_ids)
+            subjects = {
+                subject: SubjectInGroup(counts[subject], fingerprints[subject])
+                for subject in fingerprints
+            }
+            new_schemas: NewSchemas = {}
+            for ticket in sorted(group, key=lambda ticket: ticket.fingerprint):
+                try:
+                    ticket.result = ticket.work(tx, Turn(new_schemas, subjects[ticket.subject]))
+                except RegistryError as error:
+                    if error.http_status >= 500:
+                        raise
                     ticket.error = error

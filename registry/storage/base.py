@@ -18,6 +18,12 @@ from registry.model import (
 from registry.schema import ParsedSchema
 
 
+class DeferredWriteClash(Exception):
+    """A deferred write found its schema stored meanwhile by another transaction, or its
+    id taken by an import: the transaction wrote nothing, and is to be run again without
+    ids set aside."""
+
+
 class StoreReader(Protocol):
     """One database transaction that only reads."""
 
@@ -72,9 +78,10 @@ class StoreTransaction(StoreReader, Protocol):
         count this transaction as one of its changes: the count it answers is one more than
         a read before the lock saw exactly when no other change came in between."""
 
-    def lock_subjects(self, *, subjects: Sequence[str]) -> dict[str, int]:
+    def lock_subjects(self, *, subjects: Sequence[str], new_ids: int = 0) -> dict[str, int]:
         """lock_subject for each of ``subjects``, in one round trip where the database
-        allows; each subject's count by name."""
+        allows; each subject's count by name. Where ids come from a sequence, up to
+        ``new_ids`` are set aside in that round trip for store_as_version."""
 
     def store_schema(
         self, *, schema: ParsedSchema, schema_type: str, schema_id: int | None
@@ -93,7 +100,9 @@ class StoreTransaction(StoreReader, Protocol):
         schema_id: int | None,
     ) -> StoredSchema:
         """store_schema, then insert_version with its id (in one round trip where the
-        database allows)."""
+        database allows). With an id set aside by lock_subjects, the new schema takes it
+        and its writes wait to go with the transaction's next statement or its commit: a
+        schema found stored by then raises DeferredWriteClash there."""
 
     def mark_deleted(self, *, subject: str, version: int) -> None: ...
 

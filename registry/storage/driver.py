@@ -14,7 +14,8 @@ needed, since SQLite keeps timestamps and JSON as text.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -42,7 +43,7 @@ class DriverStatement:
         if connection.dialect.name != "postgresql":
             result = connection.execute(cast(Executable, self._statement), params)
             return [dict(row._mapping) for row in result] if result.returns_rows else []
-        return self._on_driver(connection, params, commit=False)
+        return self._on_driver(connection, params)
 
     def rows_and_commit(
         self, connection: Connection, params: Mapping[str, Any]
@@ -52,33 +53,20 @@ class DriverStatement:
         SQLAlchemy transaction then finds nothing left to commit."""
         if connection.dialect.name != "postgresql":
             return self.rows(connection, params)
-        return self._on_driver(connection, params, commit=True)
+        return run_together(connection, [(self, params)], commit=True)[0]
 
-    def _on_driver(
-        self, connection: Connection, params: Mapping[str, Any], *, commit: bool
-    ) -> list[dict[str, Any]]:
-        sql, defaults, processors = self._compile(connection.dialect)
+    def _on_driver(self, connection: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        sql, values = self._bound(connection.dialect, params)
+        with _wrapped(connection, sql, values), _driver_of(connection).cursor() as cursor:
+            cursor.execute(sql, values)
+            return self._fetched(cursor)
+
+    def _bound(self, dialect: Dialect, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        sql, defaults, processors = self._compile(dialect)
         values = {**defaults, **params}
         for name, process in processors.items():
             values[name] = process(values[name])
-        fairy = connection.connection
-        # A connection in use has its driver's; the cast says so to the type checker.
-        driver = cast(Any, fairy.driver_connection)
-        try:
-            if commit:
-                with driver.pipeline(), driver.cursor() as cursor:
-                    cursor.execute(sql, values)
-                    driver.commit()
-                    return self._fetched(cursor)
-            with driver.cursor() as cursor:
-                cursor.execute(sql, values)
-                return self._fetched(cursor)
-        except connection.dialect.loaded_dbapi.Error as error:
-            if connection.dialect.is_disconnect(error, fairy.dbapi_connection, None):
-                connection.invalidate(error)
-            raise sa.exc.DBAPIError.instance(
-                sql, values, error, connection.dialect.loaded_dbapi.Error
-            ) from error
+        return sql, values
 
     def _fetched(self, cursor: Any) -> list[dict[str, Any]]:
         if self._names is None:
@@ -109,3 +97,68 @@ class DriverStatement:
         compiled = (str(done), dict(done.params), processors)
         self._compiled[dialect.name] = compiled
         return compiled
+
+
+def run_together(
+    connection: Connection,
+    statements: Sequence[tuple[DriverStatement, Mapping[str, Any]]],
+    *,
+    writes_first: tuple[DriverStatement, Sequence[Mapping[str, Any]]] | None = None,
+    commit: bool = False,
+) -> list[list[dict[str, Any]]]:
+    """Each statement's rows, in order, after ``writes_first`` (one statement run once per
+    parameter set, its rows unread), then (with ``commit``) the transaction committed. On
+    PostgreSQL all are sent at once and answered in one round trip (a pipeline): should one
+    fail, none after it runs, nor the COMMIT. Elsewhere they run one by one, and the
+    SQLAlchemy transaction commits as usual."""
+    if connection.dialect.name != "postgresql":
+        if writes_first is not None:
+            for params in writes_first[1]:
+                writes_first[0].rows(connection, params)
+        return [statement.rows(connection, params) for statement, params in statements]
+    driver = _driver_of(connection)
+    bound = [statement._bound(connection.dialect, params) for statement, params in statements]
+    # An error names the last statement: the pipeline does not tell which one failed.
+    last = bound[-1] if bound else ("", {})
+    with _wrapped(connection, *last), driver.pipeline() as pipeline:
+        if writes_first is not None and writes_first[1]:
+            write, many = writes_first
+            with driver.cursor() as cursor:
+                cursor.executemany(
+                    write._compile(connection.dialect)[0],
+                    [write._bound(connection.dialect, params)[1] for params in many],
+                )
+        cursors = []
+        for sql, values in bound:
+            cursor = driver.cursor()
+            cursor.execute(sql, values)
+            cursors.append(cursor)
+        if commit:
+            driver.commit()
+        else:
+            pipeline.sync()
+        answers = []
+        for (statement, _), cursor in zip(statements, cursors, strict=True):
+            answers.append(statement._fetched(cursor))
+            cursor.close()
+        return answers
+
+
+def _driver_of(connection: Connection) -> Any:
+    # A connection in use has its driver's; the cast says so to the type checker.
+    return cast(Any, connection.connection.driver_connection)
+
+
+@contextmanager
+def _wrapped(connection: Connection, sql: str, values: Mapping[str, Any]) -> Iterator[None]:
+    """A driver's error raised as SQLAlchemy raises it, the connection invalidated if the
+    server dropped it."""
+    try:
+        yield
+    except connection.dialect.loaded_dbapi.Error as error:
+        fairy = connection.connection
+        if connection.dialect.is_disconnect(error, fairy.dbapi_connection, None):
+            connection.invalidate(error)
+        raise sa.exc.DBAPIError.instance(
+            sql, values, error, connection.dialect.loaded_dbapi.Error
+        ) from error

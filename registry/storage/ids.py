@@ -4,8 +4,9 @@ On PostgreSQL they come from the sequence `schema_ids`, which no transaction wai
 locked counter row made every new schema, whatever its subject, wait until the previous one
 committed. An import with its own id moves the sequence past it; should an id taken from
 the sequence meanwhile collide with an imported one, the insert finds it taken and takes
-the next. On SQLite one transaction writes at a time, so the counter row `id_allocator`
-is enough.
+the next (a write deferred with an id set aside fails its transaction, which runs again).
+Ids set aside and left unused are gaps, as ids of rolled back transactions are. On SQLite
+one transaction writes at a time, so the counter row `id_allocator` is enough.
 """
 
 from __future__ import annotations

@@ -25,7 +25,8 @@ from registry.model import (
 )
 from registry.schema import ParsedSchema, SchemaReference
 from registry.storage import ids
-from registry.storage.driver import DriverStatement
+from registry.storage.base import DeferredWriteClash
+from registry.storage.driver import DriverStatement, run_together
 from registry.storage.tables import (
     configs,
     modes,
@@ -158,27 +159,39 @@ _INSERT_SCHEMA_POSTGRES = (
 _INSERT_NEW_SCHEMA_POSTGRES = _INSERT_SCHEMA_POSTGRES.values(id=schema_ids.next_value())
 # A new schema and the version holding it in one round trip (PostgreSQL runs an INSERT in
 # a WITH); no row back means the fingerprint was taken meanwhile, and nothing was written.
-_NEW_SCHEMA = _INSERT_NEW_SCHEMA_POSTGRES.values(
-    {
-        column.name: sa.bindparam(column.name, type_=column.type)
-        for column in schemas.c
-        if column.name not in ("id", "created_at")
-    }
-).cte("new_schema")
-_NEW_SCHEMA_AS_VERSION_POSTGRES = (
-    subject_versions.insert()
-    .from_select(
+_SCHEMA_COLUMNS = {
+    column.name: sa.bindparam(column.name, type_=column.type)
+    for column in schemas.c
+    if column.name not in ("id", "created_at")
+}
+
+
+def _schema_as_version(new_schema: sa.CTE) -> sa.Insert:
+    return subject_versions.insert().from_select(
         ["subject", "version", "schema_id", "deleted"],
         sa.select(
             sa.bindparam("subject", type_=sa.Text),
             sa.bindparam("version", type_=sa.Integer),
-            _NEW_SCHEMA.c.id,
+            new_schema.c.id,
             sa.false(),
         ),
     )
-    .returning(subject_versions.c.schema_id)
-)
 
+
+_NEW_SCHEMA_AS_VERSION_POSTGRES = _schema_as_version(
+    _INSERT_NEW_SCHEMA_POSTGRES.values(_SCHEMA_COLUMNS).cte("new_schema")
+).returning(subject_versions.c.schema_id)
+# The same with an id set aside, and no ON CONFLICT: a deferred write cannot be looked at
+# before the commit, so a taken fingerprint or id fails the transaction instead.
+_RESERVED_SCHEMA_AS_VERSION = _schema_as_version(
+    postgresql.insert(schemas)
+    .values({**_SCHEMA_COLUMNS, "id": sa.bindparam("id", type_=schemas.c.id.type)})
+    .returning(schemas.c.id)
+    .cte("new_schema")
+)
+_SET_IDS_ASIDE = sa.select(schema_ids.next_value().label("id")).select_from(
+    sa.func.generate_series(1, sa.bindparam("count", type_=sa.Integer))
+)
 
 # What each registration runs (storage/driver.py says why on the driver's cursor).
 _COUNT_CHANGE_ON_DRIVER = DriverStatement(_COUNT_CHANGE)
@@ -186,19 +199,53 @@ _COUNT_CHANGES_ON_DRIVER = DriverStatement(_COUNT_CHANGES_POSTGRES)
 _SUBJECT_UNDER_LOCK_ON_DRIVER = DriverStatement(_SUBJECT_UNDER_LOCK_POSTGRES)
 _REGISTRATION_STATE_ON_DRIVER = DriverStatement(_REGISTRATION_STATE)
 _NEW_SCHEMA_AS_VERSION_ON_DRIVER = DriverStatement(_NEW_SCHEMA_AS_VERSION_POSTGRES)
+_RESERVED_SCHEMA_AS_VERSION_ON_DRIVER = DriverStatement(_RESERVED_SCHEMA_AS_VERSION)
+_SET_IDS_ASIDE_ON_DRIVER = DriverStatement(_SET_IDS_ASIDE)
 
 
 class SqlTransaction:
     def __init__(self, connection: Connection, *, postgres: bool) -> None:
-        self.connection = connection
+        self._connection = connection
         self.postgres = postgres
         # Set by every write; on PostgreSQL the store then bumps the generation before commit.
         self.changed = False
+        # Ids set aside by lock_subjects, and the writes of new schemas that took one: they
+        # go with the next statement (see connection) or the commit, not a round trip each.
+        self._ids_aside: list[int] = []
+        self._deferred: list[dict[str, Any]] = []
+
+    @property
+    def connection(self) -> Connection:
+        """The transaction's connection, once the deferred writes ran: any statement on it
+        sees them."""
+        if self._deferred:
+            self._run_deferred([])
+        return self._connection
+
+    def commit_with(self, last: DriverStatement) -> list[dict[str, Any]]:
+        """The deferred writes, then ``last``'s rows, and the COMMIT, in one round trip."""
+        return self._run_deferred([(last, {})], commit=True)[-1]
+
+    def _run_deferred(
+        self, then: list[tuple[DriverStatement, Mapping[str, Any]]], *, commit: bool = False
+    ) -> list[list[dict[str, Any]]]:
+        writes, self._deferred = self._deferred, []
+        try:
+            return run_together(
+                self._connection,
+                then,
+                writes_first=(_RESERVED_SCHEMA_AS_VERSION_ON_DRIVER, writes),
+                commit=commit,
+            )
+        except sa.exc.IntegrityError as error:
+            if not writes:
+                raise
+            raise DeferredWriteClash(str(error.orig)) from error
 
     def _insert(self, table: sa.Table) -> Any:
         return postgresql.insert(table) if self.postgres else sqlite.insert(table)
 
-    def lock_subjects(self, *, subjects: Sequence[str]) -> dict[str, int]:
+    def lock_subjects(self, *, subjects: Sequence[str], new_ids: int = 0) -> dict[str, int]:
         storable = sorted({subject for subject in subjects if _storable(subject)})
         counts = dict.fromkeys(subjects, 0)
         if not self.postgres:
@@ -206,9 +253,16 @@ class SqlTransaction:
             # statement there costs no round trip.
             counts.update({subject: self.lock_subject(subject=subject) for subject in storable})
             return counts
+        statements: list[tuple[DriverStatement, Mapping[str, Any]]] = []
         if storable:
-            rows = _COUNT_CHANGES_ON_DRIVER.rows(self.connection, {"subjects": storable})
-            counts.update({row["name"]: int(row["changes"]) for row in rows})
+            statements.append((_COUNT_CHANGES_ON_DRIVER, {"subjects": storable}))
+        if new_ids > 0:
+            statements.append((_SET_IDS_ASIDE_ON_DRIVER, {"count": new_ids}))
+        answers = run_together(self.connection, statements)
+        if storable:
+            counts.update({row["name"]: int(row["changes"]) for row in answers[0]})
+        if new_ids > 0:
+            self._ids_aside = [int(row["id"]) for row in answers[-1]]
         return counts
 
     def lock_subject(self, *, subject: str) -> int:
@@ -373,10 +427,13 @@ class SqlTransaction:
     ) -> StoredSchema:
         if not self.postgres or schema_id is not None or schema.references:
             return self._store_then_insert(subject, version, schema, schema_type, schema_id)
-        new_id = _NEW_SCHEMA_AS_VERSION_ON_DRIVER.scalar(
-            self.connection,
-            {**_schema_row(schema, schema_type), "subject": subject, "version": version},
-        )
+        row = {**_schema_row(schema, schema_type), "subject": subject, "version": version}
+        if self._ids_aside:
+            self.changed = True
+            new_id = self._ids_aside.pop(0)
+            self._deferred.append({**row, "id": new_id})
+            return _stored(new_id, schema, schema_type)
+        new_id = _NEW_SCHEMA_AS_VERSION_ON_DRIVER.scalar(self.connection, row)
         if new_id is None:
             # The fingerprint was taken meanwhile (the schema is that one), or the id by an
             # import (the next will do): the two steps find out which.

@@ -75,7 +75,7 @@ class SqlRegistryStore:
                 # The bump goes with the COMMIT: the subjects' locks are held one round
                 # trip less, and that is what other writers of a subject wait for.
                 if transaction.changed and self.is_postgres:
-                    value = _BUMP_GENERATION.scalar(connection, {}, commit=True)
+                    value = transaction.commit_with(_BUMP_GENERATION)[0]["value"]
             if transaction.changed and self._watcher is not None:
                 self._watcher.saw(int(value))
         except sa.exc.OperationalError as error:

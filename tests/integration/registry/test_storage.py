@@ -17,8 +17,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy.engine import make_url
 
 from registry.model import SubjectVersion
+from registry.schema import ParsedSchema
 from registry.schema_types.avro import parse_avro
-from registry.storage import SqlRegistryStore, open_store
+from registry.storage import DeferredWriteClash, SqlRegistryStore, open_store
 from registry.storage.driver import DriverStatement
 from registry.storage.tables import (
     configs,
@@ -228,6 +229,67 @@ def test_a_new_schema_and_its_version_are_stored_together(store: SqlRegistryStor
     with store.read() as tx:
         assert tx.schema_by_id(schema_id=stored.id) == stored
         assert tx.subject_versions(subject="c") == [SubjectVersion("c", 1, stored.id)]
+
+
+def record(field: str) -> ParsedSchema:
+    return parse_avro(
+        f'{{"type": "record", "name": "R", "fields": [{{"name": "{field}", "type": "int"}}]}}'
+    )
+
+
+def test_new_schemas_with_ids_set_aside_are_stored_with_the_commit(
+    store: SqlRegistryStore,
+) -> None:
+    """Ids set aside as the subject is locked; the writes that take them are seen by the
+    transaction's next statement, and committed."""
+    with store.transaction() as tx:
+        tx.lock_subjects(subjects=["d"], new_ids=3)
+        first, second = (
+            tx.store_as_version(
+                subject="d",
+                version=version,
+                schema=record(field),
+                schema_type="AVRO",
+                schema_id=None,
+            )
+            for version, field in ((1, "p"), (2, "q"))
+        )
+        assert tx.subject_versions(subject="d") == [
+            SubjectVersion("d", 1, first.id),
+            SubjectVersion("d", 2, second.id),
+        ]
+        third = tx.store_as_version(
+            subject="d", version=3, schema=record("r"), schema_type="AVRO", schema_id=None
+        )
+    assert len({first.id, second.id, third.id}) == 3
+    with store.read() as tx:
+        assert [tx.schema_by_id(schema_id=stored.id) for stored in (first, second, third)] == [
+            first,
+            second,
+            third,
+        ]
+        assert [version.version for version in tx.subject_versions(subject="d")] == [1, 2, 3]
+
+
+def test_a_deferred_write_whose_schema_was_stored_meanwhile_fails_its_transaction_whole(
+    store: SqlRegistryStore,
+) -> None:
+    if not store.is_postgres:
+        pytest.skip("SQLite writes one transaction at a time and sets no ids aside")
+    with pytest.raises(DeferredWriteClash), store.transaction() as tx:
+        tx.lock_subjects(subjects=["e"], new_ids=2)
+        tx.store_as_version(
+            subject="e", version=1, schema=record("s"), schema_type="AVRO", schema_id=None
+        )
+        tx.store_as_version(
+            subject="e", version=2, schema=record("t"), schema_type="AVRO", schema_id=None
+        )
+        other_id = register(store, "f", "t", 1)
+    with store.read() as tx:
+        assert tx.subject_versions(subject="e") == []
+        assert tx.schema_by_fingerprint(fingerprint=record("s").fingerprint) is None
+        stored = tx.schema_by_fingerprint(fingerprint=record("t").fingerprint)
+        assert stored is not None and stored.id == other_id
 
 
 def test_a_subject_under_lock_answers_its_newest_version_its_schema_and_which_are_stored(

@@ -13,7 +13,7 @@ import pytest
 from registry.errors import StoreError, VersionNotNextError
 from registry.group_commit import GroupCommit, SubjectInGroup, Turn, Work
 from registry.schema_types.avro import parse_avro
-from registry.storage import SqlRegistryStore, StoreTransaction, open_store
+from registry.storage import DeferredWriteClash, SqlRegistryStore, StoreTransaction, open_store
 
 
 @pytest.fixture
@@ -118,6 +118,26 @@ def test_a_failure_fails_the_whole_group_and_writes_nothing(store: SqlRegistrySt
     outcomes = queued_behind(GroupCommit(store), [next_version("a"), failing])
     assert all(isinstance(outcome, StoreError) for outcome in outcomes)
     assert versions_of_s(store) == [1]  # the leader's own group, committed before
+
+
+def test_a_group_whose_deferred_write_clashed_runs_again_and_commits(
+    store: SqlRegistryStore,
+) -> None:
+    clashes: list[bool] = []
+
+    def clashing_once(tx: StoreTransaction, turn: Turn) -> int:
+        if not clashes:
+            clashes.append(True)
+            raise DeferredWriteClash("the schema was stored meanwhile")
+        return next_version("b")(tx, turn)
+
+    def refused(tx: StoreTransaction, turn: Turn) -> int:
+        raise VersionNotNextError()
+
+    outcomes = queued_behind(GroupCommit(store), [next_version("a"), clashing_once, refused])
+    assert outcomes[:2] == [2, 3]
+    assert isinstance(outcomes[2], VersionNotNextError)
+    assert versions_of_s(store) == [1, 2, 3]
 
 
 def test_registrations_of_one_subject_in_a_group_share_its_lock_and_what_it_did(
