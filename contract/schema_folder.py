@@ -9,6 +9,8 @@ Layout::
         2.avsc
       orders-value/
         1.json              a JSON Schema
+      payments-value/
+        1.proto             a Protobuf schema (its imports: the known types only)
 
 A version file's suffix says its schema type (contract.schema_types); one subject's files
 are all of one type.
@@ -108,8 +110,9 @@ def read_subject(path: Path) -> SubjectFolder:
     """Read one subject folder.
 
     Raises:
-        SchemaFolderError: a version file (``.avsc``, ``.json``) is not named by a version
-            number (two names such as ``1.avsc`` and ``01.avsc`` give the same number too),
+        SchemaFolderError: a version file (``.avsc``, ``.json``, ``.proto``) is not named by
+            a version number (two names such as ``1.avsc`` and ``01.avsc`` give the same
+            number too),
             files of two types share the folder, a file cannot be read as UTF-8, or
             compatibility.txt names no level.
     """

@@ -8,4 +8,4 @@ JSON_SCHEMA = "JSON"
 PROTOBUF = "PROTOBUF"
 
 # A version file's suffix → the type its text is registered as.
-TYPES_BY_SUFFIX = {".avsc": AVRO, ".json": JSON_SCHEMA}
+TYPES_BY_SUFFIX = {".avsc": AVRO, ".json": JSON_SCHEMA, ".proto": PROTOBUF}

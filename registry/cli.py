@@ -37,7 +37,10 @@ _schemas_dir_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("schemas"),
     show_default=True,
-    help="Folder with one folder per subject: 1.avsc, 2.avsc, … and compatibility.txt.",
+    help=(
+        "Folder with one folder per subject: 1.avsc, 2.avsc, … (or .json, .proto) and "
+        "compatibility.txt."
+    ),
 )
 _registry_url_option = click.option(
     "--registry-url",

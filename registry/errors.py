@@ -208,6 +208,11 @@ class AvroSchemaError(SchemaParseError):
         super().__init__("AVRO", detail)
 
 
+class ProtobufSchemaError(SchemaParseError):
+    def __init__(self, detail: str) -> None:
+        super().__init__("PROTOBUF", detail)
+
+
 class ReferenceNotFoundError(AvroSchemaError):
     def __init__(self, subject: str, version: int) -> None:
         super().__init__(f'No schema reference found for subject "{subject}" and version {version}')

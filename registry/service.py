@@ -59,7 +59,7 @@ from registry.model import (
 from registry.schema import (
     ParsedSchema,
 )
-from registry.schema_types import check_compatibility
+from registry.schema_types import check_compatibility, formatted_text, has_formats
 from registry.storage import RegistryStore, StoreReader, StoreTransaction
 
 
@@ -341,7 +341,11 @@ class RegistryService:
 
     def formatted_text(self, schema: StoredSchema, fmt: str | None) -> str:
         """The schema's text in the `format` asked for (Avro's `resolved`: references
-        inlined); other types' texts as stored, whatever the format."""
+        inlined; Protobuf's `serialized`: its descriptor in base64); the text as stored for
+        a format the schema's type lacks."""
+        if fmt and has_formats(schema.schema_type):
+            with self.store.read() as tx:
+                return formatted_text(self.catalog.parsed(tx, schema), fmt)
         if schema.schema_type != AVRO or not schema.references or not asks_resolved(fmt):
             return schema.text
         with self.store.read() as tx:

@@ -12,6 +12,7 @@ from registry.http import (
     render_schema,
     render_schema_string,
 )
+from registry.java_strings import java_hash_set_order
 from registry.routes import in_format, services, text_in_format
 from registry.schema_types import SUPPORTED_TYPES
 
@@ -20,8 +21,9 @@ blueprint = Blueprint("schemas", __name__)
 
 @blueprint.get("/schemas/types")
 def schema_types() -> Response:
-    """GET /schemas/types."""
-    return json_response(list(SUPPORTED_TYPES))
+    """GET /schemas/types: in Confluent's order, its providers' HashMap's
+    (`["JSON","PROTOBUF","AVRO"]`)."""
+    return json_response(java_hash_set_order(SUPPORTED_TYPES))
 
 
 @blueprint.get("/schemas")

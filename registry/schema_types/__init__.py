@@ -15,10 +15,10 @@ from contract.compatibility import (
     avro_pair,
     check,
 )
-from contract.schema_types import AVRO, JSON_SCHEMA
+from contract.schema_types import AVRO, JSON_SCHEMA, PROTOBUF
 from registry.errors import UnsupportedSchemaTypeError
 from registry.schema import ParsedSchema, ParseOptions
-from registry.schema_types import avro, json_schema, json_schema_diff
+from registry.schema_types import avro, json_schema, json_schema_diff, protobuf, protobuf_diff
 
 
 @dataclass(frozen=True)
@@ -26,18 +26,28 @@ class _SchemaType:
     """What the registry does with one type's schemas, done by that type's modules."""
 
     parse: Callable[[str, ParseOptions], ParsedSchema]
-    # A canonical text as `normalize` would have made it.
-    normalized: Callable[[str], str]
+    # The canonical text `normalize` would have made of a parsed schema.
+    normalized: Callable[[ParsedSchema], str]
     # Why a reader schema's model cannot read what a writer schema's wrote.
     pair_check: PairCheck
+    # The schema in a `format` other than `resolved` (Avro's, done apart); None: the text.
+    formatted: Callable[[ParsedSchema, str], str] | None = None
 
 
 _TYPES = {
-    AVRO: _SchemaType(avro.parse_avro, avro.normalized_text, avro_pair),
+    AVRO: _SchemaType(
+        avro.parse_avro, lambda parsed: avro.normalized_text(parsed.canonical), avro_pair
+    ),
     JSON_SCHEMA: _SchemaType(
         json_schema.parse_json_schema,
-        json_schema.normalized_text,
+        lambda parsed: json_schema.normalized_text(parsed.canonical),
         json_schema_diff.incompatibilities,
+    ),
+    PROTOBUF: _SchemaType(
+        protobuf.parse_protobuf,
+        protobuf.normalized_text,
+        protobuf_diff.incompatibilities,
+        protobuf.formatted_text,
     ),
 }
 # What `GET /schemas/types` lists and a request's `schemaType` may name.
@@ -62,7 +72,18 @@ def parse_schema(schema_type: str, text: str, options: ParseOptions) -> ParsedSc
 def normalized_text(parsed: ParsedSchema) -> str:
     """The text ``normalize`` would have given ``parsed``: two schemas of one type that differ
     only in what normalizing removes have the same."""
-    return _TYPES[parsed.schema_type].normalized(parsed.canonical)
+    return _TYPES[parsed.schema_type].normalized(parsed)
+
+
+def has_formats(schema_type: str) -> bool:
+    """Whether ``schema_type`` has `format`s of its own (Protobuf's `serialized`)."""
+    return _TYPES[schema_type].formatted is not None
+
+
+def formatted_text(parsed: ParsedSchema, fmt: str) -> str:
+    """``parsed`` in the `format` ``fmt`` names; its text for a format its type lacks."""
+    formatted = _TYPES[parsed.schema_type].formatted
+    return formatted(parsed, fmt) if formatted is not None else parsed.canonical
 
 
 def check_compatibility(

@@ -16,12 +16,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from contract.compatibility import Incompatibility
 from registry.schema_types import json_schema_containers as containers
+from registry.schema_types.difference import Difference, incompatible
 from registry.schema_types.json_schema import JsonSchemaModel
 from registry.schema_types.json_schema_model import (
     SchemaNode,
@@ -47,12 +47,6 @@ _META = (
 _ABSENT = object()
 
 
-@dataclass(frozen=True)
-class Difference:
-    type: str
-    path: str
-
-
 def differences(original: JsonSchemaModel, update: JsonSchemaModel) -> list[Difference]:
     """Every difference from ``original`` to ``update``, compatible ones included."""
     walk = Walk()
@@ -67,11 +61,9 @@ def incompatibilities(
     reader: JsonSchemaModel, writer: JsonSchemaModel, direction: str
 ) -> list[Incompatibility]:
     """Why ``reader`` cannot read what ``writer`` wrote: the incompatible differences."""
-    return [
-        JsonSchemaIncompatibility(found.type, found.path, "", "", direction)
-        for found in differences(writer, reader)
-        if found.type not in COMPATIBLE
-    ]
+    return incompatible(
+        differences(writer, reader), COMPATIBLE, JsonSchemaIncompatibility, direction
+    )
 
 
 def is_compatible(found: list[Difference]) -> bool:

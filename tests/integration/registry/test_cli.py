@@ -56,7 +56,7 @@ def table(output: str) -> dict[tuple[str, str], list[str]]:
     rows: dict[tuple[str, str], list[str]] = {}
     for line in output.splitlines():
         cells = line.split(maxsplit=4)
-        if len(cells) == 5 and cells[1].endswith((".avsc", ".json")):
+        if len(cells) == 5 and cells[1].endswith((".avsc", ".json", ".proto")):
             rows[(cells[0], cells[1])] = cells[2:]
     return rows
 
@@ -177,3 +177,28 @@ def test_json_schema_files_register_and_check_against_the_registry(
         checked.output
     )
     assert "the registry itself says so" in checked.output
+
+
+def test_protobuf_files_register_and_check_against_the_registry(
+    tmp_path: Path, registry_url: str, subject: str, client: SchemaRegistryClient
+) -> None:
+    folder = tmp_path / subject
+    folder.mkdir()
+    order = (
+        'syntax = "proto3";\nimport "google/protobuf/timestamp.proto";\nmessage Order {{\n{}}}\n'
+    )
+    (folder / "1.proto").write_text(order.format("  int64 id = 1;\n"))
+    (folder / "2.proto").write_text(
+        order.format("  int64 id = 1;\n  google.protobuf.Timestamp placed = 2;\n")
+    )
+    registered = run("register", tmp_path, registry_url)
+    assert registered.exit_code == 0, registered.output
+    assert table(registered.output)[(subject, "2.proto")][2] == "new"
+    assert client.get_latest_version(subject).schema.schema_type == "PROTOBUF"
+    (folder / "3.proto").write_text(order.format("  string id = 1;\n"))
+    checked = run("check", tmp_path, registry_url)
+    assert checked.exit_code == 1
+    assert (
+        "INCOMPATIBLE with registry version 2 under BACKWARD: FIELD_SCALAR_KIND_CHANGED"
+        in checked.output
+    )

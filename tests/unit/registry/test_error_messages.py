@@ -86,6 +86,12 @@ ROWS: list[tuple[RegistryError, int, str, str]] = [
         "ASR loadSchema's wrapping; the detail is own (everit's words differ)",
     ),
     (
+        errors.ProtobufSchemaError('2:13: "Nope" is not defined.'),
+        42201,
+        'Invalid schema of type PROTOBUF, details: 2:13: "Nope" is not defined.',
+        "ASR loadSchema's wrapping; the detail is protoc's (Confluent's parser is Wire's)",
+    ),
+    (
         errors.ReferenceNotFoundError("s", 2),
         42201,
         'Invalid schema of type AVRO, details: No schema reference found for subject "s" and '
@@ -212,6 +218,7 @@ def test_every_error_class_has_a_row() -> None:
 # Classes whose message is a detail the raiser words (a parser's or the database's).
 _DETAIL_CARRIERS = {
     "AvroSchemaError",
+    "ProtobufSchemaError",
     "SchemaParseError",
     "AmbiguousFieldsError",
     "MalformedRequestError",

@@ -21,6 +21,7 @@ from registry.schema_types import check_compatibility
 from registry.schema_types.avro import parse_avro
 from registry.schema_types.json_schema import parse_json_schema
 from registry.schema_types.json_schema_diff import differences, is_compatible
+from tests.unit.registry.versions import verdict_over
 
 CASES = json.loads((Path(__file__).parent / "json_schema_cases.json").read_text())
 Level = CompatibilityLevel
@@ -67,12 +68,7 @@ MUTUAL_CHAIN = [
 
 
 def verdict(chain: list[Any], level: Level) -> list[str]:
-    *earlier, newest = [parsed(schema) for schema in chain]
-    existing = [
-        ExistingSchema(number, schema, schema.canonical)
-        for number, schema in enumerate(earlier, start=1)
-    ]
-    return check_compatibility(newest, existing, level).messages()
+    return verdict_over([parsed(schema) for schema in chain], level)
 
 
 @pytest.mark.parametrize(
