@@ -17,6 +17,7 @@ from console.registry_reader import SubjectSummary
 from console.routes import services
 from console.schema_diff import diff_schemas
 from console.verdicts import read_messages
+from contract.schema_types import AVRO
 
 blueprint = Blueprint("schemas", __name__, url_prefix="/schemas")
 Page = tuple[str, int]
@@ -47,11 +48,13 @@ def diff() -> str:
     registry = services().registry
     before = registry.version(name, _version(request.args, "from"))
     after = registry.version(name, _version(request.args, "to"))
+    # The field table reads Avro; other types' versions are shown side by side only.
+    avro = before.schema_type == after.schema_type == AVRO
     return render_template(
         "schemas/diff.html",
         before=before,
         after=after,
-        changes=diff_schemas(before.schema, after.schema),
+        changes=diff_schemas(before.schema, after.schema) if avro else None,
     )
 
 

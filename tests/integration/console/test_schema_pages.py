@@ -70,6 +70,26 @@ def test_the_diff_names_the_field_added(registry_url: str, evolved: tuple[str, l
     assert "<code>signup_channel</code></th><td>added</td>" in text
 
 
+def test_the_diff_of_protobuf_versions_shows_both_texts(registry_url: str, subject: str) -> None:
+    for fields in ("int64 id = 1;", "int64 id = 1; string note = 2;"):
+        answer = requests.post(
+            f"{registry_url}/subjects/{subject}/versions",
+            json={
+                "schemaType": "PROTOBUF",
+                "schema": f'syntax = "proto3"; message M {{ {fields} }}',
+            },
+            timeout=10,
+        )
+        answer.raise_for_status()
+    page = _console(registry_url).get(
+        "/schemas/diff", query_string={"name": subject, "from": "1", "to": "2"}
+    )
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "these are PROTOBUF schemas" in text
+    assert "string note = 2;" in text
+
+
 def test_an_incompatible_candidate_is_shown_with_its_path_and_changes_nothing(
     registry_url: str, evolved: tuple[str, list[int]]
 ) -> None:

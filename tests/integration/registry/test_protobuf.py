@@ -89,6 +89,14 @@ def test_register_evolve_and_refuse_with_the_path(registry_url: str, subject: st
             '{errorType:"FIELD_SCALAR_KIND_CHANGED", description:"The kind of a SCALAR field at '
             "path '#/UserCreated/1' in the new schema does not match its kind in the old schema\"}"
         ) in refused.value.error_message
+        assert client.test_compatibility(subject, protobuf(V3)) is False
+        # Written in another order, normalized, it is v2 again.
+        shuffled = V2.replace(
+            "  int64 user_id = 1;\n  string country_code = 2;\n",
+            "  string country_code = 2;\n  int64 user_id = 1;\n",
+        )
+        assert shuffled != V2
+        assert client.register_schema(subject, protobuf(shuffled), normalize_schemas=True) == second
         # The same schema as a descriptor (as the client's serializer sends it) is v2 again.
         descriptor = message_classes({}, V2)["UserCreated"].DESCRIPTOR.file.serialized_pb
         encoded = base64.standard_b64encode(descriptor).decode()
