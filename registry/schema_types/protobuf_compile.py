@@ -31,9 +31,8 @@ from grpc_tools import _protoc_compiler
 
 from registry.errors import ProtobufSchemaError
 
-# The name a schema's own file has among its imports: no import can name it (a reference's
-# name is a relative path ending in .proto).
-MAIN_FILE = "schema.proto"
+# The name a schema's own file has among its imports, which no reference may take.
+MAIN_FILE = "__schema__.proto"
 # Imports that need no reference, by prefix.
 KNOWN_PREFIXES = ("google/protobuf/", "google/type/", "confluent/")
 _WELL_KNOWN = Path(grpc_tools.__file__).parent / "_proto"
