@@ -59,7 +59,7 @@ from registry.model import (
 from registry.schema import (
     ParsedSchema,
 )
-from registry.schema_types import check_compatibility, formatted_text, has_formats
+from registry.schema_types import check_compatibility, formatted_text, has_format
 from registry.storage import RegistryStore, StoreReader, StoreTransaction
 
 
@@ -343,7 +343,7 @@ class RegistryService:
         """The schema's text in the `format` asked for (Avro's `resolved`: references
         inlined; Protobuf's `serialized`: its descriptor in base64); the text as stored for
         a format the schema's type lacks."""
-        if fmt and has_formats(schema.schema_type):
+        if fmt and has_format(schema.schema_type, fmt):
             with self.store.read() as tx:
                 return formatted_text(self.catalog.parsed(tx, schema), fmt)
         if schema.schema_type != AVRO or not schema.references or not asks_resolved(fmt):

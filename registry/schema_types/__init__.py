@@ -30,7 +30,9 @@ class _SchemaType:
     normalized: Callable[[ParsedSchema], str]
     # Why a reader schema's model cannot read what a writer schema's wrote.
     pair_check: PairCheck
-    # The schema in a `format` other than `resolved` (Avro's, done apart); None: the text.
+    # The `format`s (lower case) the type writes a schema in itself, and the writer; any
+    # other format is the stored text (Avro's `resolved` is done apart, on stored texts).
+    formats: frozenset[str] = frozenset()
     formatted: Callable[[ParsedSchema, str], str] | None = None
 
 
@@ -47,6 +49,7 @@ _TYPES = {
         protobuf.parse_protobuf,
         protobuf.normalized_text,
         protobuf_diff.incompatibilities,
+        frozenset({protobuf.SERIALIZED}),
         protobuf.formatted_text,
     ),
 }
@@ -75,15 +78,18 @@ def normalized_text(parsed: ParsedSchema) -> str:
     return _TYPES[parsed.schema_type].normalized(parsed)
 
 
-def has_formats(schema_type: str) -> bool:
-    """Whether ``schema_type`` has `format`s of its own (Protobuf's `serialized`)."""
-    return _TYPES[schema_type].formatted is not None
+def has_format(schema_type: str, fmt: str) -> bool:
+    """Whether ``schema_type`` writes its schemas in the `format` ``fmt`` itself (Protobuf's
+    `serialized`, any case)."""
+    return fmt.lower() in _TYPES[schema_type].formats
 
 
 def formatted_text(parsed: ParsedSchema, fmt: str) -> str:
-    """``parsed`` in the `format` ``fmt`` names; its text for a format its type lacks."""
+    """``parsed`` in the `format` ``fmt``, one its type writes (see has_format)."""
     formatted = _TYPES[parsed.schema_type].formatted
-    return formatted(parsed, fmt) if formatted is not None else parsed.canonical
+    if formatted is None or not has_format(parsed.schema_type, fmt):
+        raise ValueError(f"{parsed.schema_type} schemas have no format {fmt!r}")
+    return formatted(parsed, fmt.lower())
 
 
 def check_compatibility(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -21,7 +21,7 @@ from google.protobuf.message import DecodeError
 
 from contract.schema_types import PROTOBUF
 from registry.errors import EmptySchemaError, ProtobufSchemaError
-from registry.schema import PLAIN, ParsedSchema, ParseOptions, flatten_references
+from registry.schema import PLAIN, ParsedSchema, ParseOptions, ResolvedReference
 from registry.schema_types.protobuf_compile import (
     CompiledSchema,
     compile_schema,
@@ -52,29 +52,50 @@ def parse_protobuf(text: str, options: ParseOptions = PLAIN) -> ParsedSchema:
     is wrong."""
     if not text or not text.strip():
         raise EmptySchemaError()
-    resolved = flatten_references(options.references)
-    sources = {reference.reference.name: reference.text for reference in resolved}
+    sources = _sources(options.references)
     try:
         compiled = compile_schema(text, sources, _confluent_files)
-    except ProtobufSchemaError as text_error:
+    except ProtobufSchemaError:
+        # As Confluent: what does not parse as text may be a descriptor in base64.
         descriptor = _descriptor_in(text)
         if descriptor is None:
             raise
-        compiled = compile_schema(
-            _printed_descriptor(descriptor, sources), sources, _confluent_files
-        )
-        del text_error
-    if compiled.file.syntax == "editions":
-        raise ProtobufSchemaError("editions are not supported; write proto2 or proto3")
+        printed = _printed_descriptor(descriptor, sources)
+        compiled = compile_schema(printed, sources, _confluent_files)
+    _check_supported(compiled.file)
+    references = [resolved.reference for resolved in options.references]
     model = ProtobufModel(
         compiled,
-        {
-            reference.name: (reference.subject, reference.version)
-            for reference in (resolved_one.reference for resolved_one in options.references)
-        },
+        {reference.name: (reference.subject, reference.version) for reference in references},
     )
     canonical = print_file(compiled.file, compiled.imports.values(), normalize=options.normalize)
     return options.parsed(canonical, model, PROTOBUF)
+
+
+def _sources(references: Sequence[ResolvedReference]) -> dict[str, str]:
+    """The text of every file the references import, directly or not, by import name (a
+    file's name is its importer's to give, so one schema may come under two names). The
+    first found under a name is kept, nearest the schema first, as Confluent keeps it."""
+    sources: dict[str, str] = {}
+    level = list(references)
+    while level:
+        for resolved in level:
+            sources.setdefault(resolved.reference.name, resolved.text)
+        level = [nested for resolved in level for nested in resolved.nested]
+    return sources
+
+
+def _check_supported(file: descriptor_pb2.FileDescriptorProto) -> None:
+    """Refuse what the registry cannot print back as it was: editions files, and proto2
+    groups (which would come back as message fields, another wire encoding)."""
+    if file.syntax == "editions":
+        raise ProtobufSchemaError("editions are not supported; write proto2 or proto3")
+    messages = list(file.message_type)
+    while messages:
+        message = messages.pop()
+        if any(field.type == field.TYPE_GROUP for field in message.field):
+            raise ProtobufSchemaError(f"groups are not supported (in message {message.name})")
+        messages.extend(message.nested_type)
 
 
 def normalized_text(parsed: ParsedSchema) -> str:
@@ -84,10 +105,10 @@ def normalized_text(parsed: ParsedSchema) -> str:
 
 
 def formatted_text(parsed: ParsedSchema, fmt: str) -> str:
-    """The schema in Confluent's `format`: `serialized` is the base64 of its file
-    descriptor, named `default`; any other format is the canonical text."""
-    if fmt.lower() != SERIALIZED:
-        return parsed.canonical
+    """The schema in Confluent's `format` `serialized` (the only one it writes itself): the
+    base64 of its file descriptor, named `default`."""
+    if fmt != SERIALIZED:
+        raise ValueError(f"no Protobuf format {fmt!r}")
     model: ProtobufModel = parsed.model
     file = descriptor_pb2.FileDescriptorProto()
     file.CopyFrom(model.file)

@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 import google.type
 import grpc_tools
 from confluent_kafka.schema_registry.confluent import meta_pb2
-from confluent_kafka.schema_registry.confluent.type import decimal_pb2
+from confluent_kafka.schema_registry.confluent.type import decimal_pb2, variant_pb2
 from google.protobuf import descriptor_pb2
 from grpc_tools import _protoc_compiler
 
@@ -33,8 +33,51 @@ from registry.errors import ProtobufSchemaError
 
 # The name a schema's own file has among its imports, which no reference may take.
 MAIN_FILE = "__schema__.proto"
-# Imports that need no reference, by prefix.
-KNOWN_PREFIXES = ("google/protobuf/", "google/type/", "confluent/")
+# Imports that need no reference: Confluent's list (`ProtobufSchema.KNOWN_DEPENDENCIES`).
+KNOWN_IMPORTS = frozenset(
+    [
+        *(
+            f"google/protobuf/{name}.proto"
+            for name in (
+                "any",
+                "api",
+                "descriptor",
+                "duration",
+                "empty",
+                "field_mask",
+                "source_context",
+                "struct",
+                "timestamp",
+                "type",
+                "wrappers",
+            )
+        ),
+        *(
+            f"google/type/{name}.proto"
+            for name in (
+                "calendar_period",
+                "color",
+                "date",
+                "datetime",
+                "dayofweek",
+                "decimal",
+                "expr",
+                "fraction",
+                "interval",
+                "latlng",
+                "money",
+                "month",
+                "phone_number",
+                "postal_address",
+                "quaternion",
+                "timeofday",
+            )
+        ),
+        "confluent/meta.proto",
+        "confluent/type/decimal.proto",
+        "confluent/type/variant.proto",
+    ]
+)
 _WELL_KNOWN = Path(grpc_tools.__file__).parent / "_proto"
 _COMMON_TYPES = Path(next(iter(google.type.__path__))).parent.parent
 
@@ -73,7 +116,7 @@ def compile_schema(
     main = by_name.pop(MAIN_FILE)
     for file in (main, *by_name.values()):
         for imported in file.dependency:
-            if imported not in references and not imported.startswith(KNOWN_PREFIXES):
+            if imported not in references and imported not in KNOWN_IMPORTS:
                 raise ProtobufSchemaError(
                     f"the import {imported!r} is neither a reference nor a known type"
                 )
@@ -99,7 +142,8 @@ def _check_import_name(name: str) -> None:
 
 
 def _described(errors: list[object]) -> str:
-    """protoc's errors as `line:column: message` lines, the schema's own first."""
+    """protoc's errors as `line:column: message`, in protoc's order; an imported file's
+    are prefixed with its name."""
     lines = []
     for error in errors:
         file = _text(getattr(error, "filename", b""))
@@ -134,7 +178,7 @@ def _descriptor_of(module_code: bytes) -> descriptor_pb2.FileDescriptorProto:
 def confluent_descriptors() -> list[descriptor_pb2.FileDescriptorProto]:
     """Confluent's own files, as `confluent_kafka` ships them."""
     files = []
-    for module in (meta_pb2, decimal_pb2):
+    for module in (meta_pb2, decimal_pb2, variant_pb2):
         file = descriptor_pb2.FileDescriptorProto()
         module.DESCRIPTOR.CopyToProto(file)
         files.append(file)

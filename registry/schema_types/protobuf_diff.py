@@ -196,7 +196,7 @@ class _Walk:
             name
             for name in o_oneofs
             if name not in u_oneofs
-            and not any(u_fields.get(number) for number, of in o_oneof_of.items() if of == name)
+            and not any(number in u_fields for number, of in o_oneof_of.items() if of == name)
         }
         # Fields newly made exclusive of each other: a oneof gathering several origins.
         for name in u_oneofs:
@@ -280,8 +280,7 @@ class _Walk:
         if o_kind != u_kind:
             self.add("FIELD_KIND_CHANGED")
         elif o_kind == "SCALAR":
-            o_scalar = self._scalar_kind(o_type, self.original_types)
-            u_scalar = self._scalar_kind(u_type, self.update_types)
+            o_scalar, u_scalar = _scalar_kind(o_type), _scalar_kind(u_type)
             if o_scalar != u_scalar:
                 self.add("FIELD_SCALAR_KIND_CHANGED")
             elif o_label is not None and u_label is not None and o_label != u_label:
@@ -339,12 +338,6 @@ class _Walk:
         return "MESSAGE"
 
     @staticmethod
-    def _scalar_kind(field_type: _FieldType, types: dict[str, _TypeInfo]) -> str:
-        if field_type.scalar is None:
-            return "GENERAL_NUMBER"  # an enum
-        return SCALAR_KINDS[field_type.scalar]
-
-    @staticmethod
     def _map_types(
         field_type: _FieldType, types: dict[str, _TypeInfo]
     ) -> tuple[_FieldType, _FieldType]:
@@ -353,6 +346,12 @@ class _Walk:
             raise TypeError(f"{field_type.name} is not a map entry")
         key, value = entry.field[0], entry.field[1]
         return _FieldType.of(key), _FieldType.of(value)
+
+
+def _scalar_kind(field_type: _FieldType) -> str:
+    if field_type.scalar is None:
+        return "GENERAL_NUMBER"  # an enum
+    return SCALAR_KINDS[field_type.scalar]
 
 
 @dataclass(frozen=True)
@@ -380,14 +379,9 @@ def _fields(message: MessageProto, syntax: str) -> tuple[dict[int, _Field], dict
     syntax_file = FileProto(syntax=syntax)
     for proto in message.field:
         in_oneof = proto.HasField("oneof_index") and not proto.proto3_optional
-        field_type = _FieldType.of(proto)
-        is_map = proto.label == FieldProto.LABEL_REPEATED and any(
-            nested.options.map_entry and proto.type_name.endswith(f".{nested.name}")
-            for nested in message.nested_type
-        )
-        fields[proto.number] = _Field(
-            proto.name, explicit_label(proto, syntax_file, in_oneof, is_map), field_type
-        )
+        # A map's label is never compared (only scalars' are): it may read as `repeated`.
+        label = explicit_label(proto, syntax_file, in_oneof, is_map=False)
+        fields[proto.number] = _Field(proto.name, label, _FieldType.of(proto))
         if in_oneof:
             oneof_of[proto.number] = message.oneof_decl[proto.oneof_index].name
     return fields, oneof_of

@@ -16,6 +16,8 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 
+from registry.errors import ProtobufSchemaError
+
 # Option fields a schema never writes itself: features are editions' own, uninterpreted
 # options are resolved by protoc before a descriptor exists, and a map entry's option is
 # written as the `map<K, V>` field.
@@ -57,31 +59,30 @@ class OptionsPrinter:
             values = value if field.is_repeated else [value]
             lines.extend(f"{name} = {value_text(field, item)}" for item in values)
         if self._sorted:
-            lines.sort()
+            # By the option's name, its parentheses aside, as Confluent sorts them.
+            lines.sort(key=lambda line: line.lstrip("("))
         return lines
 
     def _decoded(self, options: Message, message_name: str) -> Message:
-        pool = self._options_pool()
-        if pool is None:
-            return options
-        try:
-            cls = GetMessageClass(pool.FindMessageTypeByName(message_name))
-        except KeyError:
-            return options
+        """``options`` read again with every file's extensions known: parsed without them,
+        custom options are unknown fields, which would print as nothing."""
+        cls = GetMessageClass(self._options_pool().FindMessageTypeByName(message_name))
         return cls.FromString(options.SerializeToString())
 
-    def _options_pool(self) -> descriptor_pool.DescriptorPool | None:
+    def _options_pool(self) -> descriptor_pool.DescriptorPool:
         if self._pool is None:
             pool = descriptor_pool.DescriptorPool()
             added = {descriptor_pb2.DESCRIPTOR.name}
             pool.AddSerializedFile(descriptor_pb2.DESCRIPTOR.serialized_pb)
-            try:
-                for file in self._files:
-                    if file.name not in added:
+            for file in self._files:
+                if file.name not in added:
+                    try:
                         pool.Add(file)
-                        added.add(file.name)
-            except (TypeError, KeyError, ValueError):
-                return None
+                    except (TypeError, KeyError, ValueError) as error:
+                        raise ProtobufSchemaError(
+                            f"the options of {file.name} cannot be read: {error}"
+                        ) from error
+                    added.add(file.name)
             self._pool = pool
         return self._pool
 
@@ -175,7 +176,15 @@ def indented_lines(text: str) -> Iterator[str]:
 
 
 def escaped(text: str) -> str:
-    return "".join(_ESCAPES.get(char, char) for char in text)
+    """``text`` as a string literal's content that protoc reads back: quotes, backslashes
+    and control characters escaped."""
+    return "".join(_escaped_char(char) for char in text)
+
+
+def _escaped_char(char: str) -> str:
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    return f"\\{ord(char):03o}" if ord(char) < 0x20 or ord(char) == 0x7F else char
 
 
 def _byte(value: int) -> str:

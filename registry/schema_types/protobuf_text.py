@@ -27,8 +27,9 @@ MessageProto = descriptor_pb2.DescriptorProto
 FieldProto = descriptor_pb2.FieldDescriptorProto
 EnumProto = descriptor_pb2.EnumDescriptorProto
 
-# Field numbers end here; a range reaching it prints as `to max`.
+# Field and enum numbers end here; a range reaching the end prints as `to max`.
 MAX_FIELD_NUMBER = 536_870_911
+MAX_ENUM_NUMBER = 2_147_483_647
 _SCALARS = {
     FieldProto.TYPE_DOUBLE: "double",
     FieldProto.TYPE_FLOAT: "float",
@@ -70,7 +71,9 @@ def scalar_name(field: FieldProto) -> str | None:
     return _SCALARS.get(field.type)
 
 
-def explicit_label(field: FieldProto, file: FileProto, in_oneof: bool, is_map: bool) -> str | None:
+def explicit_label(
+    field: FieldProto, file: FileProto, in_oneof: bool, *, is_map: bool
+) -> str | None:
     """The label as a schema writes it: none for a oneof's member, a map, or a proto3
     field written without one (as Confluent's model of the text has it)."""
     if in_oneof or is_map:
@@ -145,12 +148,12 @@ class _Printer:
 
     def _message(self, message: MessageProto) -> str:
         sections = [
-            self._reserved(message.reserved_range, message.reserved_name, exclusive_end=True),
+            self._reserved(message.reserved_range, message.reserved_name, of_enum=False),
             [
                 f"option {option};"
                 for option in self._options.lines(message.options, "google.protobuf.MessageOptions")
             ],
-            [self._field(field) for field in self._top_level_fields(message)],
+            [self._field(field, message) for field in self._top_level_fields(message)],
             [self._oneof(message, index) for index in self._oneof_order(message)],
             self._extension_ranges(message),
             self._extends(message.extension),
@@ -205,12 +208,16 @@ class _Printer:
             f"option {option};"
             for option in self._options.lines(oneof.options, "google.protobuf.OneofOptions")
         ]
-        fields = [self._field(field, in_oneof=True) for field in self._members(message, index)]
+        fields = [
+            self._field(field, message, in_oneof=True) for field in self._members(message, index)
+        ]
         return self._block(f"oneof {oneof.name} {{", [options, fields])
 
-    def _field(self, field: FieldProto, *, in_oneof: bool = False) -> str:
-        entry = self._entries.get(field.type_name) if field.type_name else None
-        label = explicit_label(field, self._file, in_oneof, entry is not None)
+    def _field(
+        self, field: FieldProto, message: MessageProto | None, *, in_oneof: bool = False
+    ) -> str:
+        entry = self._map_entry(field, message)
+        label = explicit_label(field, self._file, in_oneof, is_map=entry is not None)
         if entry is not None:
             key, value = entry.field[0], entry.field[1]
             kind = f"map<{self._type(key)}, {self._type(value)}>"
@@ -223,6 +230,19 @@ class _Printer:
             options.append(f'json_name = "{escaped(field.json_name)}"')
         prefix = f"{label} " if label else ""
         return f"{prefix}{kind} {field.name} = {field.number}{option_list(options)};"
+
+    def _map_entry(self, field: FieldProto, message: MessageProto | None) -> MessageProto | None:
+        """The entry message of a map field: by full name as protoc names it, or (in a
+        descriptor naming types relatively, as Confluent's Java client builds one) among the
+        message's own nested types."""
+        if not field.type_name or field.label != FieldProto.LABEL_REPEATED:
+            return None
+        entry = self._entries.get(field.type_name)
+        if entry is None and message is not None and not field.type_name.startswith("."):
+            name = field.type_name.rpartition(".")[2]
+            nested = [n for n in message.nested_type if n.name == name and is_map_entry(n)]
+            entry = nested[0] if nested else None
+        return entry
 
     @staticmethod
     def _type(field: FieldProto) -> str:
@@ -242,7 +262,7 @@ class _Printer:
             options = self._options.lines(
                 extension_range.options, "google.protobuf.ExtensionRangeOptions"
             )
-            span = _span(extension_range.start, extension_range.end - 1)
+            span = _span(extension_range.start, extension_range.end - 1, MAX_FIELD_NUMBER)
             lines.append(f"extensions {span}{option_list(options)};")
         return lines
 
@@ -254,25 +274,25 @@ class _Printer:
         for extendee, fields in by_extendee.items():
             if self._normalize:
                 fields = sorted(fields, key=lambda field: field.number)
-            lines = [self._field(field) for field in fields]
+            lines = [self._field(field, None) for field in fields]
             blocks.append(self._block(f"extend {extendee} {{", [lines]))
         return blocks
 
-    def _reserved(
-        self, ranges: Sequence[Any], names: Sequence[str], *, exclusive_end: bool
-    ) -> list[str]:
-        spans = [(r.start, r.end - 1 if exclusive_end else r.end) for r in ranges]
+    def _reserved(self, ranges: Sequence[Any], names: Sequence[str], *, of_enum: bool) -> list[str]:
+        # A message's ranges end before their `end`, an enum's at it.
+        spans = [(r.start, r.end if of_enum else r.end - 1) for r in ranges]
         if self._normalize:
             spans.sort()
             names = sorted(names)
-        lines = [f"reserved {_span(start, end)};" for start, end in spans]
+        maximum = MAX_ENUM_NUMBER if of_enum else MAX_FIELD_NUMBER
+        lines = [f"reserved {_span(start, end, maximum)};" for start, end in spans]
         lines += [f'reserved "{name}";' for name in names]
         return lines
 
     # -- enums and services ------------------------------------------------------------
 
     def _enum(self, enum: EnumProto) -> str:
-        reserved = self._reserved(enum.reserved_range, enum.reserved_name, exclusive_end=False)
+        reserved = self._reserved(enum.reserved_range, enum.reserved_name, of_enum=True)
         options = [
             f"option {option};"
             for option in self._options.lines(enum.options, "google.protobuf.EnumOptions")
@@ -317,7 +337,7 @@ class _Printer:
         return self._block(f"service {service.name} {{", [options, rpcs])
 
 
-def _span(start: int, end: int) -> str:
-    if end >= MAX_FIELD_NUMBER:
-        return f"{start} to max"
-    return str(start) if start == end else f"{start} to {end}"
+def _span(start: int, end: int, maximum: int) -> str:
+    if start == end:
+        return str(start)
+    return f"{start} to max" if end >= maximum else f"{start} to {end}"

@@ -193,6 +193,13 @@ def test_a_text_import_resolves_and_its_serialized_form_names_it(
         file = descriptor_pb2.FileDescriptorProto.FromString(base64.b64decode(answer["schema"]))
         assert (file.name, list(file.dependency)) == ("default", ["address.proto"])
         assert file.message_type[0].field[0].type_name == ".places.Address"
+        # A format Protobuf does not write itself gives the stored text, as Confluent does.
+        stored = requests.get(
+            f"{registry_url}/schemas/ids/{schema_id}",
+            params={"format": "ignore_extensions"},
+            timeout=10,
+        ).json()["schema"]
+        assert stored == client.get_schema(schema_id).schema_str
         with pytest.raises(SchemaRegistryError) as missing:
             client.register_schema(f"{subject}-other", protobuf(user))
         assert missing.value.error_code == 42201

@@ -10,7 +10,7 @@ from google.protobuf import descriptor_pb2
 
 from registry.errors import InvalidSchemaError
 from registry.schema import ParseOptions, ResolvedReference, SchemaReference
-from registry.schema_types import formatted_text, normalized_text, parse_schema
+from registry.schema_types import formatted_text, has_format, normalized_text, parse_schema
 from registry.schema_types.protobuf import parse_protobuf
 
 WRITTEN = """
@@ -200,4 +200,102 @@ def test_the_serialized_format_is_the_descriptor_named_default() -> None:
     file = descriptor_pb2.FileDescriptorProto.FromString(base64.b64decode(encoded))
     assert (file.name, file.package) == ("default", "shop")
     assert list(file.dependency) == ["google/protobuf/timestamp.proto"]
-    assert formatted_text(parsed, "ignore_extensions") == CANONICAL
+    assert not has_format("PROTOBUF", "ignore_extensions")
+
+
+EVERYTHING = r"""syntax = "proto2";
+package all.kinds;
+
+import "google/protobuf/descriptor.proto";
+
+message Holder {
+  optional string quoted = 1 [default = "a\"b\\c\0d\ne"];
+  optional bytes raw = 2 [default = "\001\377z"];
+  optional Kind kind = 3 [default = SECOND];
+  extensions 100 to 199;
+
+  enum Kind {
+    FIRST = 1;
+    SECOND = 2;
+    reserved 1000000000;
+    reserved 2000000000 to max;
+  }
+}
+
+extend google.protobuf.FieldOptions {
+  optional string label = 50001;
+}
+
+extend Holder {
+  optional int32 extra = 100;
+}
+
+service Holders {
+  rpc Get (Holder) returns (stream Holder) {
+    option deprecated = true;
+  }
+}
+"""
+
+
+def test_every_kind_of_declaration_prints_back_to_itself() -> None:
+    """Escapes (a NUL, quotes, bytes), an enum's own numbers, extensions and services: the
+    printed text compiles to the same descriptor and prints the same again."""
+    first = parse_protobuf(EVERYTHING)
+    again = parse_protobuf(first.canonical)
+    assert again.canonical == first.canonical
+    assert again.model.file == first.model.file
+    assert 'default = "a\\"b\\\\c\\000d\\ne"' in first.canonical
+    assert "reserved 1000000000;" in first.canonical
+    assert "reserved 2000000000 to max;" in first.canonical
+    assert "extend .all.kinds.Holder {" in first.canonical
+
+
+def test_a_descriptor_naming_its_map_entry_relatively_prints_a_map() -> None:
+    """Confluent's Java client builds descriptors with names as written (`tagsEntry`)."""
+    file = descriptor_pb2.FileDescriptorProto(name="default", syntax="proto3")
+    message = file.message_type.add(name="Tagged")
+    message.field.add(
+        name="tags",
+        number=1,
+        label=descriptor_pb2.FieldDescriptorProto.LABEL_REPEATED,
+        type=descriptor_pb2.FieldDescriptorProto.TYPE_MESSAGE,
+        type_name="tagsEntry",
+    )
+    entry = message.nested_type.add(name="tagsEntry")
+    entry.options.map_entry = True
+    for number, name in ((1, "key"), (2, "value")):
+        entry.field.add(
+            name=name,
+            number=number,
+            label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL,
+            type=descriptor_pb2.FieldDescriptorProto.TYPE_STRING,
+        )
+    encoded = base64.standard_b64encode(file.SerializeToString()).decode()
+    assert "  map<string, string> tags = 1;\n" in parse_protobuf(encoded).canonical
+
+
+def test_groups_are_refused_rather_than_printed_as_messages() -> None:
+    text = 'syntax = "proto2";\nmessage M {\n  optional group G = 1 { optional int32 x = 2; }\n}\n'
+    with pytest.raises(InvalidSchemaError, match="groups are not supported"):
+        parse_protobuf(text)
+
+
+def test_an_import_outside_confluents_known_files_needs_a_reference() -> None:
+    text = 'syntax = "proto3";\nimport "google/protobuf/compiler/plugin.proto";\nmessage M {}\n'
+    with pytest.raises(InvalidSchemaError, match="neither a reference nor a known type"):
+        parse_protobuf(text)
+
+
+def test_a_references_own_imports_resolve_by_the_names_it_gives_them() -> None:
+    common = 'syntax = "proto3";\npackage common;\nmessage Money { int64 cents = 1; }\n'
+    by_library = ResolvedReference(SchemaReference("lib/common.proto", "common", 1), common)
+    library = ResolvedReference(
+        SchemaReference("a.proto", "a", 1),
+        'syntax = "proto3";\nimport "lib/common.proto";\nmessage A { common.Money m = 1; }\n',
+        (by_library,),
+    )
+    text = 'syntax = "proto3";\nimport "a.proto";\nmessage Root { A a = 1; }\n'
+    parsed = parse_protobuf(text, ParseOptions(references=[library]))
+    assert "  .A a = 1;\n" in parsed.canonical
+    assert set(parsed.model.compiled.imports) == {"a.proto", "lib/common.proto"}
