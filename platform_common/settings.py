@@ -128,7 +128,8 @@ class RegistryClientSettings(ServiceSettings):
     registry_url: str = Field(
         default="http://127.0.0.1:8081",
         validation_alias=AliasChoices("REGISTRY_URL"),
-        description="Schema Registry the event schemas are looked up in.",
+        description="Schema Registry the event schemas are looked up in: one URL, or several "
+        "instances' comma-separated (the client tries the next when one fails).",
     )
 
 

@@ -110,7 +110,7 @@ def tail_events_command(last: int) -> None:
     settings = _settings()
     target = TailTarget(
         bootstrap=settings.kafka_bootstrap,
-        registry_url=f"http://127.0.0.1:{settings.registry_port}",
+        registry_url=settings.registry_url,
         topic=settings.events_topic,
     )
     # Ctrl-C is how a tail ends: the next poll sees the flag and the consumer closes; exit 0.

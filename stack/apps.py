@@ -14,23 +14,28 @@ from stack.settings import StackSettings
 
 
 class RegistryApp(Service):
-    """The Schema Registry (`python -m registry`), on the stack's PostgreSQL."""
+    """The Schema Registry (`python -m registry`), on the stack's PostgreSQL: one of
+    REGISTRY_INSTANCES processes, the first on REGISTRY_PORT and each next on the port
+    after."""
 
-    name = "registry"
     depends_on = ("postgres",)
     ready_timeout = 60.0
 
-    def __init__(self, settings: StackSettings, *, register_schemas: bool = False) -> None:
+    def __init__(
+        self, settings: StackSettings, *, instance: int = 0, register_schemas: bool = False
+    ) -> None:
         super().__init__(settings)
+        self.instance = instance
+        self.name = "registry" if instance == 0 else f"registry-{instance + 1}"
         # The stack registers the schemas folder once the registry is up; tests do not.
         self.register_schemas = register_schemas
 
     @property
     def port(self) -> int:
-        return self.settings.registry_port
+        return self.settings.registry_ports[self.instance]
 
     def ports(self) -> dict[str, int]:
-        return {"REGISTRY_PORT": self.settings.registry_port}
+        return {"REGISTRY_PORT": self.port}
 
     @property
     def url(self) -> str:
@@ -74,7 +79,7 @@ class RegistryApp(Service):
         return self.url
 
     def exports(self) -> dict[str, str]:
-        return {"REGISTRY_URL": self.url}
+        return {"REGISTRY_URL": self.settings.registry_url}
 
 
 class ApiApp(Service):
@@ -160,7 +165,7 @@ class RelayApp(MetricsOnlyService):
             **os.environ,
             "DATABASE_URL": self.settings.effective_database_url,
             "KAFKA_BOOTSTRAP_SERVERS": self.settings.kafka_bootstrap,
-            "REGISTRY_URL": f"http://127.0.0.1:{self.settings.registry_port}",
+            "REGISTRY_URL": self.settings.registry_url,
             "SCHEMAS_DIR": str(self.settings.schemas_dir.resolve()),
             "EVENTS_TOPIC": self.settings.events_topic,
             "RELAY_METRICS_PORT": str(self.port),
@@ -200,7 +205,7 @@ class ConsumerApp(MetricsOnlyService):
         return {
             **os.environ,
             "KAFKA_BOOTSTRAP_SERVERS": self.settings.kafka_bootstrap,
-            "REGISTRY_URL": f"http://127.0.0.1:{self.settings.registry_port}",
+            "REGISTRY_URL": self.settings.registry_url,
             "EVENTS_TOPIC": self.settings.events_topic,
             **lake_environment(self.settings),
             "CONSUMER_METRICS_PORT": str(self.port),
@@ -239,6 +244,7 @@ class ConsoleApp(Service):
             **os.environ,
             "CONSOLE_HOST": "127.0.0.1",
             "CONSOLE_PORT": str(self.port),
+            # The console reads one registry (its HTTP client takes one base URL).
             "REGISTRY_URL": f"http://127.0.0.1:{self.settings.registry_port}",
             "KAFKA_BOOTSTRAP_SERVERS": self.settings.kafka_bootstrap,
             "EVENTS_TOPIC": self.settings.events_topic,

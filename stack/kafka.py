@@ -17,23 +17,31 @@ from stack.errors import StackError
 from stack.jars import ensure_jars, jars_present
 from stack.ports import port_accepts
 from stack.services import Echo, Service
+from stack.settings import StackSettings
 
-# Single node: every internal topic must be satisfiable with one replica, or idempotent
-# and transactional producers and consumer groups stall waiting for replicas.
-SINGLE_NODE_SETTINGS = {
-    "offsets.topic.replication.factor": "1",
-    "offsets.topic.num.partitions": "10",
-    "transaction.state.log.replication.factor": "1",
-    "transaction.state.log.min.isr": "1",
-    "transaction.state.log.num.partitions": "10",
-    "share.coordinator.state.topic.replication.factor": "1",
-    "share.coordinator.state.topic.min.isr": "1",
-    "min.insync.replicas": "1",
-    "default.replication.factor": "1",
-    "num.partitions": "1",
-    "auto.create.topics.enable": "true",
-    "group.initial.rebalance.delay.ms": "0",
-}
+
+def replication_settings(nodes: int) -> dict[str, str]:
+    """Replication of every topic, internal ones included: one copy on a single node (or
+    idempotent and transactional producers and consumer groups would stall waiting for
+    replicas); on three nodes or more three copies, two of which must take a write, so one
+    node may die without losing an acknowledged record or refusing one."""
+    copies = "3" if nodes >= 3 else str(nodes)
+    in_sync = "2" if nodes >= 3 else "1"
+    return {
+        "offsets.topic.replication.factor": copies,
+        "offsets.topic.num.partitions": "10",
+        "transaction.state.log.replication.factor": copies,
+        "transaction.state.log.min.isr": in_sync,
+        "transaction.state.log.num.partitions": "10",
+        "share.coordinator.state.topic.replication.factor": copies,
+        "share.coordinator.state.topic.min.isr": in_sync,
+        "min.insync.replicas": in_sync,
+        "default.replication.factor": copies,
+        "num.partitions": "1",
+        "auto.create.topics.enable": "true",
+        "group.initial.rebalance.delay.ms": "0",
+    }
+
 
 LOG4J2_PROPERTIES = """\
 status = warn
@@ -56,10 +64,15 @@ def write_properties(path: Path, properties: Mapping[str, str]) -> None:
 
 
 class KafkaService(Service):
-    """One KRaft node acting as broker and controller, listening on loopback."""
+    """One KRaft node acting as broker and controller, listening on loopback: the only one,
+    or node ``node`` (from 0) of KAFKA_BROKERS, all voters of one controller quorum."""
 
-    name = "kafka"
     ready_timeout = 90.0
+
+    def __init__(self, settings: StackSettings, *, node: int = 0) -> None:
+        super().__init__(settings)
+        self.node = node
+        self.name = "kafka" if node == 0 else f"kafka-{node + 1}"
 
     @property
     def jar_dir(self) -> Path:
@@ -67,13 +80,14 @@ class KafkaService(Service):
 
     @property
     def port(self) -> int:
-        return self.settings.kafka_port
+        return self.settings.kafka_node_ports(self.node)[0]
+
+    @property
+    def controller_port(self) -> int:
+        return self.settings.kafka_node_ports(self.node)[1]
 
     def ports(self) -> dict[str, int]:
-        return {
-            "KAFKA_PORT": self.settings.kafka_port,
-            "KAFKA_CONTROLLER_PORT": self.settings.kafka_controller_port,
-        }
+        return {"KAFKA_PORT": self.port, "KAFKA_CONTROLLER_PORT": self.controller_port}
 
     @property
     def data_dir(self) -> Path:
@@ -84,19 +98,24 @@ class KafkaService(Service):
         return self.state_dir / "server.properties"
 
     def server_properties(self) -> dict[str, str]:
-        port = self.settings.kafka_port
-        controller = self.settings.kafka_controller_port
+        nodes = self.settings.kafka_brokers
+        voters = ",".join(
+            f"{other + 1}@127.0.0.1:{self.settings.kafka_node_ports(other)[1]}"
+            for other in range(nodes)
+        )
         return {
             "process.roles": "broker,controller",
-            "node.id": "1",
-            "controller.quorum.voters": f"1@127.0.0.1:{controller}",
-            "listeners": f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}",
-            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{port}",
+            "node.id": str(self.node + 1),
+            "controller.quorum.voters": voters,
+            "listeners": (
+                f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}"
+            ),
+            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
             "controller.listener.names": "CONTROLLER",
             "inter.broker.listener.name": "PLAINTEXT",
             "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
             "log.dirs": str(self.data_dir.resolve()),
-            **SINGLE_NODE_SETTINGS,
+            **replication_settings(nodes),
         }
 
     def prepare(self, echo: Echo) -> None:
@@ -113,7 +132,7 @@ class KafkaService(Service):
             self._format_storage()
 
     def _format_storage(self) -> None:
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = self._cluster_id()
         # "=" form: an id may start with "-", which the tool would read as an option.
         format_args = [f"--cluster-id={cluster_id}", f"--config={self.config_file}"]
         result = subprocess.run(  # noqa: S603
@@ -124,6 +143,17 @@ class KafkaService(Service):
         )
         if result.returncode != 0:
             raise StackError(f"formatting Kafka storage failed:\n{result.stdout}{result.stderr}")
+
+    def _cluster_id(self) -> str:
+        """The id every node's storage is formatted with: made once per stack, kept beside
+        the nodes' folders, so that nodes formatted apart form one cluster."""
+        kept = self.settings.stack_dir / "kafka" / "cluster-id"
+        if kept.exists():
+            return kept.read_text().strip()
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(cluster_id)
+        return cluster_id
 
     def _java(self) -> list[str]:
         java = shutil.which("java")
@@ -148,22 +178,27 @@ class KafkaService(Service):
         ]
 
     def is_ready(self) -> bool:
-        if not port_accepts(self.settings.kafka_port):
+        if self.node < self.settings.kafka_brokers - 1:
+            # A controller quorum needs a majority of its voters: an earlier node is ready
+            # once it listens, and the last one once every broker answers.
+            return port_accepts(self.controller_port)
+        if not port_accepts(self.port):
             return False
-        return broker_answers(self.settings.kafka_bootstrap)
+        return broker_answers(self.settings.kafka_bootstrap, brokers=self.settings.kafka_brokers)
 
     def address(self) -> str:
-        return self.settings.kafka_bootstrap
+        return f"127.0.0.1:{self.port}"
 
     def exports(self) -> dict[str, str]:
         return {"KAFKA_BOOTSTRAP_SERVERS": self.settings.kafka_bootstrap}
 
 
-def broker_answers(bootstrap: str, timeout: float = 2.0) -> bool:
-    """True when a metadata request through the admin client succeeds."""
+def broker_answers(bootstrap: str, timeout: float = 2.0, *, brokers: int = 1) -> bool:
+    """True when a metadata request through the admin client succeeds and names at least
+    ``brokers`` brokers."""
     admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0})
     try:
         metadata = admin.list_topics(timeout=timeout)
     except KafkaException:
         return False
-    return bool(metadata.brokers)
+    return len(metadata.brokers) >= brokers

@@ -32,3 +32,12 @@ def port_accepts(port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bo
             return True
     except OSError:
         return False
+
+
+def free_ports_in_a_row(count: int, host: str = "127.0.0.1") -> int:
+    """The first of ``count`` consecutive ports free right now (a cluster's nodes, or
+    registry instances, take the ports after the first)."""
+    while True:
+        first = free_port(host)
+        if all(port_is_free(first + offset, host) for offset in range(1, count)):
+            return first

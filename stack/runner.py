@@ -21,10 +21,16 @@ from stack.settings import StackSettings
 
 def local_services(settings: StackSettings) -> list[Service]:
     """The services `up` starts, in start order (each after what it depends on)."""
-    services: list[Service] = [KafkaService(settings)]
+    services: list[Service] = [
+        KafkaService(settings, node=node) for node in range(settings.kafka_brokers)
+    ]
     if settings.database_url is None:
         services.append(PostgresService(settings))
     services.append(RegistryApp(settings, register_schemas=True))
+    services.extend(
+        RegistryApp(settings, instance=instance)
+        for instance in range(1, settings.registry_instances)
+    )
     services.append(ApiApp(settings))
     services.append(RelayApp(settings))
     services.append(ConsumerApp(settings))

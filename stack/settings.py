@@ -26,6 +26,14 @@ class StackSettings(BaseSettings):
     kafka_controller_port: int = Field(
         default=0, ge=0, le=65535, description="KRaft controller listener (0: KAFKA_PORT + 1)."
     )
+    kafka_brokers: int = Field(
+        default=1,
+        ge=1,
+        le=5,
+        description="KRaft nodes (each broker and controller). Node n listens on KAFKA_PORT "
+        "+ 2(n-1) and its controller on KAFKA_CONTROLLER_PORT + 2(n-1); with three or more, "
+        "topics are replicated three times and a write needs two in-sync replicas.",
+    )
     kafka_jar_dir: Path | None = Field(
         default=None, description="Kafka jar cache (default: $STACK_DIR/kafka/libs)."
     )
@@ -39,6 +47,13 @@ class StackSettings(BaseSettings):
     )
     registry_port: int = Field(
         default=0, ge=0, le=65535, description="Schema Registry (0: 8081 + shift)."
+    )
+    registry_instances: int = Field(
+        default=1,
+        ge=1,
+        le=9,
+        description="Registry processes side by side on the one PostgreSQL, on REGISTRY_PORT "
+        "and the ports after it; every client is given all their URLs.",
     )
     api_port: int = Field(default=0, ge=0, le=65535, description="The users API (0: 5000 + shift).")
     relay_metrics_port: int = Field(
@@ -107,8 +122,25 @@ class StackSettings(BaseSettings):
         )
 
     @property
+    def registry_ports(self) -> list[int]:
+        return [self.registry_port + instance for instance in range(self.registry_instances)]
+
+    @property
+    def registry_url(self) -> str:
+        """Every registry instance's URL, comma-separated, as `confluent_kafka`'s client
+        takes them (it tries the next when one fails)."""
+        return ",".join(f"http://127.0.0.1:{port}" for port in self.registry_ports)
+
+    def kafka_node_ports(self, node: int) -> tuple[int, int]:
+        """The client and controller ports of KRaft node ``node`` (from 0)."""
+        return self.kafka_port + 2 * node, self.kafka_controller_port + 2 * node
+
+    @property
     def kafka_bootstrap(self) -> str:
-        return f"127.0.0.1:{self.kafka_port}"
+        """Every node's client listener, comma-separated, as Kafka clients take them."""
+        return ",".join(
+            f"127.0.0.1:{self.kafka_node_ports(node)[0]}" for node in range(self.kafka_brokers)
+        )
 
     @property
     def effective_database_url(self) -> str:

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from stack.jars import CONNECT_POM, KAFKA_POM, pom_path
-from stack.kafka import SINGLE_NODE_SETTINGS
+from stack.kafka import replication_settings
 from stack.runner import local_services
 from stack.services import Service
 from stack.settings import StackSettings
@@ -61,7 +61,7 @@ def test_compose_kafka_is_the_version_the_runner_fetches(compose: dict[str, Any]
 
 def test_compose_kafka_has_the_runner_single_node_settings(compose: dict[str, Any]) -> None:
     environment = compose["services"]["kafka"]["environment"]
-    for key, value in SINGLE_NODE_SETTINGS.items():
+    for key, value in replication_settings(1).items():
         variable = "KAFKA_" + key.upper().replace(".", "_")
         assert environment.get(variable) == value, variable
 
