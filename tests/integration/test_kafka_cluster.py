@@ -4,12 +4,11 @@ jars: topics replicated three times, a write needing two in-sync replicas."""
 from __future__ import annotations
 
 import signal
-import time
 import uuid
 from collections.abc import Iterator
 
 import pytest
-from confluent_kafka import Consumer, KafkaError, Producer
+from confluent_kafka import KafkaError, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource
 
 from stack.kafka import KafkaService
@@ -17,6 +16,7 @@ from stack.ports import free_ports_in_a_row
 from stack.runner import start_service
 from stack.settings import StackSettings
 from tests.conftest import ProcessDirs, shared_jar_dir
+from tests.integration.registry.through_kafka import consume
 from tests.registry_instances import started
 
 
@@ -56,30 +56,6 @@ def produce(bootstrap: str, topic: str, values: list[bytes], timeout: float = 30
     return errors
 
 
-def read_back(bootstrap: str, topic: str, count: int, deadline: float = 60.0) -> list[bytes]:
-    """The first ``count`` values of ``topic``, read by a new group; with a node down the
-    group's coordinator may move first, so polls may come back empty for a while."""
-    consumer = Consumer(
-        {
-            "bootstrap.servers": bootstrap,
-            "group.id": f"cluster-{uuid.uuid4().hex}",
-            "auto.offset.reset": "earliest",
-        }
-    )
-    consumer.subscribe([topic])
-    values: list[bytes] = []
-    ends = time.monotonic() + deadline
-    try:
-        while len(values) < count and time.monotonic() < ends:
-            message = consumer.poll(1.0)
-            value = message.value() if message is not None and message.error() is None else None
-            if value is not None:
-                values.append(value)
-    finally:
-        consumer.close()
-    return values
-
-
 def test_a_topic_is_replicated_three_times_and_survives_one_node(
     cluster: list[KafkaService],
 ) -> None:
@@ -98,7 +74,8 @@ def test_a_topic_is_replicated_three_times_and_survives_one_node(
     leader.process.stop(timeout=0.1, stop_signal=signal.SIGKILL)
     try:
         assert produce(bootstrap, topic, [b"second", b"third"]) == []
-        assert read_back(bootstrap, topic, 3) == [b"first", b"second", b"third"]
+        values = [message.value() for message in consume(bootstrap, topic, 3)]
+        assert values == [b"first", b"second", b"third"]
     finally:
         start_service(leader, echo=lambda _line: None)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -39,8 +40,9 @@ def through_kafka(
     return [value for value in values if value is not None]
 
 
-def consume(bootstrap: str, topic: str, count: int) -> list[Message]:
-    """The first ``count`` messages of ``topic``, read by a new group from the start."""
+def consume(bootstrap: str, topic: str, count: int, deadline: float = 60.0) -> list[Message]:
+    """The first ``count`` messages of ``topic``, read by a new group from the start (polls
+    may come back empty for a while: the group's coordinator may be moving)."""
     consumer = Consumer(
         {
             "bootstrap.servers": bootstrap,
@@ -50,12 +52,14 @@ def consume(bootstrap: str, topic: str, count: int) -> list[Message]:
     )
     consumer.subscribe([topic])
     messages: list[Message] = []
+    ends = time.monotonic() + deadline
     try:
-        while len(messages) < count:
-            message = consumer.poll(10.0)
-            assert message is not None, f"only {len(messages)} records arrived"
-            assert message.error() is None
-            messages.append(message)
+        while len(messages) < count and time.monotonic() < ends:
+            message = consumer.poll(1.0)
+            if message is not None:
+                assert message.error() is None
+                messages.append(message)
     finally:
         consumer.close()
+    assert len(messages) == count, f"only {len(messages)} records arrived"
     return messages
