@@ -12,6 +12,7 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from console.errors import ConsoleError
+from contract.kafka_client import secured
 
 # confluent_kafka's admin module has no annotations here; this says what is relied on.
 _latest: Callable[[], OffsetSpec] = OffsetSpec.latest
@@ -25,12 +26,14 @@ def consumer_that_never_commits(bootstrap_servers: str, group: str) -> Consumer:
     """A consumer for reading alone: ``group`` is named (the client requires one, and a
     group's committed offsets are read through it) but never committed to."""
     return Consumer(
-        {
-            "bootstrap.servers": bootstrap_servers,
-            "group.id": group,
-            "enable.auto.commit": False,
-            "enable.auto.offset.store": False,
-        }
+        secured(
+            {
+                "bootstrap.servers": bootstrap_servers,
+                "group.id": group,
+                "enable.auto.commit": False,
+                "enable.auto.offset.store": False,
+            }
+        )
     )
 
 
@@ -102,7 +105,7 @@ class KafkaView:
     def _admin(self) -> AdminClient:
         with self._lock:
             if self._admin_client is None:
-                self._admin_client = AdminClient({"bootstrap.servers": self._bootstrap})
+                self._admin_client = AdminClient(secured({"bootstrap.servers": self._bootstrap}))
             return self._admin_client
 
     def close(self) -> None:

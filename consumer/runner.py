@@ -44,6 +44,7 @@ from consumer.sink import (
 )
 from contract import metrics as metric_names
 from contract.framing import SchemaRef
+from contract.kafka_client import secured
 from contract.registry_client import REGISTRY_FAILED
 
 log = structlog.get_logger("consumer")
@@ -107,29 +108,33 @@ class LakeWriter:
             {"group.instance.id": settings.group_instance_id} if settings.group_instance_id else {}
         )
         self.consumer = Consumer(
-            {
-                **membership,
-                "bootstrap.servers": settings.kafka_bootstrap_servers,
-                "group.id": settings.group_id,
-                "enable.auto.commit": False,
-                "auto.offset.reset": "earliest",
-                "fetch.min.bytes": 1,
-                # Prefetch a few MB, not librdkafka's 64 MB: a small event's queue overhead
-                # is several times its bytes, and decoding, not fetching, is the bottleneck.
-                # With a small queue, refill at once (the 1 s default backoff stalls reads).
-                "queued.max.messages.kbytes": 2048,
-                "fetch.queue.backoff.ms": 20,
-                "log_level": 3,
-            }
+            secured(
+                {
+                    **membership,
+                    "bootstrap.servers": settings.kafka_bootstrap_servers,
+                    "group.id": settings.group_id,
+                    "enable.auto.commit": False,
+                    "auto.offset.reset": "earliest",
+                    "fetch.min.bytes": 1,
+                    # Prefetch a few MB, not librdkafka's 64 MB: a small event's queue overhead
+                    # is several times its bytes, and decoding, not fetching, is the bottleneck.
+                    # With a small queue, refill at once (the 1 s default backoff stalls reads).
+                    "queued.max.messages.kbytes": 2048,
+                    "fetch.queue.backoff.ms": 20,
+                    "log_level": 3,
+                }
+            )
         )
         self.dead_letters = DeadLetters(
             Producer(
-                {
-                    "bootstrap.servers": settings.kafka_bootstrap_servers,
-                    "enable.idempotence": True,
-                    "acks": "all",
-                    "log_level": 3,
-                }
+                secured(
+                    {
+                        "bootstrap.servers": settings.kafka_bootstrap_servers,
+                        "enable.idempotence": True,
+                        "acks": "all",
+                        "log_level": 3,
+                    }
+                )
             ),
             settings.dead_letter_topic,
         )

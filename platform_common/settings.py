@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from contract.kafka_client import KafkaClientSettingError, connection_settings
 from contract.subjects import (
     USER_EVENTS_SUBJECT,
     USER_EVENTS_TOPIC,
@@ -122,6 +123,24 @@ class KafkaClientSettings(ServiceSettings):
         validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS"),
         description="Kafka brokers.",
     )
+
+    @classmethod
+    def check_variables(cls, environment: Mapping[str, str]) -> None:
+        """Also the `KAFKA_CLIENT_` connection settings (contract.kafka_client): one
+        that names no connection setting stops the service."""
+        super().check_variables(environment)
+        try:
+            connection_settings(environment)
+        except KafkaClientSettingError as error:
+            raise UnknownVariableError(str(error)) from error
+
+    def kafka_connection(self) -> list[str]:
+        """The connection settings the environment passes to this service's Kafka clients,
+        by name (their values may be secrets: never logged)."""
+        return sorted(connection_settings())
+
+    def loggable(self) -> dict[str, Any]:
+        return {**super().loggable(), "kafka_connection": self.kafka_connection()}
 
 
 class RegistryClientSettings(ServiceSettings):

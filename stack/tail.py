@@ -25,6 +25,7 @@ from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from contract.framing import FramingError, read_framing
+from contract.kafka_client import secured
 from stack.errors import StackError
 
 Echo = Callable[[str], None]
@@ -54,13 +55,15 @@ def tail_events(
         StackError: the broker does not answer.
     """
     consumer = Consumer(
-        {
-            "bootstrap.servers": target.bootstrap,
-            # Required by librdkafka even without subscribe(); nothing is ever committed.
-            "group.id": f"tail-events-{uuid.uuid4().hex[:8]}",
-            "enable.auto.commit": False,
-            "enable.partition.eof": False,
-        }
+        secured(
+            {
+                "bootstrap.servers": target.bootstrap,
+                # Required by librdkafka even without subscribe(); nothing is ever committed.
+                "group.id": f"tail-events-{uuid.uuid4().hex[:8]}",
+                "enable.auto.commit": False,
+                "enable.partition.eof": False,
+            }
+        )
     )
     registry = SchemaRegistryClient({"url": target.registry_url})
     decoder = AvroDeserializer(registry)

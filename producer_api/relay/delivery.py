@@ -15,6 +15,7 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 
 from contract.event_schema import EventContract
 from contract.framing import SchemaIdFraming
+from contract.kafka_client import secured
 from producer_api.outbox.claim import OutboxRow
 from producer_api.settings import RelaySettings
 
@@ -141,19 +142,22 @@ class DeliveryFailures:
 
 
 def producer_config(settings: RelaySettings, failures: DeliveryFailures) -> dict[str, Any]:
-    """The relay's producer: idempotent, acks from all replicas, failures to ``failures``."""
-    return {
-        "bootstrap.servers": settings.kafka_bootstrap_servers,
-        "enable.idempotence": True,
-        "acks": "all",
-        "linger.ms": settings.linger_ms,
-        "queue.buffering.max.messages": max(100_000, settings.batch_size * 2),
-        "compression.type": "lz4",
-        "message.timeout.ms": settings.delivery_timeout_ms,
-        "delivery.report.only.error": True,
-        "on_delivery": failures.record,
-        "log_level": 3,
-    }
+    """The relay's producer: idempotent, acks from all replicas, failures to ``failures``;
+    connected as the environment says (contract.kafka_client)."""
+    return secured(
+        {
+            "bootstrap.servers": settings.kafka_bootstrap_servers,
+            "enable.idempotence": True,
+            "acks": "all",
+            "linger.ms": settings.linger_ms,
+            "queue.buffering.max.messages": max(100_000, settings.batch_size * 2),
+            "compression.type": "lz4",
+            "message.timeout.ms": settings.delivery_timeout_ms,
+            "delivery.report.only.error": True,
+            "on_delivery": failures.record,
+            "log_level": 3,
+        }
+    )
 
 
 def send_rows(
