@@ -45,16 +45,6 @@ class DriverStatement:
             return [dict(row._mapping) for row in result] if result.returns_rows else []
         return self._on_driver(connection, params)
 
-    def rows_and_commit(
-        self, connection: Connection, params: Mapping[str, Any]
-    ) -> list[dict[str, Any]]:
-        """rows(), then commit the transaction; on PostgreSQL both in one round trip (a
-        pipeline), so what runs last in a transaction adds no wait of its own. The
-        SQLAlchemy transaction then finds nothing left to commit."""
-        if connection.dialect.name != "postgresql":
-            return self.rows(connection, params)
-        return run_together(connection, [(self, params)], commit=True)[0]
-
     def _on_driver(self, connection: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         sql, values = self._bound(connection.dialect, params)
         with _wrapped(connection, sql, values), _driver_of(connection).cursor() as cursor:
@@ -76,12 +66,9 @@ class DriverStatement:
         names = self._names
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
-    def scalar(
-        self, connection: Connection, params: Mapping[str, Any], *, commit: bool = False
-    ) -> Any:
-        """The first column of the first row, or None without a row; with ``commit``, as
-        rows_and_commit runs it."""
-        rows = self.rows_and_commit(connection, params) if commit else self.rows(connection, params)
+    def scalar(self, connection: Connection, params: Mapping[str, Any]) -> Any:
+        """The first column of the first row, or None without a row."""
+        rows = self.rows(connection, params)
         return next(iter(rows[0].values())) if rows else None
 
     def _compile(self, dialect: Dialect) -> tuple[str, dict[str, Any], Processors]:
@@ -111,6 +98,8 @@ def run_together(
     PostgreSQL all are sent at once and answered in one round trip (a pipeline): should one
     fail, none after it runs, nor the COMMIT. Elsewhere they run one by one, and the
     SQLAlchemy transaction commits as usual."""
+    if not statements and not (writes_first and writes_first[1]) and not commit:
+        return []  # nothing to send: no round trip
     if connection.dialect.name != "postgresql":
         if writes_first is not None:
             for params in writes_first[1]:
