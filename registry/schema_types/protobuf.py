@@ -53,15 +53,13 @@ def parse_protobuf(text: str, options: ParseOptions = PLAIN) -> ParsedSchema:
     if not text or not text.strip():
         raise EmptySchemaError()
     sources = _sources(options.references)
-    try:
-        compiled = compile_schema(text, sources, _confluent_files)
-    except ProtobufSchemaError:
-        # As Confluent: what does not parse as text may be a descriptor in base64.
-        descriptor = _descriptor_in(text)
-        if descriptor is None:
-            raise
-        printed = _printed_descriptor(descriptor, sources)
-        compiled = compile_schema(printed, sources, _confluent_files)
+    # As Confluent, a schema may be a descriptor in base64 (Confluent tries it when the text
+    # does not parse). Looked at first: no `.proto` text is base64, and a descriptor would
+    # cost a protoc run to fail as text.
+    descriptor = _descriptor_in(text)
+    if descriptor is not None:
+        text = _printed_descriptor(descriptor, sources)
+    compiled = compile_schema(text, sources, _confluent_files)
     _check_supported(compiled.file)
     references = [resolved.reference for resolved in options.references]
     model = ProtobufModel(
