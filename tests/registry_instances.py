@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -11,7 +12,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from stack.apps import RegistryApp
-from stack.ports import free_ports_in_a_row
+from stack.ports import free_ports_in_a_row, port_is_free
 from stack.postgres import create_database, drop_database
 from stack.runner import start_service
 from stack.services import Service
@@ -48,3 +49,12 @@ def started(services: Sequence[Service]) -> Iterator[None]:
     finally:
         for service in services:
             service.process.stop(timeout=20.0)
+
+
+def restart_once_its_port_frees(app: RegistryApp, timeout: float = 60.0) -> None:
+    """Start ``app`` again after a SIGKILL: the connections the killed process had accepted
+    hold its port until their clients close them, and a start refuses a taken port."""
+    deadline = time.monotonic() + timeout
+    while not port_is_free(app.port) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    start_service(app, echo=lambda _line: None)

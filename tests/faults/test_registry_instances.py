@@ -16,9 +16,8 @@ from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from stack.apps import RegistryApp
-from stack.runner import start_service
 from tests.faults.support import Figures, figure
-from tests.registry_instances import running_instances
+from tests.registry_instances import restart_once_its_port_frees, running_instances
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -100,7 +99,7 @@ def test_an_instance_killed_every_second_costs_no_client_a_5xx_nor_an_id(
             victim.process.stop(timeout=0.1, stop_signal=signal.SIGKILL)
             kills += 1
             restarts[victim.url] = threading.Thread(
-                target=start_service, args=(victim,), kwargs={"echo": lambda _line: None}
+                target=restart_once_its_port_frees, args=(victim,)
             )
             restarts[victim.url].start()
         time.sleep(1.0)
