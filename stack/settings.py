@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contract.subjects import USER_EVENTS_TOPIC
-from stack.ports import free_port
+from stack.ports import free_port, free_ports_in_a_row
 
 
 class StackSettings(BaseSettings):
@@ -98,17 +98,25 @@ class StackSettings(BaseSettings):
         return self
 
     @classmethod
-    def on_free_ports(cls, stack_dir: Path, *, kafka_jar_dir: Path) -> StackSettings:
+    def on_free_ports(
+        cls, stack_dir: Path, *, kafka_jar_dir: Path, kafka_brokers: int = 1
+    ) -> StackSettings:
         """A whole stack under `stack_dir` on ports free now (tests and benchmarks), its
         lake in `stack_dir/lake`, its jars from a shared cache."""
+        # A node's client and controller ports, then the next node's: one run of ports.
+        kafka = free_ports_in_a_row(2 * kafka_brokers)
+        taken = set(range(kafka, kafka + 2 * kafka_brokers))
         ports: set[int] = set()
-        while len(ports) < 8:
-            ports.add(free_port())
-        kafka, controller, postgres, registry, api, relay, consumer, console = sorted(ports)
+        while len(ports) < 6:
+            port = free_port()
+            if port not in taken:
+                ports.add(port)
+        postgres, registry, api, relay, consumer, console = sorted(ports)
         return cls(
             stack_dir=stack_dir,
             kafka_port=kafka,
-            kafka_controller_port=controller,
+            kafka_controller_port=kafka + 1,
+            kafka_brokers=kafka_brokers,
             postgres_port=postgres,
             registry_port=registry,
             api_port=api,

@@ -8,7 +8,7 @@ import pytest
 
 from stack.settings import StackSettings
 from tests.conftest import ProcessDirs, shared_jar_dir
-from tests.faults.support import FaultStack, Figures
+from tests.faults.support import FaultStack, Figures, running
 
 _FIGURES: list[str] = []
 
@@ -16,13 +16,8 @@ _FIGURES: list[str] = []
 @pytest.fixture(scope="session")
 def fault_stack(process_dirs: ProcessDirs) -> Iterator[FaultStack]:
     state = process_dirs.make("fault-stack")
-    settings = StackSettings.on_free_ports(state, kafka_jar_dir=shared_jar_dir())
-    stack = FaultStack(settings)
-    try:
-        stack.start()
+    with running(StackSettings.on_free_ports(state, kafka_jar_dir=shared_jar_dir())) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture

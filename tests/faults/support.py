@@ -14,17 +14,20 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from confluent_kafka import Consumer
+from confluent_kafka.admin import AdminClient
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroDeserializer
 
 from platform_common.database import engine_url
 from stack.apps import ConsumerApp
+from stack.kafka import KafkaService
 from stack.runner import local_services, start_service
 from stack.services import Service
 from stack.settings import StackSettings
@@ -64,7 +67,7 @@ class FaultStack:
 
     @property
     def registry_url(self) -> str:
-        return f"http://127.0.0.1:{self.settings.registry_port}"
+        return self.settings.registry_url
 
     def start(self) -> None:
         for service in self.services.values():
@@ -85,6 +88,26 @@ class FaultStack:
 
     def restart(self, name: str) -> None:
         start_service(self.services[name], echo=lambda _line: None)
+
+    def events_leader(self) -> str:
+        """The service name of the node leading the events topic's first partition."""
+        admin = AdminClient({"bootstrap.servers": self.settings.kafka_bootstrap})
+        topic = self.settings.events_topic
+        leader = admin.list_topics(topic, timeout=10).topics[topic].partitions[0].leader
+        return KafkaService(self.settings, node=leader - 1).name
+
+    def unsent(self, user_ids: Iterable[int]) -> int:
+        """How many of these users' outbox rows the relay has not marked sent."""
+        with self.engine.connect() as connection:
+            return int(
+                connection.execute(
+                    sa.text(
+                        "SELECT count(*) FROM outbox "
+                        "WHERE aggregate_id = ANY(:ids) AND sent_at IS NULL"
+                    ),
+                    {"ids": [str(i) for i in user_ids]},
+                ).scalar_one()
+            )
 
     def event_ids(self, user_ids: Iterable[int]) -> set[str]:
         """The event ids of these users' outbox rows."""
@@ -240,6 +263,47 @@ def _post(connection: http.client.HTTPConnection, body: str) -> tuple[int, dict[
     except ValueError:
         answer = {"error": "not JSON", "body": raw[:100].decode(errors="replace")}
     return response.status, answer if isinstance(answer, dict) else {"body": answer}
+
+
+@contextmanager
+def running(settings: StackSettings) -> Iterator[FaultStack]:
+    stack = FaultStack(settings)
+    try:
+        stack.start()
+        yield stack
+    finally:
+        stack.stop()
+
+
+def follow_to_lake(
+    stack: FaultStack, user_ids: list[int], report: Figures, name: str, **numbers: object
+) -> None:
+    event_ids = stack.event_ids(user_ids)
+    assert len(event_ids) == len(user_ids), "every created user has its outbox row"
+    in_lake = stack.wait_for_lake(event_ids)
+    on_topic = stack.topic_copies(event_ids)
+    report(
+        figure(
+            name,
+            **numbers,
+            events_in=len(event_ids),
+            rows_out=sum(in_lake.values()),
+            duplicates_on_topic=sum(on_topic.values()) - len(on_topic),
+            duplicates_in_lake=sum(in_lake.values()) - len(in_lake),
+        )
+    )
+    assert set(on_topic) == event_ids, "every event reached the topic"
+    assert set(in_lake) == event_ids, "every event reached the lake"
+    assert set(in_lake.values()) == {1}, "no event is in the lake twice"
+
+
+def every_request_served_and_landed(
+    stack: FaultStack, result: LoadResult, report: Figures, name: str
+) -> None:
+    assert result.failed == 0, f"requests failed: {dict(result.statuses)}"
+    follow_to_lake(
+        stack, result.user_ids, report, name, requests_sent=result.sent, failed=result.failed
+    )
 
 
 def figure(name: str, **numbers: Any) -> str:

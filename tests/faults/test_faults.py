@@ -12,40 +12,15 @@ import time
 import pytest
 import requests
 
-from tests.faults.support import FaultStack, Figures, LoadResult, UserLoad, figure
+from tests.faults.support import (
+    FaultStack,
+    Figures,
+    UserLoad,
+    every_request_served_and_landed,
+    follow_to_lake,
+)
 
 pytestmark = pytest.mark.timeout(600)
-
-
-def _follow_to_lake(
-    stack: FaultStack, user_ids: list[int], report: Figures, name: str, **numbers: object
-) -> None:
-    event_ids = stack.event_ids(user_ids)
-    assert len(event_ids) == len(user_ids), "every created user has its outbox row"
-    in_lake = stack.wait_for_lake(event_ids)
-    on_topic = stack.topic_copies(event_ids)
-    report(
-        figure(
-            name,
-            **numbers,
-            events_in=len(event_ids),
-            rows_out=sum(in_lake.values()),
-            duplicates_on_topic=sum(on_topic.values()) - len(on_topic),
-            duplicates_in_lake=sum(in_lake.values()) - len(in_lake),
-        )
-    )
-    assert set(on_topic) == event_ids, "every event reached the topic"
-    assert set(in_lake) == event_ids, "every event reached the lake"
-    assert set(in_lake.values()) == {1}, "no event is in the lake twice"
-
-
-def _every_request_served_and_landed(
-    stack: FaultStack, result: LoadResult, report: Figures, name: str
-) -> None:
-    assert result.failed == 0, f"requests failed: {dict(result.statuses)}"
-    _follow_to_lake(
-        stack, result.user_ids, report, name, requests_sent=result.sent, failed=result.failed
-    )
 
 
 @pytest.mark.parametrize("victim", ["kafka", "registry"])
@@ -58,7 +33,7 @@ def test_a_service_killed_and_restarted_during_load_loses_nothing(
     fault_stack.kill(victim)
     time.sleep(3.0)
     fault_stack.restart(victim)
-    _every_request_served_and_landed(
+    every_request_served_and_landed(
         fault_stack, load.join(), report, f"{victim} SIGKILLed and restarted"
     )
 
@@ -75,7 +50,7 @@ def test_a_worker_killed_at_random_moments_lands_every_event_once(
         time.sleep(chance.uniform(0.3, 2.0))
         fault_stack.kill(victim)
         fault_stack.restart(victim)
-    _every_request_served_and_landed(
+    every_request_served_and_landed(
         fault_stack, load.join(), report, f"{victim} SIGKILLed {kills} times"
     )
 
@@ -99,7 +74,7 @@ def test_a_database_restart_is_503_while_down_and_heals_on_its_own(
     assert readiness.status_code == 503
     assert all('"errors"' in body for body in down.server_errors), down.server_errors[:3]
     assert after.failed == 0, f"after the restart: {dict(after.statuses)}"
-    _follow_to_lake(
+    follow_to_lake(
         fault_stack,
         first.user_ids + after.user_ids,
         report,
