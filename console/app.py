@@ -48,14 +48,11 @@ def create_app(
     """
     settings = settings or ConsoleSettings()
     lake_settings = lake_settings or LakeSettings()
-    password = settings.registry_password
-    auth = (
-        (settings.registry_user, password.get_secret_value())
-        if settings.registry_user and password is not None
-        else None
-    )
     registry = RegistryReader(
-        settings.registry_url, auth=auth, timeout=settings.registry_timeout_ms / 1000
+        settings.registry_url,
+        auth=settings.registry_auth(),
+        ca_file=settings.registry_ca_file,
+        timeout=settings.registry_timeout_ms / 1000,
     )
     app = Flask("console")
     kafka = KafkaView(settings.kafka_bootstrap_servers)

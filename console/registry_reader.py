@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -52,11 +53,18 @@ class Registration:
 
 class RegistryReader:
     def __init__(
-        self, url: str, *, auth: tuple[str, str] | None = None, timeout: float = 5.0
+        self,
+        url: str,
+        *,
+        auth: tuple[str, str] | None = None,
+        ca_file: Path | None = None,
+        timeout: float = 5.0,
     ) -> None:
         self._url = url.rstrip("/")
         self._session = requests.Session()
         self._session.auth = auth
+        # Given with each request: a session's own `verify` loses to REQUESTS_CA_BUNDLE.
+        self._verify: str | bool = str(ca_file) if ca_file is not None else True
         self._session.headers["Accept"] = CONTENT_TYPE
         self._timeout = timeout
 
@@ -120,7 +128,9 @@ class RegistryReader:
 
     def _get(self, path: str, params: dict[str, str] | None = None) -> Any:
         return self._answer(
-            lambda: self._session.get(self._url + path, params=params, timeout=self._timeout)
+            lambda: self._session.get(
+                self._url + path, params=params, timeout=self._timeout, verify=self._verify
+            )
         )
 
     def _post(self, path: str, body: dict[str, Any], params: dict[str, str] | None = None) -> Any:
@@ -131,6 +141,7 @@ class RegistryReader:
                 params=params,
                 headers={"Content-Type": CONTENT_TYPE},
                 timeout=self._timeout,
+                verify=self._verify,
             )
         )
 

@@ -29,10 +29,12 @@ class ConsoleSettings(EventStreamSettings, KafkaClientSettings, RegistryClientSe
         "changes the registry, the database or Kafka.",
     )
     registry_user: str | None = Field(
-        default=None, description="Basic-auth user for the registry (write access only)."
+        default=None,
+        description="Basic-auth user for the registry, when the console's differs from "
+        "REGISTRY_BASIC_AUTH's (a read-write user for CONSOLE_WRITE_ACCESS).",
     )
     registry_password: SecretStr | None = Field(
-        default=None, description="Basic-auth password for the registry (write access only)."
+        default=None, description="Basic-auth password of CONSOLE_REGISTRY_USER."
     )
     registry_timeout_ms: int = Field(
         default=5000, ge=100, description="How long a request to the registry may take."
@@ -68,3 +70,12 @@ class ConsoleSettings(EventStreamSettings, KafkaClientSettings, RegistryClientSe
     @property
     def dead_letter_topic(self) -> str:
         return self.dlq_topic or dead_letter_topic(self.events_topic)
+
+    def registry_auth(self) -> tuple[str, str] | None:
+        """The console's own registry user when set, else REGISTRY_BASIC_AUTH's."""
+        if self.registry_user and self.registry_password is not None:
+            return self.registry_user, self.registry_password.get_secret_value()
+        if self.registry_basic_auth is not None:
+            user, _, password = self.registry_basic_auth.get_secret_value().partition(":")
+            return user, password
+        return None

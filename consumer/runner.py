@@ -78,7 +78,7 @@ class LakeWriter:
     def __init__(self, settings: ConsumerSettings) -> None:
         self.settings = settings
         reader = ReaderSchema.load(settings.reader_schema_path())
-        self.registry = SchemaRegistryClient({"url": settings.registry_url})
+        self.registry = SchemaRegistryClient(settings.registry_client_config())
         self.decoder = Decoder(self.registry, reader)
         self.event_dates = EventDates(reader.document)
         self.lake = open_lake(settings, reader.document)

@@ -1,7 +1,9 @@
 """How a deployment's Kafka clients reach a secured cluster: librdkafka's own connection
 settings, passed through from the environment to every client of the platform (the relay's
 producer, the lake writer's consumer and dead-letter producer, the console's readers,
-`tail-events`).
+`tail-events`). Each client also logs through the `kafka.client` logger, so that librdkafka's
+lines (a refused password among them: librdkafka names the mechanism, never the secret) come
+out as the service's own structured lines.
 
 Each is `KAFKA_CLIENT_` + its librdkafka name upper case, `.` written `_` and `_` written
 `__` (the convention of Confluent's images): `KAFKA_CLIENT_SECURITY_PROTOCOL=SASL_SSL` is
@@ -13,11 +15,13 @@ logged: `sasl.password` and keys are secrets.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
 
 PREFIX = "KAFKA_CLIENT_"
+CLIENT_LOG = logging.getLogger("kafka.client")
 # librdkafka names that may pass: how a client connects and proves who it is.
 _PASSABLE_PREFIXES = ("sasl.", "ssl.")
 _PASSABLE_NAMES = frozenset({"security.protocol", "enable.ssl.certificate.verification"})
@@ -46,8 +50,9 @@ def connection_settings(environment: Mapping[str, str] | None = None) -> dict[st
 def secured(
     config: Mapping[str, Any], environment: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
-    """``config`` with the environment's connection settings added."""
-    return {**config, **connection_settings(environment)}
+    """``config`` with the environment's connection settings added, logging through the
+    `kafka.client` logger unless it names its own."""
+    return {"logger": CLIENT_LOG, **config, **connection_settings(environment)}
 
 
 def _librdkafka_name(suffix: str) -> str:

@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from contract.kafka_client import KafkaClientSettingError, connection_settings
+from contract.registry_client import registry_client_config
 from contract.subjects import (
     USER_EVENTS_SUBJECT,
     USER_EVENTS_TOPIC,
@@ -150,6 +151,26 @@ class RegistryClientSettings(ServiceSettings):
         description="Schema Registry the event schemas are looked up in: one URL, or several "
         "instances' comma-separated (the client tries the next when one fails).",
     )
+    registry_basic_auth: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("REGISTRY_BASIC_AUTH"),
+        description="`user:password` when the registry asks for basic auth.",
+    )
+    registry_ca_file: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("REGISTRY_CA_FILE"),
+        description="PEM file of the authorities that sign an https registry's certificate "
+        "(default: the system's).",
+    )
+
+    def registry_client_config(self) -> dict[str, str]:
+        """What `confluent_kafka`'s SchemaRegistryClient is given."""
+        basic_auth = self.registry_basic_auth
+        return registry_client_config(
+            self.registry_url,
+            basic_auth=basic_auth.get_secret_value() if basic_auth is not None else None,
+            ca_file=self.registry_ca_file,
+        )
 
 
 class EventStreamSettings(ServiceSettings):

@@ -25,7 +25,7 @@ def main() -> None:
         threads=settings.threads,
         log_level=settings.log_level,
         # Jetty's default under Confluent: 8 KiB request lines (long subject names).
-        options={"limit_request_line": 8190},
+        options={"limit_request_line": 8190, **settings.tls_options()},
     ).run()
 
 

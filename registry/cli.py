@@ -22,7 +22,11 @@ from contract.compatibility import (
     Incompatibility,
 )
 from contract.error_codes import ErrorCode
-from contract.registry_client import REGISTRY_UNREACHABLE, is_schema_not_found
+from contract.registry_client import (
+    REGISTRY_UNREACHABLE,
+    is_schema_not_found,
+    registry_client_config,
+)
 from contract.schema_folder import SchemaFile, SchemaFolderError, SubjectFolder, read_schemas_dir
 from registry.errors import InvalidSchemaError
 from registry.schema import PLAIN, ParsedSchema
@@ -56,6 +60,14 @@ _basic_auth_option = click.option(
     metavar="USER:PASSWORD",
     help="Credentials when the registry has a users file (env REGISTRY_BASIC_AUTH).",
 )
+_ca_file_option = click.option(
+    "--ca-file",
+    envvar="REGISTRY_CA_FILE",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="PEM file of the authorities that sign an https registry's certificate "
+    "(env REGISTRY_CA_FILE; default: the system's).",
+)
 
 
 @click.group()
@@ -71,11 +83,12 @@ def _read_folder(schemas_dir: Path) -> list[SubjectFolder]:
         raise click.ClickException(str(error)) from error
 
 
-def _client(registry_url: str, basic_auth: str | None) -> SchemaRegistryClient:
-    conf = {"url": registry_url}
-    if basic_auth:
-        conf["basic.auth.user.info"] = basic_auth
-    return SchemaRegistryClient(conf)
+def _client(
+    registry_url: str, basic_auth: str | None, ca_file: Path | None
+) -> SchemaRegistryClient:
+    return SchemaRegistryClient(
+        registry_client_config(registry_url, basic_auth=basic_auth, ca_file=ca_file)
+    )
 
 
 def _registry_message(error: SchemaRegistryError) -> str:
@@ -161,9 +174,14 @@ def _print_table(rows: list[_Row]) -> None:
 @_schemas_dir_option
 @_registry_url_option
 @_basic_auth_option
+@_ca_file_option
 @click.pass_context
 def register(
-    ctx: click.Context, schemas_dir: Path, registry_url: str, basic_auth: str | None
+    ctx: click.Context,
+    schemas_dir: Path,
+    registry_url: str,
+    basic_auth: str | None,
+    ca_file: Path | None,
 ) -> None:
     """Set each subject's level and register its schema files, oldest first.
 
@@ -172,7 +190,7 @@ def register(
     folders = _read_folder(schemas_dir)
     rows: list[_Row] = []
     problems: list[str] = []
-    client = _client(registry_url, basic_auth)
+    client = _client(registry_url, basic_auth, ca_file)
     try:
         for folder in folders:
             subject_rows, subject_problems = _register_subject(client, folder)
@@ -324,6 +342,7 @@ def _check_subject(
 @_schemas_dir_option
 @_registry_url_option
 @_basic_auth_option
+@_ca_file_option
 @click.option("--offline", is_flag=True, help="Compare with the earlier files only.")
 @click.pass_context
 def check_command(
@@ -331,6 +350,7 @@ def check_command(
     schemas_dir: Path,
     registry_url: str,
     basic_auth: str | None,
+    ca_file: Path | None,
     offline: bool,
 ) -> None:
     """Check each subject's newest file against its earlier files and the registry.
@@ -338,7 +358,7 @@ def check_command(
     Exits 1 when a file is not a valid Avro schema or the newest file is incompatible.
     """
     folders = _read_folder(schemas_dir)
-    client = None if offline else _client(registry_url, basic_auth)
+    client = None if offline else _client(registry_url, basic_auth, ca_file)
     try:
         results = [_check_subject(folder, client, registry_url) for folder in folders]
     finally:

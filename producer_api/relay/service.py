@@ -58,7 +58,7 @@ class Relay:
         self.engine = open_engine(settings.database_url.get_secret_value(), pool_size=3)
         self.failures = DeliveryFailures()
         self.producer = Producer(producer_config(settings, self.failures))
-        self.registry = SchemaRegistryClient({"url": settings.registry_url})
+        self.registry = SchemaRegistryClient(settings.registry_client_config())
         self.serializers = Serializers(
             self.registry, settings.schema_folder, framing=settings.schema_id_framing
         )

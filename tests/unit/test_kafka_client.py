@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from consumer.settings import ConsumerSettings
-from contract.kafka_client import KafkaClientSettingError, connection_settings, secured
+from contract.kafka_client import (
+    CLIENT_LOG,
+    KafkaClientSettingError,
+    connection_settings,
+    secured,
+)
 from producer_api.relay.delivery import DeliveryFailures, producer_config
 from producer_api.settings import RelaySettings
 
@@ -70,3 +77,9 @@ def test_a_misspelt_setting_stops_the_service(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("KAFKA_CLIENT_SECURITY_PROTOKOL", "SSL")
     with pytest.raises(SystemExit, match="KAFKA_CLIENT_SECURITY_PROTOKOL"):
         RelaySettings.from_environment("relay")
+
+
+def test_librdkafkas_lines_come_out_through_the_services_logging() -> None:
+    assert secured({"bootstrap.servers": "b:9092"}, {})["logger"] is CLIENT_LOG
+    own = logging.getLogger("own")
+    assert secured({"logger": own}, {})["logger"] is own

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from console.settings import ConsoleSettings
 from consumer.settings import ConsumerSettings
 from contract.framing import SchemaIdFraming
 from platform_common.settings import UnknownVariableError
@@ -70,3 +71,34 @@ def test_the_relay_frames_by_prefix_unless_told_and_refuses_another_framing(
     monkeypatch.setenv("RELAY_SCHEMA_ID_FRAMING", "headers")
     with pytest.raises(SystemExit, match=r"(?s)relay not started: .*'prefix' or 'header'"):
         RelaySettings.from_environment("relay")
+
+
+def test_every_registry_client_takes_basic_auth_and_a_ca_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REGISTRY_URL", "https://a:8081,https://b:8081")
+    monkeypatch.setenv("REGISTRY_BASIC_AUTH", "platform:s3cret")
+    monkeypatch.setenv("REGISTRY_CA_FILE", "/etc/ca.pem")
+    RegistrySettings.check_variables({"REGISTRY_BASIC_AUTH": "x", "REGISTRY_CA_FILE": "/y"})
+    # `REGISTRY_INSTANCES=3 make up`: the stack's, which every instance inherits.
+    RegistrySettings.check_variables({"REGISTRY_INSTANCES": "3"})
+    for settings in (RelaySettings(), ConsumerSettings(), ConsoleSettings()):
+        assert settings.registry_client_config() == {
+            "url": "https://a:8081,https://b:8081",
+            "basic.auth.user.info": "platform:s3cret",
+            "ssl.ca.location": "/etc/ca.pem",
+        }
+        assert "s3cret" not in repr(settings.loggable())
+    # The console's own user, when set, is the one it reads and writes the registry as.
+    assert ConsoleSettings().registry_auth() == ("platform", "s3cret")
+    monkeypatch.setenv("CONSOLE_REGISTRY_USER", "editor")
+    monkeypatch.setenv("CONSOLE_REGISTRY_PASSWORD", "other")
+    assert ConsoleSettings().registry_auth() == ("editor", "other")
+
+
+def test_the_registry_serves_tls_with_a_certificate_and_its_key_together() -> None:
+    assert RegistrySettings().tls_options() == {}
+    served = RegistrySettings(tls_cert_file=Path("/c.pem"), tls_key_file=Path("/k.pem"))
+    assert served.tls_options() == {"certfile": "/c.pem", "keyfile": "/k.pem"}
+    with pytest.raises(ValueError, match="REGISTRY_TLS_CERT_FILE and REGISTRY_TLS_KEY_FILE"):
+        RegistrySettings(tls_cert_file=Path("/c.pem"))
