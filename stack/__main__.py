@@ -14,10 +14,12 @@ import click
 
 from stack import metrics, runner
 from stack.apps import ConsumerApp
+from stack.compose import compose_environment
 from stack.debian import CHROMIUM, WRK, ensure_tool
 from stack.errors import StackError
 from stack.jars import SPARK_POM, ensure_jars, peer_jar_folders
 from stack.postgres import PostgresService, binary
+from stack.security import StackSecurity
 from stack.settings import StackSettings
 from stack.tail import TailTarget, tail_events
 
@@ -37,7 +39,8 @@ def _use_docker() -> bool:
 
 def _compose(*args: str) -> None:
     docker = shutil.which("docker") or "docker"
-    subprocess.run([docker, "compose", *args], check=True)  # noqa: S603
+    environment = {**os.environ, **compose_environment(_settings())}
+    subprocess.run([docker, "compose", *args], check=True, env=environment)  # noqa: S603
 
 
 @click.group()
@@ -108,10 +111,12 @@ def psql(sql: str) -> None:
 def tail_events_command(last: int) -> None:
     """Follow EVENTS_TOPIC, decoded through the registry: one JSON line per record."""
     settings = _settings()
+    security = StackSecurity(settings)
     target = TailTarget(
         bootstrap=settings.kafka_bootstrap,
-        registry_url=settings.registry_url,
+        registry=security.registry_client_config(settings.registry_url),
         topic=settings.events_topic,
+        kafka_connection=security.kafka_client_config(),
     )
     # Ctrl-C is how a tail ends: the next poll sees the flag and the consumer closes; exit 0.
     stop = threading.Event()

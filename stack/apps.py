@@ -9,6 +9,7 @@ import sys
 import requests
 
 from stack.errors import StackError
+from stack.security import StackSecurity
 from stack.services import Echo, Service
 from stack.settings import StackSettings
 
@@ -27,6 +28,7 @@ class RegistryApp(Service):
         super().__init__(settings)
         self.instance = instance
         self.name = "registry" if instance == 0 else f"registry-{instance + 1}"
+        self.security = StackSecurity(settings)
         # The stack registers the schemas folder once the registry is up; tests do not.
         self.register_schemas = register_schemas
 
@@ -39,10 +41,13 @@ class RegistryApp(Service):
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.settings.registry_instance_url(self.instance)
 
     def command(self) -> list[str]:
         return [sys.executable, "-m", "registry"]
+
+    def prepare(self, echo: Echo) -> None:
+        self.security.prepare()
 
     def environment(self) -> dict[str, str]:
         return {
@@ -50,6 +55,7 @@ class RegistryApp(Service):
             "REGISTRY_HOST": "127.0.0.1",
             "REGISTRY_PORT": str(self.port),
             "REGISTRY_DATABASE_URL": self.settings.effective_database_url,
+            **self.security.registry_server_environment(),
         }
 
     def after_ready(self, echo: Echo) -> None:
@@ -59,7 +65,11 @@ class RegistryApp(Service):
             return
         result = subprocess.run(  # noqa: S603
             [sys.executable, "-m", "registry.cli", "register", "--schemas-dir", str(schemas)],
-            env={**os.environ, "REGISTRY_URL": self.url},
+            env={
+                **os.environ,
+                "REGISTRY_URL": self.url,
+                **self.security.registry_client_environment(),
+            },
             capture_output=True,
             text=True,
             check=False,
@@ -71,9 +81,15 @@ class RegistryApp(Service):
 
     def is_ready(self) -> bool:
         try:
-            return requests.get(self.url + "/", timeout=1).status_code == 200
+            answer = requests.get(
+                self.url + "/",
+                timeout=1,
+                auth=self.security.registry_auth(),
+                verify=self.security.registry_verify(),
+            )
         except requests.RequestException:
             return False
+        return answer.status_code == 200
 
     def address(self) -> str:
         return self.url
@@ -166,10 +182,18 @@ class RelayApp(MetricsOnlyService):
             "DATABASE_URL": self.settings.effective_database_url,
             "KAFKA_BOOTSTRAP_SERVERS": self.settings.kafka_bootstrap,
             "REGISTRY_URL": self.settings.registry_url,
+            **client_environment(self.settings),
             "SCHEMAS_DIR": str(self.settings.schemas_dir.resolve()),
             "EVENTS_TOPIC": self.settings.events_topic,
             "RELAY_METRICS_PORT": str(self.port),
         }
+
+
+def client_environment(settings: StackSettings) -> dict[str, str]:
+    """How a service reaches Kafka and the registry of a secured stack (stack.security);
+    nothing when unsecured."""
+    security = StackSecurity(settings)
+    return {**security.kafka_client_environment(), **security.registry_client_environment()}
 
 
 def lake_environment(settings: StackSettings) -> dict[str, str]:
@@ -206,6 +230,7 @@ class ConsumerApp(MetricsOnlyService):
             **os.environ,
             "KAFKA_BOOTSTRAP_SERVERS": self.settings.kafka_bootstrap,
             "REGISTRY_URL": self.settings.registry_url,
+            **client_environment(self.settings),
             "EVENTS_TOPIC": self.settings.events_topic,
             **lake_environment(self.settings),
             "CONSUMER_METRICS_PORT": str(self.port),
@@ -245,8 +270,9 @@ class ConsoleApp(Service):
             "CONSOLE_HOST": "127.0.0.1",
             "CONSOLE_PORT": str(self.port),
             # The console reads one registry (its HTTP client takes one base URL).
-            "REGISTRY_URL": f"http://127.0.0.1:{self.settings.registry_port}",
+            "REGISTRY_URL": self.settings.registry_instance_url(0),
             "KAFKA_BOOTSTRAP_SERVERS": self.settings.kafka_bootstrap,
+            **client_environment(self.settings),
             "EVENTS_TOPIC": self.settings.events_topic,
             "CONSOLE_API_METRICS_URL": f"http://127.0.0.1:{self.settings.api_port}/metrics",
             "CONSOLE_RELAY_METRICS_URL": (

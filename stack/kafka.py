@@ -16,6 +16,7 @@ from confluent_kafka.admin import AdminClient
 from stack.errors import StackError
 from stack.jars import ensure_jars, jars_present
 from stack.ports import port_accepts
+from stack.security import StackSecurity, write_private
 from stack.services import Echo, Service
 from stack.settings import StackSettings
 
@@ -59,8 +60,9 @@ logger.clients.level = WARN
 
 
 def write_properties(path: Path, properties: Mapping[str, str]) -> None:
-    """A Java properties file, one ``key=value`` a line."""
-    path.write_text("".join(f"{key}={value}\n" for key, value in properties.items()))
+    """A Java properties file, one ``key=value`` a line, that only its owner reads (a
+    secured broker's holds its own password)."""
+    write_private(path, "".join(f"{key}={value}\n" for key, value in properties.items()))
 
 
 class KafkaService(Service):
@@ -73,6 +75,7 @@ class KafkaService(Service):
         super().__init__(settings)
         self.node = node
         self.name = "kafka" if node == 0 else f"kafka-{node + 1}"
+        self.security = StackSecurity(settings)
 
     @property
     def jar_dir(self) -> Path:
@@ -103,19 +106,22 @@ class KafkaService(Service):
             f"{other + 1}@127.0.0.1:{self.settings.kafka_node_ports(other)[1]}"
             for other in range(nodes)
         )
+        # Clients and the other brokers use one listener; the quorum its own, on loopback.
+        client = self.security.listener
         return {
             "process.roles": "broker,controller",
             "node.id": str(self.node + 1),
             "controller.quorum.voters": voters,
             "listeners": (
-                f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}"
+                f"{client}://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}"
             ),
-            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+            "advertised.listeners": f"{client}://127.0.0.1:{self.port}",
             "controller.listener.names": "CONTROLLER",
-            "inter.broker.listener.name": "PLAINTEXT",
-            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "inter.broker.listener.name": client,
+            "listener.security.protocol.map": f"{client}:{client},CONTROLLER:PLAINTEXT",
             "log.dirs": str(self.data_dir.resolve()),
             **replication_settings(nodes),
+            **self.security.broker_properties(),
         }
 
     def prepare(self, echo: Echo) -> None:
@@ -125,16 +131,32 @@ class KafkaService(Service):
             ensure_jars(self.jar_dir)
             echo(f"{self.name:<10} jars in {self.jar_dir} after {time.monotonic() - began:.1f} s")
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.security.prepare()
         # Rewritten on every start: ports may change, the formatted storage does not care.
         write_properties(self.config_file, self.server_properties())
         (self.state_dir / "log4j2.properties").write_text(LOG4J2_PROPERTIES)
         if not (self.data_dir / "meta.properties").exists():
             self._format_storage()
+        # Storage formatted before the record was kept is plaintext's.
+        kept = self._security_file
+        formatted_for = kept.read_text().strip() if kept.exists() else "plaintext"
+        if formatted_for != self.settings.stack_security:
+            raise StackError(
+                f"{self.name}'s storage ({self.data_dir}) was formatted for STACK_SECURITY="
+                f"{formatted_for}, not {self.settings.stack_security}: start it as it was, "
+                "or `make clean` first (its users are in the storage from the format on)"
+            )
+
+    @property
+    def _security_file(self) -> Path:
+        return self.state_dir / "formatted-for"
 
     def _format_storage(self) -> None:
         cluster_id = self._cluster_id()
         # "=" form: an id may start with "-", which the tool would read as an option.
         format_args = [f"--cluster-id={cluster_id}", f"--config={self.config_file}"]
+        if self.security.enabled:
+            format_args += [f"--add-scram={user}" for user in self.security.scram_users()]
         result = subprocess.run(  # noqa: S603
             [*self._java(), "kafka.tools.StorageTool", "format", *format_args],
             capture_output=True,
@@ -143,6 +165,7 @@ class KafkaService(Service):
         )
         if result.returncode != 0:
             raise StackError(f"formatting Kafka storage failed:\n{result.stdout}{result.stderr}")
+        self._security_file.write_text(self.settings.stack_security)
 
     def _cluster_id(self) -> str:
         """The id every node's storage is formatted with: made once per stack, kept beside
@@ -184,7 +207,11 @@ class KafkaService(Service):
             return port_accepts(self.controller_port)
         if not port_accepts(self.port):
             return False
-        return broker_answers(self.settings.kafka_bootstrap, brokers=self.settings.kafka_brokers)
+        return broker_answers(
+            self.settings.kafka_bootstrap,
+            brokers=self.settings.kafka_brokers,
+            connection=self.security.kafka_client_config(),
+        )
 
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
@@ -193,10 +220,16 @@ class KafkaService(Service):
         return {"KAFKA_BOOTSTRAP_SERVERS": self.settings.kafka_bootstrap}
 
 
-def broker_answers(bootstrap: str, timeout: float = 2.0, *, brokers: int = 1) -> bool:
-    """True when a metadata request through the admin client succeeds and names at least
-    ``brokers`` brokers."""
-    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0})
+def broker_answers(
+    bootstrap: str,
+    timeout: float = 2.0,
+    *,
+    brokers: int = 1,
+    connection: Mapping[str, str] | None = None,
+) -> bool:
+    """True when a metadata request through the admin client (connected with librdkafka's
+    ``connection`` settings) succeeds and names at least ``brokers`` brokers."""
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0, **(connection or {})})
     try:
         metadata = admin.list_topics(timeout=timeout)
     except KafkaException:

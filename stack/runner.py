@@ -15,6 +15,7 @@ from stack.kafka import KafkaService
 from stack.ports import port_is_free
 from stack.postgres import PostgresService
 from stack.process import ProcessRecord
+from stack.security import PLATFORM_USER, StackSecurity
 from stack.services import Echo, Service
 from stack.settings import StackSettings
 
@@ -122,9 +123,13 @@ def up(settings: StackSettings, echo: Echo) -> list[Service]:
     if settings.database_url is not None:
         echo(f"{'postgres':<10} not started: DATABASE_URL names the server to use")
     echo(f"stack up in {time.monotonic() - began:.1f} s ({kind})")
-    for service in services:
-        for variable, value in service.exports().items():
-            echo(f"{variable}={value}")
+    # Several nodes or instances export the same variables: each is printed once.
+    exports = {name: value for service in services for name, value in service.exports().items()}
+    exports.update(StackSecurity(settings).client_exports())
+    for variable, value in exports.items():
+        echo(f"{variable}={value}")
+    if StackSecurity(settings).enabled:
+        echo(f"# the passwords of user {PLATFORM_USER}: {StackSecurity(settings).passwords_file}")
     if settings.database_url is not None:
         echo(f"DATABASE_URL={settings.database_url}")
     return services

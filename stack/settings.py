@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,12 @@ class StackSettings(BaseSettings):
         description="KRaft nodes (each broker and controller). Node n listens on KAFKA_PORT "
         "+ 2(n-1) and its controller on KAFKA_CONTROLLER_PORT + 2(n-1); with three or more, "
         "topics are replicated three times and a write needs two in-sync replicas.",
+    )
+    stack_security: Literal["plaintext", "sasl_ssl"] = Field(
+        default="plaintext",
+        description="`sasl_ssl`: Kafka's client listener is SASL_SSL (SCRAM-SHA-512), the "
+        "registry serves TLS and asks for basic auth, and every service connects through "
+        "them; certificates and passwords are made at the first start, in $STACK_DIR/security.",
     )
     kafka_jar_dir: Path | None = Field(
         default=None, description="Kafka jar cache (default: $STACK_DIR/kafka/libs)."
@@ -133,11 +140,17 @@ class StackSettings(BaseSettings):
     def registry_ports(self) -> list[int]:
         return [self.registry_port + instance for instance in range(self.registry_instances)]
 
+    def registry_instance_url(self, instance: int = 0) -> str:
+        scheme = "https" if self.stack_security == "sasl_ssl" else "http"
+        return f"{scheme}://127.0.0.1:{self.registry_ports[instance]}"
+
     @property
     def registry_url(self) -> str:
         """Every registry instance's URL, comma-separated, as `confluent_kafka`'s client
         takes them (it tries the next when one fails)."""
-        return ",".join(f"http://127.0.0.1:{port}" for port in self.registry_ports)
+        return ",".join(
+            self.registry_instance_url(instance) for instance in range(self.registry_instances)
+        )
 
     def kafka_node_ports(self, node: int) -> tuple[int, int]:
         """The client and controller ports of KRaft node ``node`` (from 0)."""

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -25,7 +25,6 @@ from confluent_kafka.schema_registry.avro import AvroDeserializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from contract.framing import FramingError, read_framing
-from contract.kafka_client import secured
 from stack.errors import StackError
 
 Echo = Callable[[str], None]
@@ -38,8 +37,11 @@ class TailTarget:
     """Where the events are: the broker, the registry and the topic."""
 
     bootstrap: str
-    registry_url: str
+    # `confluent_kafka`'s SchemaRegistryClient settings: its URL, credentials, CA file.
+    registry: Mapping[str, str]
     topic: str
+    # librdkafka's connection settings (contract.kafka_client): security, SASL, SSL.
+    kafka_connection: Mapping[str, str] = field(default_factory=dict)
 
 
 def tail_events(
@@ -55,17 +57,16 @@ def tail_events(
         StackError: the broker does not answer.
     """
     consumer = Consumer(
-        secured(
-            {
-                "bootstrap.servers": target.bootstrap,
-                # Required by librdkafka even without subscribe(); nothing is ever committed.
-                "group.id": f"tail-events-{uuid.uuid4().hex[:8]}",
-                "enable.auto.commit": False,
-                "enable.partition.eof": False,
-            }
-        )
+        {
+            "bootstrap.servers": target.bootstrap,
+            # Required by librdkafka even without subscribe(); nothing is ever committed.
+            "group.id": f"tail-events-{uuid.uuid4().hex[:8]}",
+            "enable.auto.commit": False,
+            "enable.partition.eof": False,
+            **target.kafka_connection,
+        }
     )
-    registry = SchemaRegistryClient({"url": target.registry_url})
+    registry = SchemaRegistryClient(dict(target.registry))
     decoder = AvroDeserializer(registry)
     try:
         consumer.assign(_start_positions(consumer, target.topic, last, echo, should_stop))

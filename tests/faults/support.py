@@ -29,6 +29,7 @@ from platform_common.database import engine_url
 from stack.apps import ConsumerApp
 from stack.kafka import KafkaService
 from stack.runner import local_services, start_service
+from stack.security import StackSecurity
 from stack.services import Service
 from stack.settings import StackSettings
 from tests.lake import landed_values, settings_of
@@ -54,12 +55,17 @@ class FaultStack:
 
     def __init__(self, settings: StackSettings) -> None:
         self.settings = settings
+        self.security = StackSecurity(settings)
         self.services: dict[str, Service] = {s.name: s for s in local_services(settings)}
         self.services["consumer"] = FaultConsumer(settings)
         # Pre-ping: the PostgreSQL scenario restarts the server under this pool.
         self.engine = sa.create_engine(
             engine_url(settings.effective_database_url), pool_pre_ping=True
         )
+
+    @property
+    def kafka_connection(self) -> dict[str, str]:
+        return self.security.kafka_client_config()
 
     @property
     def api_url(self) -> str:
@@ -91,7 +97,9 @@ class FaultStack:
 
     def events_leader(self) -> str:
         """The service name of the node leading the events topic's first partition."""
-        admin = AdminClient({"bootstrap.servers": self.settings.kafka_bootstrap})
+        admin = AdminClient(
+            {"bootstrap.servers": self.settings.kafka_bootstrap, **self.kafka_connection}
+        )
         topic = self.settings.events_topic
         leader = admin.list_topics(topic, timeout=10).topics[topic].partitions[0].leader
         return KafkaService(self.settings, node=leader - 1).name
@@ -133,7 +141,7 @@ class FaultStack:
 
     def topic_copies(self, event_ids: set[str], timeout: float = 60.0) -> Counter[str]:
         """How many times each of `event_ids` is on the events topic (read from the start)."""
-        client = SchemaRegistryClient({"url": self.registry_url})
+        client = SchemaRegistryClient(self.security.registry_client_config(self.registry_url))
         deserializer = AvroDeserializer(client)
         consumer = Consumer(
             {
@@ -141,6 +149,7 @@ class FaultStack:
                 "group.id": f"fault-reader-{uuid.uuid4().hex}",
                 "auto.offset.reset": "earliest",
                 "enable.auto.commit": False,
+                **self.kafka_connection,
             }
         )
         consumer.subscribe([self.settings.events_topic])

@@ -65,7 +65,7 @@ def test_every_record_is_a_json_line_with_its_coordinates(
     lines: list[str] = []
     deadline = time.monotonic() + WAIT_SECONDS
     tail_events(
-        TailTarget(bootstrap=kafka_bootstrap, registry_url=registry_url, topic=topic),
+        TailTarget(bootstrap=kafka_bootstrap, registry={"url": registry_url}, topic=topic),
         lines.append,
         last=10,
         should_stop=lambda: len(lines) >= 4 or time.monotonic() > deadline,
@@ -111,7 +111,7 @@ def test_a_record_framed_by_guid_prints_its_schema_guid(
     lines: list[str] = []
     deadline = time.monotonic() + WAIT_SECONDS
     tail_events(
-        TailTarget(bootstrap=kafka_bootstrap, registry_url=registry_url, topic=topic),
+        TailTarget(bootstrap=kafka_bootstrap, registry={"url": registry_url}, topic=topic),
         lines.append,
         should_stop=lambda: bool(lines) or time.monotonic() > deadline,
     )
@@ -126,7 +126,7 @@ def test_last_limits_the_backlog_shown(kafka_bootstrap: str, registry_url: str, 
     lines: list[str] = []
     started = time.monotonic()
     tail_events(
-        TailTarget(bootstrap=kafka_bootstrap, registry_url=registry_url, topic=topic),
+        TailTarget(bootstrap=kafka_bootstrap, registry={"url": registry_url}, topic=topic),
         lines.append,
         last=2,
         # Long enough for more records to show, were the start position wrong.
