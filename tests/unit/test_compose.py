@@ -11,14 +11,17 @@ from unittest import mock
 import pytest
 import yaml
 
+from stack.compose import compose_environment
+from stack.errors import StackError
 from stack.jars import CONNECT_POM, KAFKA_POM, pom_path
-from stack.kafka import replication_settings
+from stack.kafka import KafkaService, replication_settings
 from stack.runner import local_services
 from stack.services import Service
 from stack.settings import StackSettings
 
 COMPOSE_FILE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
 # "127.0.0.1:${VAR:-default}:container"
+INTERPOLATION = re.compile(r"\$\{(?P<variable>[A-Z0-9_]+):-(?P<default>[^}]*)\}")
 PORT_MAPPING = re.compile(r"^127\.0\.0\.1:\$\{(?P<variable>[A-Z_]+):-(?P<default>\d+)\}:\d+$")
 
 
@@ -59,11 +62,51 @@ def test_compose_kafka_is_the_version_the_runner_fetches(compose: dict[str, Any]
     assert compose["services"]["kafka"]["image"] == f"apache/kafka:{version[1]}"
 
 
+def _interpolated(value: Any, variables: dict[str, str]) -> str:
+    """A compose value with its `${VAR:-default}` read as Compose reads them."""
+    return INTERPOLATION.sub(
+        lambda match: variables.get(match["variable"], match["default"]), str(value)
+    )
+
+
 def test_compose_kafka_has_the_runner_single_node_settings(compose: dict[str, Any]) -> None:
+    assert compose_environment(StackSettings()) == {}
     environment = compose["services"]["kafka"]["environment"]
     for key, value in replication_settings(1).items():
         variable = "KAFKA_" + key.upper().replace(".", "_")
-        assert environment.get(variable) == value, variable
+        assert _interpolated(environment.get(variable), {}) == value, variable
+    assert "profiles" not in compose["services"]["kafka"]
+
+
+def test_the_cluster_profile_is_the_runners_three_nodes(compose: dict[str, Any]) -> None:
+    settings = StackSettings(kafka_brokers=3, kafka_port=19092)
+    # KAFKA_PORT is the user's own, as every published port's variable.
+    variables = {"KAFKA_PORT": "19092", **compose_environment(settings)}
+    assert variables["COMPOSE_PROFILES"] == "cluster"
+    nodes = [KafkaService(settings, node=node) for node in range(3)]
+    for node in nodes:
+        definition = compose["services"][node.name]
+        environment = {
+            name: _interpolated(value, variables)
+            for name, value in definition["environment"].items()
+        }
+        for key, value in replication_settings(3).items():
+            variable = "KAFKA_" + key.upper().replace(".", "_")
+            assert environment.get(variable) == value, (node.name, variable)
+        assert environment["KAFKA_NODE_ID"] == str(node.node + 1)
+        voters = environment["KAFKA_CONTROLLER_QUORUM_VOTERS"].split(",")
+        assert [voter.split("@")[0] for voter in voters] == ["1", "2", "3"]
+        (published,) = definition["ports"]
+        assert _interpolated(published, variables) == f"127.0.0.1:{node.port}:9092"
+        assert f"127.0.0.1:{node.port}" in environment["KAFKA_ADVERTISED_LISTENERS"]
+        if node.node > 0:
+            assert definition["profiles"] == ["cluster"]
+    platform = compose["x-platform"]["environment"]["KAFKA_BOOTSTRAP_SERVERS"]
+    assert _interpolated(platform, variables) == "kafka:29092,kafka-2:29092,kafka-3:29092"
+    with pytest.raises(StackError, match="KAFKA_BROKERS=1 or 3"):
+        compose_environment(StackSettings(kafka_brokers=2))
+    with pytest.raises(StackError, match="STACK_MODE=local"):
+        compose_environment(StackSettings(stack_security="sasl_ssl"))
 
 
 def test_application_services_read_the_variables_the_runner_prints(
@@ -83,7 +126,8 @@ def _runner_services(tmp_path: Path) -> list[Service]:
 def test_compose_runs_the_runner_services_and_only_the_one_shot_besides(
     compose: dict[str, Any], tmp_path: Path
 ) -> None:
-    names = {service.name for service in _runner_services(tmp_path)}
+    cluster = StackSettings(stack_dir=tmp_path, database_url=None, kafka_brokers=3)
+    names = {service.name for service in local_services(cluster)}
     # The runner registers the schemas itself once the registry is up (RegistryApp).
     assert set(compose["services"]) - names == {"register-schemas"}
     assert names <= set(compose["services"])
