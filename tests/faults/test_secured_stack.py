@@ -17,12 +17,15 @@ from confluent_kafka import Producer
 from stack.apps import ConsumerApp
 from stack.ports import free_port
 from stack.runner import start_service
-from stack.security import PLATFORM_USER, StackSecurity
+from stack.security import BROKER_USER, PLATFORM_USER, StackSecurity
 from stack.settings import StackSettings
 from tests.conftest import ProcessDirs, shared_jar_dir
 from tests.faults.support import FaultStack, Figures, follow_to_lake, running
 
 pytestmark = pytest.mark.timeout(600)
+
+# What librdkafka logs, through the service's logging, when the broker refuses the password.
+WRITER_REFUSAL = "SASL authentication error"
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +84,7 @@ def test_a_wrong_password_is_refused_and_logged_without_it(
     )
     start_service(writer, echo=lambda _line: None)
     try:
-        writer_log = _wait_for(writer.process.log_file, "uthentication")
+        writer_log = _wait_for(writer.process.log_file, WRITER_REFUSAL)
     finally:
         writer.process.stop(timeout=20.0)
     # The broker names the mechanism and the client's address: neither user nor password.
@@ -95,20 +98,28 @@ def test_a_wrong_password_is_refused_and_logged_without_it(
     )
     registry_log = secured_stack.services["registry"].process.log_file.read_text()
 
-    failures = [line for line in writer_log.splitlines() if "uthentication" in line]
+    failures = [line for line in writer_log.splitlines() if WRITER_REFUSAL in line]
     logs = (writer_log, broker_log, registry_log)
+    # Nor is any right password in any log of the stack.
+    every_log = [
+        service.process.log_file.read_text() for service in secured_stack.services.values()
+    ]
+    secrets = [security.password(user) for user in (PLATFORM_USER, BROKER_USER)]
     report(
         "SASL_SSL and TLS: a wrong password: "
         f"producer {refused}, lake writer's log lines {len(failures)}, "
         f"broker's refusals logged {broker_log.count(refusal)}, "
         f"registry {registry.status_code}, "
-        f"the password in a log {sum(wrong in log for log in logs)}"
+        f"the password in a log {sum(wrong in log for log in logs)}, "
+        f"a right password in a log {sum(secret in log for log in every_log for secret in secrets)}"
     )
     assert refused == "_AUTHENTICATION"
     assert failures and all(_structured(line) for line in failures), failures[:3]
     assert registry.status_code == 401
     for log in logs:
         assert wrong not in log
+    for log in every_log:
+        assert all(secret not in log for secret in secrets)
 
 
 class WrongPasswordWriter(ConsumerApp):
