@@ -106,6 +106,9 @@ class KafkaView:
         with self._lock:
             if self._admin_client is None:
                 self._admin_client = AdminClient(secured({"bootstrap.servers": self._bootstrap}))
+            # Its log lines (a refused password) come out when it is polled, and nothing
+            # else polls it.
+            self._admin_client.poll(0)
             return self._admin_client
 
     def close(self) -> None:
@@ -125,4 +128,5 @@ class KafkaView:
                 reader = consumer_that_never_commits(self._bootstrap, group)
                 self._readers[group] = reader
             found: list[TopicPartition] = reader.committed(partitions, timeout=self._timeout)
+            reader.poll(0)  # serves its log lines: it consumes nothing
         return found

@@ -75,7 +75,4 @@ class ConsoleSettings(EventStreamSettings, KafkaClientSettings, RegistryClientSe
         """The console's own registry user when set, else REGISTRY_BASIC_AUTH's."""
         if self.registry_user and self.registry_password is not None:
             return self.registry_user, self.registry_password.get_secret_value()
-        if self.registry_basic_auth is not None:
-            user, _, password = self.registry_basic_auth.get_secret_value().partition(":")
-            return user, password
-        return None
+        return super().registry_auth()

@@ -25,6 +25,8 @@ CLIENT_LOG = logging.getLogger("kafka.client")
 # librdkafka names that may pass: how a client connects and proves who it is.
 _PASSABLE_PREFIXES = ("sasl.", "ssl.")
 _PASSABLE_NAMES = frozenset({"security.protocol", "enable.ssl.certificate.verification"})
+# Connection settings whose values are secrets: passwords, private keys, client secrets.
+_SECRET_MARKS = ("password", "secret", ".key.pem", "keystore", "private")
 
 
 class KafkaClientSettingError(ValueError):
@@ -51,8 +53,14 @@ def secured(
     config: Mapping[str, Any], environment: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """``config`` with the environment's connection settings added, logging through the
-    `kafka.client` logger unless it names its own."""
-    return {"logger": CLIENT_LOG, **config, **connection_settings(environment)}
+    `kafka.client` logger (served by the client's poll, flush or consume)."""
+    return {**config, "logger": CLIENT_LOG, **connection_settings(environment)}
+
+
+def is_secret(variable: str) -> bool:
+    """Whether a `KAFKA_CLIENT_` variable's value is a secret (never printed)."""
+    name = _librdkafka_name(variable.upper().removeprefix(PREFIX))
+    return any(mark in name for mark in _SECRET_MARKS)
 
 
 def _librdkafka_name(suffix: str) -> str:

@@ -21,6 +21,11 @@ from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from contract.error_codes import SCHEMA_NOT_FOUND_CODES
 
+# The variables every client of the registry reads.
+URL_VARIABLE = "REGISTRY_URL"
+BASIC_AUTH_VARIABLE = "REGISTRY_BASIC_AUTH"
+CA_FILE_VARIABLE = "REGISTRY_CA_FILE"
+
 # No answer from the registry: refused, reset, timed out, not resolved.
 REGISTRY_UNREACHABLE: tuple[type[Exception], ...] = (httpx2.TransportError,)
 # The registry could not be asked: an error answer, or none.
@@ -37,6 +42,18 @@ def registry_client_config(
     if ca_file:
         config["ssl.ca.location"] = str(ca_file)
     return config
+
+
+def basic_auth_pair(basic_auth: str) -> tuple[str, str]:
+    """(user, password) of a `user:password` value (the password may hold `:`).
+
+    Raises:
+        ValueError: no `:` in the value (Confluent's client refuses it too).
+    """
+    user, colon, password = basic_auth.partition(":")
+    if not colon:
+        raise ValueError(f"{BASIC_AUTH_VARIABLE} must be user:password")
+    return user, password
 
 
 def is_schema_not_found(error: SchemaRegistryError) -> bool:

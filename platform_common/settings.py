@@ -19,13 +19,19 @@ from pathlib import Path
 from typing import Any, ClassVar, Self
 
 import structlog
-from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from contract.kafka_client import KafkaClientSettingError, connection_settings
-from contract.registry_client import registry_client_config
+from contract.registry_client import (
+    BASIC_AUTH_VARIABLE,
+    CA_FILE_VARIABLE,
+    URL_VARIABLE,
+    basic_auth_pair,
+    registry_client_config,
+)
 from contract.subjects import (
     USER_EVENTS_SUBJECT,
     USER_EVENTS_TOPIC,
@@ -97,7 +103,9 @@ class ServiceSettings(BaseSettings):
         shown: dict[str, Any] = {}
         for name, value in self.model_dump(mode="python").items():
             if isinstance(value, SecretStr):
-                shown[name] = _masked(value.get_secret_value())
+                # A URL keeps all but its password; any other secret shows as the mask.
+                secret = value.get_secret_value()
+                shown[name] = _masked(secret) if name.endswith("_url") else _MASK
             elif isinstance(value, Path):
                 shown[name] = str(value)
             else:
@@ -147,21 +155,33 @@ class KafkaClientSettings(ServiceSettings):
 class RegistryClientSettings(ServiceSettings):
     registry_url: str = Field(
         default="http://127.0.0.1:8081",
-        validation_alias=AliasChoices("REGISTRY_URL"),
+        validation_alias=AliasChoices(URL_VARIABLE),
         description="Schema Registry the event schemas are looked up in: one URL, or several "
         "instances' comma-separated (the client tries the next when one fails).",
     )
     registry_basic_auth: SecretStr | None = Field(
         default=None,
-        validation_alias=AliasChoices("REGISTRY_BASIC_AUTH"),
+        validation_alias=AliasChoices(BASIC_AUTH_VARIABLE),
         description="`user:password` when the registry asks for basic auth.",
     )
     registry_ca_file: Path | None = Field(
         default=None,
-        validation_alias=AliasChoices("REGISTRY_CA_FILE"),
+        validation_alias=AliasChoices(CA_FILE_VARIABLE),
         description="PEM file of the authorities that sign an https registry's certificate "
         "(default: the system's).",
     )
+
+    @field_validator("registry_basic_auth")
+    @classmethod
+    def _basic_auth_pair(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            basic_auth_pair(value.get_secret_value())
+        return value
+
+    def registry_auth(self) -> tuple[str, str] | None:
+        """(user, password) for plain HTTP requests to the registry."""
+        basic_auth = self.registry_basic_auth
+        return basic_auth_pair(basic_auth.get_secret_value()) if basic_auth is not None else None
 
     def registry_client_config(self) -> dict[str, str]:
         """What `confluent_kafka`'s SchemaRegistryClient is given."""

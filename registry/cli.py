@@ -23,6 +23,8 @@ from contract.compatibility import (
 )
 from contract.error_codes import ErrorCode
 from contract.registry_client import (
+    BASIC_AUTH_VARIABLE,
+    CA_FILE_VARIABLE,
     REGISTRY_UNREACHABLE,
     is_schema_not_found,
     registry_client_config,
@@ -55,14 +57,14 @@ _registry_url_option = click.option(
 )
 _basic_auth_option = click.option(
     "--basic-auth",
-    envvar="REGISTRY_BASIC_AUTH",
+    envvar=BASIC_AUTH_VARIABLE,
     default=None,
     metavar="USER:PASSWORD",
     help="Credentials when the registry has a users file (env REGISTRY_BASIC_AUTH).",
 )
 _ca_file_option = click.option(
     "--ca-file",
-    envvar="REGISTRY_CA_FILE",
+    envvar=CA_FILE_VARIABLE,
     default=None,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="PEM file of the authorities that sign an https registry's certificate "

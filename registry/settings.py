@@ -8,6 +8,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from contract.compatibility import CompatibilityLevel
+from contract.registry_client import BASIC_AUTH_VARIABLE, CA_FILE_VARIABLE, URL_VARIABLE
 from platform_common.settings import ServiceSettings
 
 
@@ -16,7 +17,7 @@ class RegistrySettings(ServiceSettings):
     # What the registry's clients read (where it is, their credentials, whom to trust), and
     # how many instances the local stack runs.
     foreign_variables = frozenset(
-        {"REGISTRY_URL", "REGISTRY_BASIC_AUTH", "REGISTRY_CA_FILE", "REGISTRY_INSTANCES"}
+        {URL_VARIABLE, BASIC_AUTH_VARIABLE, CA_FILE_VARIABLE, "REGISTRY_INSTANCES"}
     )
 
     host: str = Field(default="127.0.0.1", description="Address the server binds.")

@@ -102,3 +102,15 @@ def test_the_registry_serves_tls_with_a_certificate_and_its_key_together() -> No
     assert served.tls_options() == {"certfile": "/c.pem", "keyfile": "/k.pem"}
     with pytest.raises(ValueError, match="REGISTRY_TLS_CERT_FILE and REGISTRY_TLS_KEY_FILE"):
         RegistrySettings(tls_cert_file=Path("/c.pem"))
+
+
+def test_a_secret_that_looks_like_a_url_is_masked_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A Confluent Cloud secret is base64: it may read as `scheme://…` to a URL parser.
+    monkeypatch.setenv("REGISTRY_BASIC_AUTH", "ABCDKEY://x9Fq+abc/def")
+    assert RelaySettings().loggable()["registry_basic_auth"] == "***"
+
+
+def test_basic_auth_without_a_colon_stops_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REGISTRY_BASIC_AUTH", "no-colon")
+    with pytest.raises(SystemExit, match="REGISTRY_BASIC_AUTH must be user:password"):
+        RelaySettings.from_environment("relay")
