@@ -14,7 +14,7 @@ import click
 
 from stack import metrics, runner
 from stack.apps import ConsumerApp
-from stack.compose import compose_environment
+from stack.compose import EVERY_PROFILE, compose_environment, what_compose_lacks
 from stack.debian import CHROMIUM, WRK, ensure_tool
 from stack.errors import StackError
 from stack.jars import SPARK_POM, ensure_jars, peer_jar_folders
@@ -33,14 +33,16 @@ def _use_docker() -> bool:
     if mode not in {"auto", "local", "docker"}:
         raise click.UsageError("STACK_MODE must be auto, local or docker")
     if mode == "auto":
-        return runner.docker_engine_answers()
+        # What the compose file cannot run (a secured stack, several registries) runs as
+        # local processes even where Docker answers.
+        return what_compose_lacks(_settings()) is None and runner.docker_engine_answers()
     return mode == "docker"
 
 
-def _compose(*args: str) -> None:
+def _compose(*args: str, environment: dict[str, str] | None = None) -> None:
     docker = shutil.which("docker") or "docker"
-    environment = {**os.environ, **compose_environment(_settings())}
-    subprocess.run([docker, "compose", *args], check=True, env=environment)  # noqa: S603
+    variables = {**os.environ, **(EVERY_PROFILE if environment is None else environment)}
+    subprocess.run([docker, "compose", *args], check=True, env=variables)  # noqa: S603
 
 
 @click.group()
@@ -53,7 +55,11 @@ def up() -> None:
     """Start every service (Docker Compose if an engine answers, else local processes)."""
     if _use_docker():
         click.echo("Docker engine found: docker compose up")
-        _compose("up", "-d", "--wait")
+        try:
+            environment = compose_environment(_settings())
+        except StackError as error:
+            raise click.ClickException(str(error)) from error
+        _compose("up", "-d", "--wait", environment=environment)
         return
     runner.up(_settings(), click.echo)
 

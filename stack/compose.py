@@ -4,28 +4,40 @@ compose file's defaults: its cluster profile, for `KAFKA_BROKERS=3`."""
 from __future__ import annotations
 
 from stack.errors import StackError
-from stack.kafka import replication_settings
+from stack.kafka import KafkaService, replication_settings
 from stack.settings import StackSettings
 
 CLUSTER_NODES = 3
 
 
-def compose_environment(settings: StackSettings) -> dict[str, str]:
-    """The variables docker-compose.yml reads for the cluster profile; none for one node."""
+# What `down`, `status` and `logs` see: the cluster's nodes too, whether they run or not.
+EVERY_PROFILE = {"COMPOSE_PROFILES": "cluster"}
+
+
+def what_compose_lacks(settings: StackSettings) -> str | None:
+    """Why the compose file cannot run these settings (local processes can), or None."""
     if settings.stack_security != "plaintext":
-        raise StackError(
-            "the compose file serves Kafka and the registry in the clear: "
-            "STACK_SECURITY=sasl_ssl runs with local processes (STACK_MODE=local)"
-        )
+        return "the compose file serves Kafka and the registry in the clear (STACK_SECURITY)"
+    if settings.registry_instances != 1:
+        return "the compose file runs one registry (REGISTRY_INSTANCES)"
+    if settings.kafka_brokers not in (1, CLUSTER_NODES):
+        return f"the compose file runs 1 or {CLUSTER_NODES} Kafka nodes (KAFKA_BROKERS)"
+    return None
+
+
+def compose_environment(settings: StackSettings) -> dict[str, str]:
+    """The variables docker-compose.yml reads for the cluster profile; none for one node.
+
+    Raises:
+        StackError: the compose file cannot run these settings.
+    """
+    lacking = what_compose_lacks(settings)
+    if lacking is not None:
+        raise StackError(f"{lacking}: STACK_MODE=local runs them as local processes")
     nodes = settings.kafka_brokers
     if nodes == 1:
         return {}
-    if nodes != CLUSTER_NODES:
-        raise StackError(
-            f"the compose file's cluster profile has {CLUSTER_NODES} nodes: "
-            f"KAFKA_BROKERS=1 or {CLUSTER_NODES} with Docker (STACK_MODE=local runs any)"
-        )
-    names = ["kafka", *(f"kafka-{node}" for node in range(2, nodes + 1))]
+    names = [KafkaService(settings, node=node).name for node in range(nodes)]
     replication = replication_settings(nodes)
     return {
         "COMPOSE_PROFILES": "cluster",

@@ -156,6 +156,8 @@ class KafkaService(Service):
         # "=" form: an id may start with "-", which the tool would read as an option.
         format_args = [f"--cluster-id={cluster_id}", f"--config={self.config_file}"]
         if self.security.enabled:
+            # On the command line for the format's second or so: the tool reads them nowhere
+            # else. Its output is masked in case it quotes them.
             format_args += [f"--add-scram={user}" for user in self.security.scram_users()]
         result = subprocess.run(  # noqa: S603
             [*self._java(), "kafka.tools.StorageTool", "format", *format_args],
@@ -164,7 +166,8 @@ class KafkaService(Service):
             check=False,
         )
         if result.returncode != 0:
-            raise StackError(f"formatting Kafka storage failed:\n{result.stdout}{result.stderr}")
+            output = self.security.masked(result.stdout + result.stderr)
+            raise StackError(f"formatting Kafka storage failed:\n{output}")
         self._security_file.write_text(self.settings.stack_security)
 
     def _cluster_id(self) -> str:

@@ -125,11 +125,12 @@ def up(settings: StackSettings, echo: Echo) -> list[Service]:
     echo(f"stack up in {time.monotonic() - began:.1f} s ({kind})")
     # Several nodes or instances export the same variables: each is printed once.
     exports = {name: value for service in services for name, value in service.exports().items()}
-    exports.update(StackSecurity(settings).client_exports())
+    security = StackSecurity(settings)
+    exports.update(security.client_exports())
     for variable, value in exports.items():
         echo(f"{variable}={value}")
-    if StackSecurity(settings).enabled:
-        echo(f"# the passwords of user {PLATFORM_USER}: {StackSecurity(settings).passwords_file}")
+    if security.enabled:
+        echo(f"# the passwords of user {PLATFORM_USER}: {security.passwords_file}")
     if settings.database_url is not None:
         echo(f"DATABASE_URL={settings.database_url}")
     return services

@@ -29,8 +29,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from contract.kafka_client import connection_settings
-from contract.registry_client import registry_client_config
+from contract.kafka_client import connection_settings, is_secret
+from contract.registry_client import (
+    BASIC_AUTH_VARIABLE,
+    CA_FILE_VARIABLE,
+    registry_client_config,
+)
 from stack.errors import StackError
 from stack.settings import StackSettings
 
@@ -85,6 +89,12 @@ class StackSecurity:
         if not self.kafka_keystore.exists():
             self._make_certificates()
         if not self.passwords_file.exists():
+            if self.registry_users_file.exists():
+                # The brokers' storage and the users file hold the lost passwords' users.
+                raise StackError(
+                    f"{self.passwords_file} is gone while the users it made remain: "
+                    "`make clean` to start the secured stack afresh"
+                )
             passwords = {user: secrets.token_urlsafe(24) for user in (BROKER_USER, PLATFORM_USER)}
             write_private(self.passwords_file, json.dumps(passwords))
         if not self.registry_users_file.exists():
@@ -92,8 +102,22 @@ class StackSecurity:
             write_private(self.registry_users_file, f"{PLATFORM_USER}:read-write:{hashed}\n")
 
     def password(self, user: str) -> str:
-        passwords: dict[str, str] = json.loads(self.passwords_file.read_text())
+        try:
+            passwords: dict[str, str] = json.loads(self.passwords_file.read_text())
+        except FileNotFoundError:
+            raise StackError(
+                f"no {self.passwords_file}: `make up` the stack with STACK_SECURITY=sasl_ssl first"
+            ) from None
         return passwords[user]
+
+    def masked(self, text: str) -> str:
+        """``text`` with the stack's passwords replaced by `***` (a tool's output may echo
+        the command line that carried them)."""
+        if not self.enabled or not self.passwords_file.exists():
+            return text
+        for user in (BROKER_USER, PLATFORM_USER):
+            text = text.replace(self.password(user), "***")
+        return text
 
     # -- Kafka ------------------------------------------------------------------------------
 
@@ -133,7 +157,7 @@ class StackSecurity:
         if not self.enabled:
             return {}
         return {
-            "KAFKA_CLIENT_SECURITY_PROTOCOL": "SASL_SSL",
+            "KAFKA_CLIENT_SECURITY_PROTOCOL": LISTENER,
             "KAFKA_CLIENT_SASL_MECHANISMS": SCRAM_MECHANISM,
             "KAFKA_CLIENT_SASL_USERNAME": PLATFORM_USER,
             "KAFKA_CLIENT_SASL_PASSWORD": self.password(PLATFORM_USER),
@@ -141,17 +165,16 @@ class StackSecurity:
         }
 
     def client_exports(self) -> dict[str, str]:
-        """What a client of the secured stack sets, secrets aside, as `make up` prints it."""
+        """What a client of the secured stack sets, secrets aside (they are in
+        `passwords_file`), as `make up` prints it."""
         if not self.enabled:
             return {}
-        return {
+        kafka = {
             name: value
-            for name, value in {
-                **self.kafka_client_environment(),
-                **self.registry_client_environment(),
-            }.items()
-            if name not in {"KAFKA_CLIENT_SASL_PASSWORD", "REGISTRY_BASIC_AUTH"}
+            for name, value in self.kafka_client_environment().items()
+            if not is_secret(name)
         }
+        return {**kafka, CA_FILE_VARIABLE: str(self.ca_file)}
 
     def kafka_client_config(self) -> dict[str, str]:
         """librdkafka's connection settings for the stack's own clients: the secured
@@ -176,8 +199,8 @@ class StackSecurity:
         if not self.enabled:
             return {}
         return {
-            "REGISTRY_BASIC_AUTH": f"{PLATFORM_USER}:{self.password(PLATFORM_USER)}",
-            "REGISTRY_CA_FILE": str(self.ca_file),
+            BASIC_AUTH_VARIABLE: f"{PLATFORM_USER}:{self.password(PLATFORM_USER)}",
+            CA_FILE_VARIABLE: str(self.ca_file),
         }
 
     def registry_client_config(self, url: str) -> dict[str, str]:
@@ -185,8 +208,8 @@ class StackSecurity:
         environment = {**os.environ, **self.registry_client_environment()}
         return registry_client_config(
             url,
-            basic_auth=environment.get("REGISTRY_BASIC_AUTH"),
-            ca_file=environment.get("REGISTRY_CA_FILE"),
+            basic_auth=environment.get(BASIC_AUTH_VARIABLE),
+            ca_file=environment.get(CA_FILE_VARIABLE),
         )
 
     def registry_auth(self) -> tuple[str, str] | None:

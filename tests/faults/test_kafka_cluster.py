@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from stack.kafka import KafkaService
 from stack.settings import StackSettings
 from tests.conftest import ProcessDirs, shared_jar_dir
 from tests.faults.support import (
@@ -60,10 +61,12 @@ def test_two_brokers_down_hold_every_event_until_one_returns(
 ) -> None:
     leader = cluster_stack.events_leader()
     other = next(
-        name for name in cluster_stack.services if name.startswith("kafka") and name != leader
+        name
+        for name, service in cluster_stack.services.items()
+        if isinstance(service, KafkaService) and name != leader
     )
     # Restarted in node order: the cluster's last node waits for every broker when it starts.
-    victims = sorted([leader, other], key=_node_number)
+    victims = sorted([leader, other], key=lambda name: _node(cluster_stack, name))
     for victim in victims:
         cluster_stack.kill(victim)
 
@@ -92,5 +95,7 @@ def test_two_brokers_down_hold_every_event_until_one_returns(
     )
 
 
-def _node_number(name: str) -> int:
-    return 1 if name == "kafka" else int(name.removeprefix("kafka-"))
+def _node(stack: FaultStack, name: str) -> int:
+    service = stack.services[name]
+    assert isinstance(service, KafkaService)
+    return service.node

@@ -11,7 +11,7 @@ from unittest import mock
 import pytest
 import yaml
 
-from stack.compose import compose_environment
+from stack.compose import compose_environment, what_compose_lacks
 from stack.errors import StackError
 from stack.jars import CONNECT_POM, KAFKA_POM, pom_path
 from stack.kafka import KafkaService, replication_settings
@@ -103,10 +103,19 @@ def test_the_cluster_profile_is_the_runners_three_nodes(compose: dict[str, Any])
             assert definition["profiles"] == ["cluster"]
     platform = compose["x-platform"]["environment"]["KAFKA_BOOTSTRAP_SERVERS"]
     assert _interpolated(platform, variables) == "kafka:29092,kafka-2:29092,kafka-3:29092"
-    with pytest.raises(StackError, match="KAFKA_BROKERS=1 or 3"):
-        compose_environment(StackSettings(kafka_brokers=2))
-    with pytest.raises(StackError, match="STACK_MODE=local"):
-        compose_environment(StackSettings(stack_security="sasl_ssl"))
+
+
+def test_what_the_compose_file_cannot_run_is_named_and_runs_as_local_processes() -> None:
+    assert what_compose_lacks(StackSettings(kafka_brokers=3)) is None
+    lacking = {
+        "KAFKA_BROKERS": StackSettings(kafka_brokers=2),
+        "STACK_SECURITY": StackSettings(stack_security="sasl_ssl"),
+        "REGISTRY_INSTANCES": StackSettings(registry_instances=3),
+    }
+    for variable, settings in lacking.items():
+        assert variable in (what_compose_lacks(settings) or "")
+        with pytest.raises(StackError, match=f"{variable}.*STACK_MODE=local"):
+            compose_environment(settings)
 
 
 def test_application_services_read_the_variables_the_runner_prints(

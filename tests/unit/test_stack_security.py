@@ -134,3 +134,24 @@ def test_storage_formatted_for_another_security_is_refused(
     (node.state_dir / "formatted-for").write_text("plaintext")
     with pytest.raises(StackError, match="formatted for STACK_SECURITY=plaintext"):
         node.prepare(echo=lambda _line: None)
+
+
+def test_what_make_up_prints_leaves_the_secrets_in_their_file(secured: StackSettings) -> None:
+    security = StackSecurity(secured)
+    printed = security.client_exports()
+    assert printed["KAFKA_CLIENT_SASL_USERNAME"] == PLATFORM_USER
+    assert printed["REGISTRY_CA_FILE"] == str(security.ca_file)
+    for user in (PLATFORM_USER, "broker"):
+        assert security.password(user) not in repr(printed)
+        assert security.password(user) not in security.masked(f"x {security.password(user)} y")
+
+
+def test_lost_passwords_are_not_made_anew_under_the_users_they_made(
+    secured: StackSettings,
+) -> None:
+    security = StackSecurity(secured)
+    security.passwords_file.unlink()
+    with pytest.raises(StackError, match="make clean"):
+        security.prepare()
+    with pytest.raises(StackError, match="STACK_SECURITY=sasl_ssl first"):
+        security.password(PLATFORM_USER)
