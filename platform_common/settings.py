@@ -118,7 +118,7 @@ class ServiceSettings(BaseSettings):
 
 def _masked(secret: str) -> str:
     """A database URL with its password hidden (parsed as SQLAlchemy parses it, so a `#` or
-    `/` in the password cannot expose it), or the mask alone for any other secret."""
+    `/` in the password cannot expose it), or the mask alone when it does not parse."""
     try:
         url = make_url(secret)
     except ArgumentError:

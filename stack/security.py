@@ -22,6 +22,7 @@ import os
 import secrets
 import subprocess
 import sys
+from functools import cached_property
 from pathlib import Path
 
 from cryptography import x509
@@ -102,13 +103,19 @@ class StackSecurity:
             write_private(self.registry_users_file, f"{PLATFORM_USER}:read-write:{hashed}\n")
 
     def password(self, user: str) -> str:
+        return self._passwords[user]
+
+    @cached_property
+    def _passwords(self) -> dict[str, str]:
+        # Read once: readiness probes and every service's environment ask for them, and
+        # once made they do not change (`prepare` refuses to make them again).
         try:
             passwords: dict[str, str] = json.loads(self.passwords_file.read_text())
         except FileNotFoundError:
             raise StackError(
                 f"no {self.passwords_file}: `make up` the stack with STACK_SECURITY=sasl_ssl first"
             ) from None
-        return passwords[user]
+        return passwords
 
     def masked(self, text: str) -> str:
         """``text`` with the stack's passwords replaced by `***` (a tool's output may echo
